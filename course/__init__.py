@@ -1,0 +1,1 @@
+"""MIP Social Media Policy course."""

@@ -1,0 +1,1 @@
+"""Build stage: authored scenarios in, generated notebooks out (never edited by hand)."""

@@ -1,0 +1,174 @@
+"""Turn scenarios into notebooks: nbgrader source notebooks and self-study practice notebooks.
+
+Same input, byte-identical output: cell ids are derived from the cell's role and JSON is written
+with sorted keys.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import nbformat
+from nbformat import NotebookNode
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+from ..paths import PRACTICE_DIR, SOURCE_DIR
+from ..policy import Policy, load_policy
+from ..scenario.catalog import Course, ModuleContent
+from ..scenario.schema import Scenario
+from ..scenario.validate import max_points
+from .documents import SCENARIO_SUFFIX, grading_key, play_document
+
+CATALOG_FILE = "catalog.json"
+NBGRADER_SCHEMA = 3
+KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
+# Cell ids in the nbgrader notebooks double as grade ids: reports and the guard rely on them.
+PLAY_CELL, DECISIONS_CELL, REFLECTION_CELL, TITLE_CELL = "play", "decisions", "reflection", "title"
+
+
+@dataclass
+class BuildReport:
+    written: list[Path] = field(default_factory=list)
+
+
+def _nbgrader(
+    cell: NotebookNode,
+    grade_id: str,
+    *,
+    grade: bool = False,
+    solution: bool = False,
+    locked: bool = True,
+    points: int | None = None,
+) -> NotebookNode:
+    cell.id = grade_id
+    meta: dict[str, Any] = {
+        "grade": grade,
+        "grade_id": grade_id,
+        "locked": locked,
+        "schema_version": NBGRADER_SCHEMA,
+        "solution": solution,
+    }
+    if points is not None:
+        meta["points"] = points
+    cell.metadata["nbgrader"] = meta
+    if locked:
+        cell.metadata.update(deletable=False, editable=False)
+    return cell
+
+
+def _title(content: ModuleContent, scn: Scenario) -> str:
+    return f"# {scn.title}\n\n*{content.module.title}*"
+
+
+def _play_source(scn: Scenario) -> str:
+    return f"from course.play.app import play_scenario\n\nplay_scenario({scn.id!r})"
+
+
+def _notebook(cells: list[NotebookNode]) -> NotebookNode:
+    nb = new_notebook(cells=cells)
+    nb.metadata = {"kernelspec": KERNELSPEC, "language_info": {"name": "python"}}
+    return nb
+
+
+def source_notebook(content: ModuleContent, scn: Scenario, policy: Policy) -> NotebookNode:
+    """An nbgrader source notebook: locked cells, the key in a hidden test, a manual reflection."""
+    key = json.dumps(grading_key(scn, policy), sort_keys=True, ensure_ascii=True)
+    decisions = (
+        "### BEGIN HIDDEN TESTS\n"
+        "import json\n"
+        "from course.grading.score import grade_scenario\n\n"
+        f'grade_scenario(json.loads(r"""{key}"""))\n'
+        "### END HIDDEN TESTS"
+    )
+    reflection = (
+        "### BEGIN SOLUTION\n"
+        "The trainee's reflection is copied here from their saved answers when the module is "
+        "autograded.\n"
+        "### END SOLUTION"
+    )
+    return _notebook(
+        [
+            _nbgrader(new_markdown_cell(_title(content, scn)), TITLE_CELL),
+            _nbgrader(new_code_cell(_play_source(scn)), PLAY_CELL),
+            _nbgrader(new_code_cell(decisions), DECISIONS_CELL, grade=True, points=max_points(scn)),
+            _nbgrader(
+                new_markdown_cell(reflection),
+                REFLECTION_CELL,
+                grade=True,
+                solution=True,
+                locked=False,
+                points=scn.reflection.points,
+            ),
+        ]
+    )
+
+
+def practice_notebook(content: ModuleContent, scn: Scenario) -> NotebookNode:
+    title = new_markdown_cell(_title(content, scn))
+    title.id = TITLE_CELL
+    play = new_code_cell(_play_source(scn))
+    play.id = PLAY_CELL
+    return _notebook([title, play])
+
+
+def _write(path: Path, text: str, report: BuildReport) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    report.written.append(path)
+
+
+def _write_json(path: Path, data: Any, report: BuildReport) -> None:
+    _write(path, json.dumps(data, sort_keys=True, indent=1, ensure_ascii=False) + "\n", report)
+
+
+def _catalog(course: Course, policy: Policy) -> dict[str, Any]:
+    return {
+        "policy_version": policy.version,
+        "modules": [
+            {
+                "id": m.module.id,
+                "title": m.module.title,
+                "summary": m.module.summary,
+                "cpd_minutes": m.module.cpd_minutes,
+                "scenarios": [{"id": s.id, "title": s.title} for s in m.scenarios],
+            }
+            for m in course.modules
+        ],
+    }
+
+
+def build_course(
+    course: Course,
+    *,
+    source_dir: Path = SOURCE_DIR,
+    practice_dir: Path = PRACTICE_DIR,
+    policy: Policy | None = None,
+) -> BuildReport:
+    """Regenerate every notebook. The output folders hold build output only, so they are
+    replaced whole: a scenario removed from ``scenarios/`` disappears from the build too."""
+    policy = policy or load_policy()
+    report = BuildReport()
+    for folder in (source_dir, practice_dir):
+        if folder.exists():
+            shutil.rmtree(folder)
+    for content in course.modules:
+        module_id = content.module.id
+        for scn in content.scenarios:
+            src = source_dir / module_id
+            _write(src / f"{scn.id}.ipynb", nbformat.writes(source_notebook(content, scn, policy)), report)
+            _write_json(
+                src / f"{scn.id}{SCENARIO_SUFFIX}", play_document(content, scn, policy, assessed=True), report
+            )
+            practice = practice_dir / module_id
+            _write(practice / f"{scn.id}.ipynb", nbformat.writes(practice_notebook(content, scn)), report)
+            _write_json(
+                practice / f"{scn.id}{SCENARIO_SUFFIX}",
+                play_document(content, scn, policy, assessed=False),
+                report,
+            )
+    _write_json(practice_dir / CATALOG_FILE, _catalog(course, policy), report)
+    return report

@@ -1,0 +1,92 @@
+"""The ``course`` command: one verb per stage, each a thin call into the package."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from .paths import GRADING_DIR, NOTEBOOKS_DIR, PRACTICE_DIR, SCENARIOS_DIR, SOURCE_DIR
+from .scenario.catalog import Course, load_course
+from .scenario.errors import ScenarioError
+
+
+def _check(root: Path) -> Course:
+    course = load_course(root)
+    count = len(course.scenarios)
+    print(f"ok: {len(course.modules)} module(s), {count} scenario(s) in {root}")
+    return course
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    _check(args.scenarios)
+    return 0
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    from .build.notebooks import build_course
+
+    report = build_course(_check(args.scenarios), source_dir=args.source, practice_dir=args.practice)
+    print(f"built {len(report.written)} file(s): {args.source} and {args.practice}")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from .build.notebooks import build_course
+    from .serve import serve
+
+    if args.root is None and not args.no_build:
+        build_course(_check(args.scenarios))
+    print(f"Serving the course at http://127.0.0.1:{args.port}/ (Ctrl-C to stop)", flush=True)
+    serve(port=args.port, root=args.root or NOTEBOOKS_DIR)
+    return 0
+
+
+def cmd_results(args: argparse.Namespace) -> int:
+    from .grading.results import grading_results
+
+    table = grading_results(args.course_dir)
+    if args.csv:
+        table.to_csv(args.csv, index=False)
+        print(f"wrote {len(table)} row(s) to {args.csv}")
+    else:
+        print(table.to_string(index=False) if len(table) else "no submissions collected yet")
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="course", description="MIP Social Media Policy course tools")
+    p.add_argument("--scenarios", type=Path, default=SCENARIOS_DIR, help="authored scenario folder")
+    sub = p.add_subparsers(dest="command", required=True)
+    sub.add_parser("check", help="validate every scenario file").set_defaults(run=cmd_check)
+    build = sub.add_parser("build", help="generate nbgrader source and practice notebooks")
+    build.add_argument("--source", type=Path, default=SOURCE_DIR)
+    build.add_argument("--practice", type=Path, default=PRACTICE_DIR)
+    build.set_defaults(run=cmd_build)
+    serve = sub.add_parser("serve", help="build, then serve the course with Voila (self-study)")
+    serve.add_argument("--port", type=int, default=8866)
+    serve.add_argument("--no-build", action="store_true", help="serve what was built last")
+    serve.add_argument("--root", type=Path, help="serve this folder instead (e.g. a trainee's "
+                       "fetched assignments, for assessed mode); nothing is built")
+    serve.set_defaults(run=cmd_serve)
+    results = sub.add_parser("results", help="per trainee and scenario: graded, tampered or failed")
+    results.add_argument("--course-dir", type=Path, default=GRADING_DIR)
+    results.add_argument("--csv", type=Path, help="write the table as CSV")
+    results.set_defaults(run=cmd_results)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except ScenarioError as exc:
+        print(f"{len(exc.problems)} problem(s) in the scenario files:", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

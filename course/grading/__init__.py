@@ -1,0 +1,1 @@
+"""Grading: nbgrader extensions (submission guard, feedback view) and kernel-side scoring."""

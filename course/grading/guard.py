@@ -1,0 +1,100 @@
+"""An nbgrader sanitize preprocessor that makes autograde run only what the course authored.
+
+Runs first in ``Autograde.sanitize_preprocessors``. For each submitted notebook it:
+
+1. compares the cells with the released notebook and records any added, removed or edited cell;
+2. validates the trainee's answers file as data against the scenario;
+3. writes its verdict beside the notebook for the kernel-side grader to read;
+4. replaces the notebook's cells with the released ones (nbgrader's OverwriteCells then restores
+   the hidden tests), copying the reflection into its manually graded cell as literal text.
+
+So no cell a trainee wrote or edited is ever executed, and a tampered scenario scores 0 without
+touching anyone else's grading.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from pathlib import Path
+
+import nbformat
+from nbformat import NotebookNode
+from nbgrader.coursedir import CourseDirectory
+from nbgrader.preprocessors import NbGraderPreprocessor
+
+from ..build.documents import SCENARIO_SUFFIX
+from ..build.notebooks import REFLECTION_CELL
+from ..play.answers import InvalidAnswers, answers_path, parse_answers
+from .verdict import NOT_STARTED, OK, TAMPERED, Verdict
+
+
+def _grade_id(cell: NotebookNode) -> str | None:
+    return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+
+
+def cell_changes(submitted: NotebookNode, released: NotebookNode) -> list[str]:
+    """What differs between the submitted and released cells (outputs are ignored)."""
+    changes = []
+    for i, (sub, rel) in enumerate(zip(submitted.cells, released.cells, strict=False), start=1):
+        name = _grade_id(rel) or f"#{i}"
+        if sub.get("cell_type") != rel.cell_type or sub.get("source") != rel.source:
+            changes.append(f"cell {name} was edited.")
+        elif _grade_id(sub) != _grade_id(rel):
+            changes.append(f"cell {name} has altered grading metadata.")
+    extra = len(submitted.cells) - len(released.cells)
+    if extra > 0:
+        changes.append(f"{extra} cell(s) were added.")
+    elif extra < 0:
+        changes.append(f"{-extra} cell(s) were removed.")
+    return changes
+
+
+def literal_markdown(text: str) -> str:
+    """Show text verbatim in a markdown cell: a fenced block longer than any fence inside it."""
+    longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return f"**Reflection, as written by the trainee:**\n\n{fence}text\n{text}\n{fence}"
+
+
+class GuardSubmission(NbGraderPreprocessor):
+    """Rebuild each submission from the released notebook and judge its answers as data."""
+
+    def preprocess(self, nb: NotebookNode, resources: dict) -> tuple[NotebookNode, dict]:
+        info = resources["nbgrader"]
+        student, assignment, notebook = info["student"], info["assignment"], info["notebook"]
+        coursedir = CourseDirectory(config=self.config)
+        released_dir = Path(coursedir.format_path(coursedir.release_directory, ".", assignment))
+        submitted_dir = Path(coursedir.format_path(coursedir.submitted_directory, student, assignment))
+        graded_dir = Path(coursedir.format_path(coursedir.autograded_directory, student, assignment))
+        released = nbformat.read(released_dir / f"{notebook}.ipynb", as_version=4)
+
+        reasons = cell_changes(nb, released)
+        verdict = Verdict(scenario=notebook, status=OK)
+        scenario_file = released_dir / f"{notebook}{SCENARIO_SUFFIX}"
+        if scenario_file.exists():
+            scenario = json.loads(scenario_file.read_text(encoding="utf-8"))["scenario"]
+            answers_file = answers_path(submitted_dir, notebook)
+            if answers_file.exists():
+                try:
+                    answers = parse_answers(answers_file.read_bytes(), scenario)
+                    verdict.choices, verdict.reflection = answers.choices, answers.reflection
+                except InvalidAnswers as exc:
+                    reasons.append(f"The answers file is invalid: {exc}.")
+            elif not reasons:
+                verdict.status = NOT_STARTED
+        if reasons:
+            verdict = Verdict(scenario=notebook, status=TAMPERED, reasons=reasons)
+            self.log.warning(
+                "Tampered submission %s/%s/%s: %s", student, assignment, notebook, " ".join(reasons)
+            )
+        graded_dir.mkdir(parents=True, exist_ok=True)
+        verdict.write(graded_dir)
+
+        rebuilt = copy.deepcopy(released)
+        if verdict.reflection.strip():
+            for cell in rebuilt.cells:
+                if _grade_id(cell) == REFLECTION_CELL:
+                    cell.source = literal_markdown(verdict.reflection)
+        return rebuilt, resources

@@ -1,0 +1,55 @@
+"""Per trainee, per scenario: what autograde concluded, read from nbgrader's own records.
+
+nbgrader's export lists a student whose autograde failed with score 0, like a real zero; this
+report keeps them apart: ``graded``, ``not-started``, ``tampered`` or ``failed``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+from nbgrader.api import Gradebook, MissingEntry
+from nbgrader.coursedir import CourseDirectory
+
+from ..play.submit import load_nbgrader_config
+from .verdict import NOT_STARTED, OK, TAMPERED, read_verdict
+
+GRADED, FAILED = "graded", "failed"
+COLUMNS = ["student", "module", "scenario", "status", "score", "max_score", "reasons"]
+
+
+def grading_results(course_dir: Path) -> pd.DataFrame:
+    """One row per submitted scenario notebook in the nbgrader course at ``course_dir``."""
+    config = load_nbgrader_config(course_dir)
+    config.CourseDirectory.root = str(course_dir)
+    coursedir = CourseDirectory(config=config)
+    rows = []
+    with Gradebook(coursedir.db_url, coursedir.course_id) as gb:
+        for assignment in gb.assignments:
+            notebooks = sorted(nb.name for nb in assignment.notebooks)
+            for student_dir in sorted(Path(coursedir.root, coursedir.submitted_directory).glob("*")):
+                student = student_dir.name
+                if not (student_dir / assignment.name).is_dir():
+                    continue
+                graded = Path(coursedir.format_path(coursedir.autograded_directory, student, assignment.name))
+                for name in notebooks:
+                    rows.append(_row(gb, graded, student, assignment.name, name))
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def _row(gb: Gradebook, graded: Path, student: str, module: str, scenario: str) -> dict:
+    row = {"student": student, "module": module, "scenario": scenario, "reasons": ""}
+    verdict = read_verdict(graded, scenario) if (graded / f"{scenario}.ipynb").exists() else None
+    try:
+        notebook = gb.find_submission_notebook(scenario, module, student)
+        row["score"], row["max_score"] = notebook.score, notebook.max_score
+    except MissingEntry:
+        row["score"], row["max_score"] = None, None
+    if verdict is None:
+        row["status"], row["score"] = FAILED, None
+        row["reasons"] = "autograde did not complete for this submission; see the nbgrader log"
+    else:
+        row["status"] = {OK: GRADED, NOT_STARTED: NOT_STARTED, TAMPERED: TAMPERED}[verdict.status]
+        row["reasons"] = " ".join(verdict.reasons)
+    return row

@@ -1,0 +1,1 @@
+"""Playing a scenario: the rules of a walk through its steps, saved answers, and the widgets."""

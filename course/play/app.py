@@ -1,0 +1,172 @@
+"""The scenario player shown in Voila: situation, decisions, feedback, reflection, submit."""
+
+from __future__ import annotations
+
+import json
+import os
+from html import escape as _escape
+from pathlib import Path
+from typing import Any
+
+import ipywidgets as widgets
+from IPython.display import display
+
+from ..build.documents import SCENARIO_SUFFIX
+from .answers import MAX_REFLECTION_CHARS, Answers, read_answers, save_answers
+from .engine import walk
+from .render import choice_html, ending_html, points_text, situation_html, walk_score
+from .submit import SubmitError, submit_module
+
+
+def load_document(folder: Path, scenario_id: str) -> dict[str, Any]:
+    return json.loads((folder / f"{scenario_id}{SCENARIO_SUFFIX}").read_text(encoding="utf-8"))
+
+
+class ScenarioApp:
+    """One scenario: every answer is saved the moment it is given and restored on reload."""
+
+    def __init__(self, document: dict[str, Any], folder: Path):
+        self.doc, self.folder = document, folder
+        self.scenario = document["scenario"]
+        self.practice = document["mode"] == "practice"
+        self.answers = read_answers(folder, self.scenario) or Answers(scenario=self.scenario["id"])
+
+        nav = document["navigation"]
+        mode = (
+            "Practice: feedback straight away"
+            if self.practice
+            else "Assessed: feedback after your tutor releases it"
+        )
+        self.header = widgets.HTML(
+            f'<p class="mip-where">{nav["module_title"]} · scenario {nav["position"]} of '
+            f'{nav["count"]} · <span class="mip-mode">{mode}</span></p>'
+        )
+        self.situation = widgets.HTML(situation_html(self.scenario))
+        self.history = widgets.HTML()
+        self.prompt = widgets.HTML()
+        self.options = widgets.RadioButtons(options=[], value=None, layout=widgets.Layout(width="auto"))
+        self.options.add_class("mip-options")
+        self.confirm = widgets.Button(description="Confirm choice", button_style="primary")
+        self.confirm.add_class("mip-confirm")
+        self.confirm.on_click(self._on_confirm)
+        self.hint = widgets.HTML()
+        self.decision = widgets.VBox([self.prompt, self.options, self.confirm, self.hint])
+        self.ending = widgets.HTML()
+
+        reflection = self.scenario["reflection"]
+        self.reflection_label = widgets.HTML(
+            f'<h2 class="mip-reflection-title">Reflection</h2><p>{_escape(reflection["prompt"])}</p>'
+        )
+        self.reflection = widgets.Textarea(
+            value=self.answers.reflection,
+            placeholder="Write your reflection here",
+            layout=widgets.Layout(width="100%", height="8em"),
+        )
+        self.reflection.add_class("mip-reflection")
+        self.reflection.observe(self._on_reflection, names="value")
+        self.saved = widgets.HTML()
+
+        self.action = widgets.Button(
+            description="Start again" if self.practice else "Submit module for grading"
+        )
+        self.action.add_class("mip-restart" if self.practice else "mip-submit")
+        self.action.on_click(self._on_restart if self.practice else self._on_submit)
+        self.action_status = widgets.HTML()
+        self.nav = widgets.HTML(_nav_html(nav))
+        self.view = widgets.VBox(
+            [
+                self.header,
+                self.situation,
+                self.history,
+                self.decision,
+                self.ending,
+                self.reflection_label,
+                self.reflection,
+                self.saved,
+                self.action,
+                self.action_status,
+                self.nav,
+            ]
+        )
+        self.view.add_class("mip-scenario")
+        self._render()
+
+    # -- state -> widgets -------------------------------------------------------------------
+    def _render(self) -> None:
+        played = walk(self.scenario, self.answers.choices)
+        clauses = self.doc.get("clauses") if self.practice else None
+        self.history.value = "".join(choice_html(s, o, clauses) for s, o in played.taken)
+        if played.current is not None:
+            self.prompt.value = f'<h2 class="mip-prompt">{_escape(played.current["prompt"])}</h2>'
+            self.options.options = [(o["text"], o["id"]) for o in played.current["options"]]
+            self.options.value = None
+            self.decision.layout.display = None
+        else:
+            self.decision.layout.display = "none"
+        ending = ""
+        if played.ending is not None:
+            ending = ending_html(played.ending)
+            if self.practice:
+                ending += (
+                    f'<p class="mip-score" role="status">You scored '
+                    f"{points_text(walk_score(played), self.doc['max_points'])}.</p>"
+                )
+        self.ending.value = ending
+
+    # -- events -------------------------------------------------------------------------------
+    def _on_confirm(self, _button: widgets.Button) -> None:
+        played = walk(self.scenario, self.answers.choices)
+        if played.current is None:
+            return
+        if self.options.value is None:
+            self.hint.value = '<p class="mip-hint" role="alert">Choose one of the options first.</p>'
+            return
+        self.hint.value = ""
+        self.answers.choices.append({"step": played.current["id"], "option": self.options.value})
+        self._save()
+        self._render()
+
+    def _on_reflection(self, change: dict[str, Any]) -> None:
+        text = change["new"][:MAX_REFLECTION_CHARS]
+        self.answers.reflection = text
+        self._save()
+
+    def _on_restart(self, _button: widgets.Button) -> None:
+        self.answers.choices = []
+        self._save()
+        self._render()
+
+    def _on_submit(self, _button: widgets.Button) -> None:
+        self.action_status.value = '<p role="status">Submitting…</p>'
+        try:
+            stamp = submit_module(self.folder)
+        except SubmitError as exc:
+            self.action_status.value = (
+                f'<p class="mip-error" role="alert">Not submitted: {_escape(str(exc))}</p>'
+            )
+            return
+        self.action_status.value = (
+            f'<p class="mip-submitted" role="status">Submitted this module at {_escape(stamp)}. '
+            "You can submit again until the deadline; your latest submission is graded.</p>"
+        )
+
+    def _save(self) -> None:
+        save_answers(self.folder, self.answers)
+        self.saved.value = '<p class="mip-saved" aria-live="polite">Your answers are saved.</p>'
+
+
+def _nav_html(nav: dict[str, Any]) -> str:
+    links = []
+    if nav["previous"]:
+        links.append(f'<a href="{_escape(nav["previous"])}.ipynb" rel="prev">Previous scenario</a>')
+    if nav["next"]:
+        links.append(f'<a href="{_escape(nav["next"])}.ipynb" rel="next">Next scenario</a>')
+    return f'<nav class="mip-nav" aria-label="Scenarios">{" · ".join(links)}</nav>'
+
+
+def play_scenario(scenario_id: str, folder: Path | None = None) -> None:
+    """Show the scenario player; under nbgrader (autograde) show nothing, as nobody is there."""
+    if os.environ.get("NBGRADER_EXECUTION"):
+        return
+    folder = folder or Path.cwd()
+    display(ScenarioApp(load_document(folder, scenario_id), folder).view)

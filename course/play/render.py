@@ -1,0 +1,120 @@
+"""HTML for what the trainee and tutor see. Pure functions over scenario dicts.
+
+Everything that came from a file or a trainee is escaped: text is data, never markup or code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from html import escape
+from typing import Any
+
+from .engine import Node, Walk
+
+PLATFORM_LABELS = {
+    "facebook": "Facebook",
+    "instagram": "Instagram",
+    "whatsapp": "WhatsApp",
+    "linkedin": "LinkedIn",
+    "x": "X",
+    "tiktok": "TikTok",
+    "email": "E-mail",
+    "text-message": "Text message",
+    "blog": "Blog",
+    "website": "Website",
+    "search-engine": "Search engine",
+    "forum": "Forum",
+    "device": "Device",
+}
+
+
+def paragraphs(text: str) -> str:
+    return "".join(f"<p>{escape(p.strip())}</p>" for p in text.split("\n\n") if p.strip())
+
+
+def situation_html(scenario: Node) -> str:
+    situation, art = scenario["situation"], scenario["situation"]["artefact"]
+    platform = PLATFORM_LABELS.get(scenario["platform"], scenario["platform"])
+    head = [f'<span class="mip-art-author">{escape(art["author"])}</span>']
+    if art.get("recipient"):
+        head.append(f'<span class="mip-art-to">to {escape(art["recipient"])}</span>')
+    if art.get("meta"):
+        head.append(f'<span class="mip-art-meta">{escape(art["meta"])}</span>')
+    subject = (
+        f'<p class="mip-art-subject"><strong>{escape(art["subject"])}</strong></p>'
+        if art.get("subject")
+        else ""
+    )
+    comments = "".join(
+        f'<li class="mip-comment"><span class="mip-art-author">{escape(c["author"])}</span> '
+        f"{escape(c['text'])}"
+        + (f' <span class="mip-art-meta">{escape(c["meta"])}</span>' if c.get("meta") else "")
+        + "</li>"
+        for c in art.get("comments", ())
+    )
+    comments = f'<ul class="mip-comments" aria-label="Comments">{comments}</ul>' if comments else ""
+    kind = art["kind"].replace("-", " ")
+    return (
+        f'<section class="mip-situation" aria-label="The situation">{paragraphs(situation["narrative"])}'
+        f'<figure class="mip-artefact mip-art-{escape(art["kind"])}">'
+        f"<figcaption>{escape(platform)} · {escape(kind)}</figcaption>"
+        f'<div class="mip-art-head">{" · ".join(head)}</div>{subject}'
+        f'<div class="mip-art-body">{paragraphs(art["body"])}</div>{comments}</figure></section>'
+    )
+
+
+def points_text(got: float, out_of: float) -> str:
+    return f"{got:g} of {out_of:g} point{'s' if out_of != 1 else ''}"
+
+
+def choice_html(step: Node, option: Node, clauses: Mapping[str, str] | None) -> str:
+    """A decision already made: the choice, then (practice) feedback, then the consequence."""
+    parts = [f'<p class="mip-chosen"><strong>You chose:</strong> {escape(option["text"])}</p>']
+    if clauses is not None and "feedback" in option:
+        quoted = "".join(
+            f'<blockquote class="mip-clause"><p>{escape(clauses.get(c, ""))}</p>'
+            f"<footer>Policy clause {escape(c)}</footer></blockquote>"
+            for c in option["clauses"]
+        )
+        parts.append(
+            f'<div class="mip-feedback" role="status"><p><strong>'
+            f"{points_text(option['points'], step['points'])}.</strong> "
+            f"{escape(option['feedback'])}</p>{quoted}</div>"
+        )
+    parts.append(
+        f'<div class="mip-consequence"><p><strong>What happens next:</strong> '
+        f"{escape(option['consequence'])}</p></div>"
+    )
+    return f'<section class="mip-decision">{"".join(parts)}</section>'
+
+
+def ending_html(ending: Node) -> str:
+    return (
+        f'<section class="mip-ending"><h2>{escape(ending["title"])}</h2>'
+        f"{paragraphs(ending['text'])}</section>"
+    )
+
+
+def walk_score(w: Walk) -> int:
+    return sum(option["points"] for _, option in w.taken)
+
+
+def grading_html(w: Walk, key: Mapping[str, Any]) -> str:
+    """The tutor's and the trainee's feedback view: every decision with its explanation."""
+    clauses = key["clauses"]
+    rows = "".join(
+        f"<li><p><strong>{escape(step['prompt'])}</strong></p>{choice_html(step, option, clauses)}</li>"
+        for step, option in w.taken
+    )
+    status = ""
+    if w.current is not None:
+        status = (
+            f'<p class="mip-unfinished">Not finished: no choice was made at '
+            f"“{escape(w.current['prompt'])}”.</p>"
+        )
+    ending = ending_html(w.ending) if w.ending else ""
+    return (
+        f'<section class="mip-grading"><h2>Your decisions: '
+        f"{points_text(walk_score(w), key['max_points'])}</h2>"
+        f"<ol>{rows}</ol>{status}{ending}</section>"
+    )

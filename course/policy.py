@@ -1,0 +1,65 @@
+"""The policy as data: sections and clauses with stable ids, read from ``policy.yaml``."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field
+
+POLICY_FILE = Path(__file__).with_name("policy.yaml")
+POLICY_TEXT_FILE = Path(__file__).with_name("policy.txt")
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Clause(_Model):
+    id: str = Field(pattern=r"^[a-z]+(?:-[a-z]+)*\.[a-z]+(?:-[a-z]+)*$")
+    text: str
+    plain: str
+
+
+class Section(_Model):
+    id: str
+    title: str
+    clauses: tuple[Clause, ...]
+
+
+class Policy(_Model):
+    id: str
+    organisation: str
+    title: str
+    version: str
+    last_reviewed: str
+    review_every_months: int
+    update_at_least_every_months: int
+    sections: tuple[Section, ...]
+
+    @property
+    def clauses(self) -> dict[str, Clause]:
+        """Every clause by id, in policy order."""
+        return {c.id: c for s in self.sections for c in s.clauses}
+
+    def section_of(self, clause_id: str) -> Section:
+        for section in self.sections:
+            if any(c.id == clause_id for c in section.clauses):
+                return section
+        raise KeyError(clause_id)
+
+
+def read_policy(path: Path = POLICY_FILE) -> Policy:
+    policy = Policy.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+    ids = [c.id for s in policy.sections for c in s.clauses]
+    duplicates = sorted({i for i in ids if ids.count(i) > 1})
+    if duplicates:
+        raise ValueError(f"{path}: duplicate clause ids: {', '.join(duplicates)}")
+    return policy
+
+
+@cache
+def load_policy() -> Policy:
+    """The policy the course teaches (cached: it is read-only data)."""
+    return read_policy()

@@ -1,0 +1,165 @@
+"""The typed, versioned scenario schema.
+
+A scenario file is read into :class:`Scenario`; a module's ``module.yaml`` into :class:`Module`.
+Structural rules that span fields (reachability, endings, clause ids) live in ``validate.py`` so
+that every problem is reported at once, with its field path.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+SCHEMA_VERSION = 1
+
+Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=60)]
+ClauseId = Annotated[str, StringConstraints(pattern=r"^[a-z]+(?:-[a-z]+)*\.[a-z]+(?:-[a-z]+)*$")]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+
+
+class Action(StrEnum):
+    """The kind of action an option takes.
+
+    The first group are responses the policy names; the second are the tempting responses a
+    trainee may choose instead, so that reports can say which wrong moves are common.
+    """
+
+    WITHDRAW = "withdraw"
+    SEEK_SUPERVISION = "seek-supervision"
+    CONFRONT = "confront"
+    DECLINE_FORMALLY = "decline-formally"
+    REQUEST_UNTAG = "request-untag"
+    REPORT_VIA_CODE = "report-via-code"
+    PASSWORD_PROTECT = "password-protect"
+    SEPARATE_ACCOUNTS = "separate-accounts"
+    CHECK_PRIVACY_SETTINGS = "check-privacy-settings"
+    SEEK_PERMISSION = "seek-permission"
+    UPDATE_WEBSITE = "update-website"
+    USE_SECURE_CHANNEL = "use-secure-channel"
+    UPDATE_SECURITY = "update-security"
+    # Responses the policy does not endorse.
+    ACCEPT = "accept"
+    IGNORE = "ignore"
+    REPLY_PUBLICLY = "reply-publicly"
+    DELETE_SILENTLY = "delete-silently"
+    POST_ONLINE = "post-online"
+    SHARE_INFORMATION = "share-information"
+    CONTINUE_ENGAGING = "continue-engaging"
+
+
+POLICY_ACTIONS = frozenset(list(Action)[: list(Action).index(Action.ACCEPT)])
+
+
+class Platform(StrEnum):
+    FACEBOOK = "facebook"
+    INSTAGRAM = "instagram"
+    WHATSAPP = "whatsapp"
+    LINKEDIN = "linkedin"
+    X = "x"
+    TIKTOK = "tiktok"
+    EMAIL = "email"
+    TEXT_MESSAGE = "text-message"
+    BLOG = "blog"
+    WEBSITE = "website"
+    SEARCH_ENGINE = "search-engine"
+    FORUM = "forum"
+    DEVICE = "device"
+
+
+class ArtefactKind(StrEnum):
+    """How the app draws what the trainee is looking at."""
+
+    POST = "post"
+    COMMENT_THREAD = "comment-thread"
+    FRIEND_REQUEST = "friend-request"
+    MESSAGE = "message"
+    EMAIL = "email"
+    PHOTO_TAG = "photo-tag"
+    SEARCH_RESULT = "search-result"
+    WEB_PAGE = "web-page"
+    NOTIFICATION = "notification"
+    DEVICE_SCREEN = "device-screen"
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, use_enum_values=True)
+
+
+class Comment(_Model):
+    author: Text
+    text: Text
+    meta: Text | None = None
+
+
+class Artefact(_Model):
+    """The post, message, e-mail... as the trainee would see it on the platform."""
+
+    kind: ArtefactKind
+    author: Text
+    body: Text
+    recipient: Text | None = None
+    subject: Text | None = None
+    meta: Text | None = Field(default=None, description="e.g. '2 h · Public' or a timestamp")
+    comments: tuple[Comment, ...] = ()
+
+
+class Situation(_Model):
+    narrative: Text
+    artefact: Artefact
+
+
+class Option(_Model):
+    id: Slug
+    text: Text
+    action: Action
+    points: int = Field(ge=0)
+    feedback: Text = Field(description="Why this is (or is not) right; quotes the clause.")
+    clauses: tuple[ClauseId, ...] = Field(min_length=1)
+    consequence: Text = Field(description="What happens next, shown in both modes.")
+    next: Slug = Field(description="The id of the next step or of an ending.")
+
+
+class Step(_Model):
+    id: Slug
+    prompt: Text
+    points: int = Field(gt=0, description="Full credit for this decision.")
+    options: tuple[Option, ...] = Field(min_length=2)
+
+
+class Ending(_Model):
+    id: Slug
+    title: Text
+    text: Text
+
+
+class Reflection(_Model):
+    prompt: Text
+    points: int = Field(ge=0)
+    rubric: Text = Field(description="Guidance for the tutor grading the reflection.")
+
+
+class Scenario(_Model):
+    schema_version: Literal[1]
+    id: Slug
+    module: Slug
+    title: Text
+    platform: Platform
+    situation: Situation
+    start: Slug
+    steps: tuple[Step, ...] = Field(min_length=1)
+    endings: tuple[Ending, ...] = Field(min_length=1)
+    reflection: Reflection
+
+    def step(self, step_id: str) -> Step:
+        return next(s for s in self.steps if s.id == step_id)
+
+
+class Module(_Model):
+    schema_version: Literal[1]
+    id: Slug
+    title: Text
+    summary: Text
+    cpd_minutes: int = Field(gt=0)
+    scenarios: tuple[Slug, ...] = Field(min_length=1, description="Scenario ids, in play order.")

@@ -1,0 +1,151 @@
+"""Checks that span fields: ids, references, reachability, endings and full credit."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+
+from .errors import Problem
+from .load import Loc, SourceFile
+from .schema import Scenario
+
+
+def _duplicates(ids: Iterable[str]) -> set[str]:
+    return {i for i, n in Counter(ids).items() if n > 1}
+
+
+def check_scenario(scn: Scenario, src: SourceFile, clause_ids: set[str]) -> list[Problem]:
+    problems: list[Problem] = []
+
+    def add(loc: Loc, message: str) -> None:
+        problems.append(src.problem(loc, message))
+
+    step_ids = [s.id for s in scn.steps]
+    ending_ids = [e.id for e in scn.endings]
+    for i, step in enumerate(scn.steps):
+        if step.id in _duplicates(step_ids) or step.id in ending_ids:
+            add(("steps", i, "id"), f"duplicate id {step.id!r}: step and ending ids must be unique")
+    for i, ending in enumerate(scn.endings):
+        if ending.id in _duplicates(ending_ids):
+            add(("endings", i, "id"), f"duplicate id {ending.id!r}: ending ids must be unique")
+
+    targets = set(step_ids) | set(ending_ids)
+    if scn.start not in step_ids:
+        add(("start",), f"expected the id of a step ({', '.join(step_ids)}), got {scn.start!r}")
+
+    edges: dict[str, set[str]] = {s.id: set() for s in scn.steps}
+    for i, step in enumerate(scn.steps):
+        option_ids = [o.id for o in step.options]
+        full_credit = False
+        for j, option in enumerate(step.options):
+            loc: Loc = ("steps", i, "options", j)
+            if option.id in _duplicates(option_ids):
+                add((*loc, "id"), f"duplicate option id {option.id!r} in step {step.id!r}")
+            if option.next not in targets:
+                add((*loc, "next"), f"expected the id of a step or ending, got {option.next!r}")
+            else:
+                edges[step.id].add(option.next)
+            if option.points > step.points:
+                add(
+                    (*loc, "points"), f"expected at most the step's {step.points} points, got {option.points}"
+                )
+            full_credit |= option.points == step.points
+            for k, clause in enumerate(option.clauses):
+                if clause not in clause_ids:
+                    add((*loc, "clauses", k), f"unknown clause id {clause!r} (see course/policy.yaml)")
+        if not full_credit:
+            add(
+                ("steps", i, "points"),
+                f"no option earns the full {step.points} points: every "
+                "decision needs at least one full-credit option",
+            )
+
+    problems += _check_graph(scn, src, edges, set(ending_ids))
+    if not problems:
+        most = max_points(scn)
+        least_full = _path_points(scn, full_credit_only=True, best=False)
+        if least_full < most:
+            add(
+                ("steps",),
+                f"a path taking full credit at every step earns only {least_full} of the "
+                f"scenario's {most} points: every such path must earn full marks (give the shorter "
+                "path's decisions more points, or lead it to a further decision)",
+            )
+    return problems
+
+
+def _check_graph(
+    scn: Scenario, src: SourceFile, edges: dict[str, set[str]], endings: set[str]
+) -> list[Problem]:
+    problems: list[Problem] = []
+    index = {s.id: i for i, s in enumerate(scn.steps)}
+    if scn.start not in edges:
+        return problems
+
+    # Reachability from the start.
+    seen, todo = {scn.start}, [scn.start]
+    while todo:
+        for nxt in edges.get(todo.pop(), ()):
+            if nxt not in seen:
+                seen.add(nxt)
+                todo.append(nxt)
+    for step_id, i in index.items():
+        if step_id not in seen:
+            problems.append(
+                src.problem(("steps", i, "id"), f"step {step_id!r} is unreachable from start {scn.start!r}")
+            )
+    for i, ending in enumerate(scn.endings):
+        if ending.id not in seen:
+            problems.append(
+                src.problem(
+                    ("endings", i, "id"), f"ending {ending.id!r} is unreachable: no option leads to it"
+                )
+            )
+
+    # Every path must end: no step may lead back to itself, directly or through others.
+    state: dict[str, int] = {}
+
+    def visit(step_id: str, trail: list[str]) -> None:
+        state[step_id] = 1
+        for nxt in sorted(edges[step_id]):
+            if nxt in endings:
+                continue
+            if state.get(nxt) == 1:
+                cycle = " -> ".join([*trail[trail.index(nxt) :], nxt])
+                problems.append(
+                    src.problem(
+                        ("steps", index[step_id], "options"),
+                        f"path never ends: {cycle}; every path must reach an ending",
+                    )
+                )
+            elif nxt not in state:
+                visit(nxt, [*trail, nxt])
+        state[step_id] = 2
+
+    for step_id in index:
+        if step_id not in state:
+            visit(step_id, [step_id])
+    return problems
+
+
+def _path_points(scn: Scenario, *, full_credit_only: bool, best: bool) -> int:
+    """Points along the best (or worst) path from start to an ending."""
+    steps = {s.id: s for s in scn.steps}
+    pick = max if best else min
+    memo: dict[str, int] = {}
+
+    def from_here(node: str) -> int:
+        if node not in steps:
+            return 0
+        if node not in memo:
+            step = steps[node]
+            options = [o for o in step.options if o.points == step.points or not full_credit_only]
+            memo[node] = pick(o.points + from_here(o.next) for o in options)
+        return memo[node]
+
+    return from_here(scn.start)
+
+
+def max_points(scn: Scenario) -> int:
+    """Points along the best path from start to an ending: the scenario's full marks."""
+    return _path_points(scn, full_credit_only=False, best=True)

@@ -1,0 +1,48 @@
+"""nbgrader configuration for the course (the course directory is this folder).
+
+Self-study defaults are embedded: a SQLite gradebook (gradebook.db here) and a local exchange
+(exchange/ here). A deployment overrides them in its own nbgrader_config.py, e.g. with
+``load_subconfig`` of this file followed by its own ``Exchange.root`` and ``db_url``.
+"""
+
+from pathlib import Path
+
+from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
+from nbgrader.preprocessors import (
+    CheckCellMetadata,
+    ClearOutput,
+    DeduplicateIds,
+    GetGrades,
+    OverwriteCells,
+    OverwriteKernelspec,
+)
+
+from course.grading.feedback import HideCode
+from course.grading.guard import GuardSubmission
+
+c = get_config()  # noqa: F821 - provided by traitlets when it loads this file
+here = Path(__file__).resolve().parent
+
+c.CourseDirectory.root = str(here)
+c.CourseDirectory.course_id = "mip-social-media"
+c.Exchange.root = str(here / "exchange")
+# Submissions are named after the trainee by the app (see course/play/submit.py), not the Unix
+# user that owns the files, so the owner check would flag every honest submission.
+c.CollectApp.check_owner = False
+
+# Released reflection cells start empty: the app, not the notebook, is where trainees write.
+c.ClearSolutions.text_stub = ""
+
+# The guard runs first, so nothing a trainee wrote reaches nbgrader's own preprocessors or the
+# kernel; OverwriteCells then restores the hidden tests from the gradebook.
+c.Autograde.sanitize_preprocessors = [
+    ClearOutput,
+    GuardSubmission,
+    DeduplicateIds,
+    OverwriteKernelspec,
+    OverwriteCells,
+    CheckCellMetadata,
+]
+
+# Feedback shows explanations and scores, never the grading code or the key's source.
+c.GenerateFeedback.preprocessors = [GetGrades, CSSHTMLHeaderPreprocessor, HideCode]

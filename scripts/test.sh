@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Install what the tests need (the locked Python environment, Debian's chromium), lint, and run
+# the whole suite: unit tests, the end-to-end nbgrader test and the browser tests.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/bootstrap.sh
+if ! command -v chromium >/dev/null 2>&1; then
+  sudo_cmd=""
+  [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
+  $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq chromium >/dev/null
+fi
+python3 -m uv run --frozen ruff check .
+exec python3 -m uv run --frozen pytest "$@"

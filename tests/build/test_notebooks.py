@@ -1,0 +1,84 @@
+"""The build turns scenarios into nbgrader source and practice notebooks, deterministically."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import nbformat
+
+from course.build.documents import SCENARIO_SUFFIX
+from course.build.notebooks import CATALOG_FILE, build_course
+from course.cli import main
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_same_input_gives_byte_identical_output(tmp_path, course):
+    build_course(course, source_dir=tmp_path / "a" / "source", practice_dir=tmp_path / "a" / "practice")
+    build_course(course, source_dir=tmp_path / "b" / "source", practice_dir=tmp_path / "b" / "practice")
+    first, second = tree(tmp_path / "a"), tree(tmp_path / "b")
+    assert first == second
+    scenarios = len(course.scenarios)
+    assert len(first) == 4 * scenarios + 1  # notebook + document, source and practice; catalog
+
+
+def test_rebuild_removes_notebooks_of_deleted_scenarios(tmp_path, course):
+    source = tmp_path / "source"
+    stale = source / "05-must-not" / "removed-scenario.ipynb"
+    stale.parent.mkdir(parents=True)
+    stale.write_text("{}")
+    build_course(course, source_dir=source, practice_dir=tmp_path / "practice")
+    assert not stale.exists()
+
+
+def test_source_notebook_is_nbgrader_layout_with_key_in_hidden_tests(tmp_path, course):
+    build_course(course, source_dir=tmp_path / "source", practice_dir=tmp_path / "practice")
+    module = course.module("05-must-not")
+    for scn in module.scenarios:
+        nb = nbformat.read(tmp_path / "source" / module.module.id / f"{scn.id}.ipynb", as_version=4)
+        meta = {c.metadata["nbgrader"]["grade_id"]: c.metadata["nbgrader"] for c in nb.cells}
+        assert list(meta) == ["title", "play", "decisions", "reflection"]
+        assert meta["play"]["locked"] and not meta["play"]["grade"]
+        assert meta["decisions"]["grade"] and meta["decisions"]["locked"]
+        assert meta["reflection"]["solution"] and meta["reflection"]["points"] == scn.reflection.points
+        decisions = next(c for c in nb.cells if c.metadata["nbgrader"]["grade_id"] == "decisions")
+        assert decisions.source.startswith("### BEGIN HIDDEN TESTS")
+        assert decisions.source.rstrip().endswith("### END HIDDEN TESTS")
+        for step in scn.steps:
+            for option in step.options:
+                assert json.dumps(option.feedback)[1:-1] in decisions.source
+
+
+def test_assessed_document_has_no_key_and_practice_document_has_it(tmp_path, course):
+    build_course(course, source_dir=tmp_path / "source", practice_dir=tmp_path / "practice")
+    for scn in course.scenarios:
+        assessed = (tmp_path / "source" / scn.module / f"{scn.id}{SCENARIO_SUFFIX}").read_text()
+        practice = (tmp_path / "practice" / scn.module / f"{scn.id}{SCENARIO_SUFFIX}").read_text()
+        doc = json.loads(assessed)
+        assert doc["mode"] == "assessed" and "clauses" not in doc
+        for step in scn.steps:
+            for option in step.options:
+                assert option.feedback not in assessed
+                assert option.feedback in practice
+                assert option.text in assessed  # the trainee still needs the choices
+        assert scn.reflection.rubric not in assessed
+        for step in doc["scenario"]["steps"]:
+            for option in step["options"]:
+                assert set(option) == {"id", "text", "consequence", "next"}
+
+
+def test_catalog_lists_modules_in_order_with_their_scenarios(tmp_path, course):
+    build_course(course, source_dir=tmp_path / "source", practice_dir=tmp_path / "practice")
+    catalog = json.loads((tmp_path / "practice" / CATALOG_FILE).read_text())
+    assert [m["id"] for m in catalog["modules"]] == [m.module.id for m in course.modules]
+    assert [s["id"] for s in catalog["modules"][0]["scenarios"]] == \
+        [s.id for s in course.modules[0].scenarios]
+
+
+def test_build_cli_writes_where_told(tmp_path, capsys):
+    assert main(["build", "--source", str(tmp_path / "s"), "--practice", str(tmp_path / "p")]) == 0
+    assert "built" in capsys.readouterr().out
+    assert (tmp_path / "p" / CATALOG_FILE).exists()

@@ -1,0 +1,136 @@
+"""Shared fixtures: a scratch nbgrader course and exchange, a Voila server, Debian's Chromium."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from course.build.notebooks import build_course
+from course.paths import GRADING_DIR, NOTEBOOKS_DIR
+from course.scenario.catalog import Course, load_course
+
+BIN = Path(sys.executable).parent  # nbgrader shells out to `alembic`, which lives here
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+COURSE_ID = "mip-social-media"
+
+
+def tool_env(**extra: str) -> dict[str, str]:
+    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}", **extra}
+    env.pop("JUPYTERHUB_USER", None)
+    return env
+
+
+def run(args: list[str], cwd: Path, check: bool = True, **env: str) -> subprocess.CompletedProcess:
+    """Run a real command (nbgrader, course) and keep its output for the failure message."""
+    proc = subprocess.run(args, cwd=cwd, env=tool_env(**env), capture_output=True, text=True,
+                          timeout=600)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"{' '.join(args)} exited {proc.returncode}:\n{proc.stdout}\n{proc.stderr}")
+    return proc
+
+
+@pytest.fixture(scope="session")
+def course() -> Course:
+    return load_course()
+
+
+@dataclass
+class NbgraderCourse:
+    """A scratch nbgrader course directory and exchange using the repository's configuration."""
+
+    root: Path
+    exchange: Path
+    homes: Path
+
+    def nbgrader(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+        return run([str(BIN / "nbgrader"), *args], cwd=self.root, check=check)
+
+    def trainee_home(self, trainee: str) -> Path:
+        """A trainee's home folder whose nbgrader config points at the exchange (as on a hub)."""
+        home = self.homes / trainee
+        home.mkdir(parents=True, exist_ok=True)
+        (home / "nbgrader_config.py").write_text(
+            f"c = get_config()\nc.CourseDirectory.course_id = {COURSE_ID!r}\n"
+            f"c.Exchange.root = {str(self.exchange)!r}\n", encoding="utf-8")
+        return home
+
+
+@pytest.fixture
+def nbgrader_course(tmp_path: Path, course: Course) -> NbgraderCourse:
+    root, exchange = tmp_path / "course", tmp_path / "exchange"
+    root.mkdir()
+    exchange.mkdir()
+    (root / "nbgrader_config.py").write_text(
+        "c = get_config()\n"
+        f"load_subconfig({str(GRADING_DIR / 'nbgrader_config.py')!r})\n"
+        f"c.CourseDirectory.root = {str(root)!r}\n"
+        f"c.Exchange.root = {str(exchange)!r}\n", encoding="utf-8")
+    build_course(course, source_dir=root / "source", practice_dir=tmp_path / "unused-practice")
+    return NbgraderCourse(root, exchange, tmp_path / "homes")
+
+
+@pytest.fixture
+def practice_site(tmp_path: Path, course: Course) -> Path:
+    """The self-study site as `course serve` builds it, in a scratch folder."""
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "index.ipynb").write_bytes((NOTEBOOKS_DIR / "index.ipynb").read_bytes())
+    build_course(course, source_dir=tmp_path / "unused-source", practice_dir=site / "practice")
+    return site
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def voila(root: Path, **env: str) -> Iterator[str]:
+    """`course serve --root ROOT` on a free port; yields its base URL."""
+    port = free_port()
+    log = root.parent / f"voila-{port}.log"
+    with open(log, "w") as out:
+        proc = subprocess.Popen([str(BIN / "course"), "serve", "--root", str(root), "--port", str(port)],
+                                env=tool_env(**env), stdout=out, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(f"{url}/voila/api/shutdown/x", timeout=1)
+            except urllib.error.HTTPError:
+                break  # the server answers (405/404): it is up
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise AssertionError(f"Voila did not start:\n{log.read_text()}") from None
+                time.sleep(0.3)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()

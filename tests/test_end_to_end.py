@@ -1,0 +1,147 @@
+"""One true end-to-end run through the real nbgrader commands, in a scratch course and exchange.
+
+Five trainees: one takes the best path everywhere, one the worst and skips a scenario, one tampers
+with notebooks (an added code cell that would create a file, an edited locked cell), one submits
+garbage answers files, and one submits a notebook that is not JSON so that its grading fails.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell
+from nbgrader.api import Gradebook
+
+from course.grading.results import grading_results
+from course.play.answers import Answers, save_answers
+from course.play.submit import submit_module
+
+from .conftest import BIN, run
+
+MODULE = "05-must-not"
+pytestmark = pytest.mark.slow
+
+
+def path_by(scn, pick) -> tuple[list[dict[str, str]], int]:
+    """Choices and their points, computed from the authored model (not the engine)."""
+    steps = {s.id: s for s in scn.steps}
+    node, choices, points = scn.start, [], 0
+    while node in steps:
+        option = pick(steps[node].options, key=lambda o: o.points)
+        choices.append({"step": node, "option": option.id})
+        points += option.points
+        node = option.next
+    return choices, points
+
+
+def test_cohort_through_nbgrader(nbgrader_course, course, monkeypatch, tmp_path):
+    scenarios = course.module(MODULE).scenarios
+    first, second = scenarios[0].id, scenarios[1].id
+    nbc = nbgrader_course
+    nbc.nbgrader("generate_assignment", MODULE)
+    nbc.nbgrader("release_assignment", MODULE)
+    marker = tmp_path / "TRAINEE-CODE-RAN"
+
+    expected: dict[tuple[str, str], float] = {}
+    for trainee in ["ana", "ben", "cat", "dan", "eve"]:
+        home = nbc.trainee_home(trainee)
+        monkeypatch.setenv("JUPYTER_CONFIG_DIR", str(home))
+        monkeypatch.setenv("JUPYTER_DATA_DIR", str(home / ".data"))
+        run([str(BIN / "nbgrader"), "fetch_assignment", MODULE], cwd=home, JUPYTER_CONFIG_DIR=str(home))
+        folder = home / MODULE
+        for scn in scenarios:
+            pick = max if trainee != "ben" else min
+            choices, points = path_by(scn, pick)
+            if trainee == "ben" and scn.id == second:
+                continue  # not attempted
+            save_answers(folder, Answers(scenario=scn.id, choices=choices,
+                                         reflection=f"<script>alert('{trainee}')</script> I chose as I did."))
+            expected[(trainee, scn.id)] = points
+        if trainee == "cat":
+            nb = nbformat.read(folder / f"{first}.ipynb", as_version=4)
+            nb.cells.append(new_code_cell(f"open({str(marker)!r}, 'w').write('ran')"))
+            nbformat.write(nb, folder / f"{first}.ipynb")
+            nb = nbformat.read(folder / f"{second}.ipynb", as_version=4)
+            nb.cells[1].source = f"open({str(marker)!r}, 'w').write('ran')"
+            nbformat.write(nb, folder / f"{second}.ipynb")
+        if trainee == "dan":
+            (folder / f"{first}.answers.json").write_text(f"__import__('os').system('touch {marker}')")
+            (folder / f"{second}.answers.json").write_text('{"format": 1}')
+        if trainee == "eve":
+            (folder / f"{first}.ipynb").write_text("this is not a notebook")
+        submit_module(folder, trainee)
+
+    nbc.nbgrader("collect", MODULE)
+    autograde = nbc.nbgrader("autograde", MODULE, check=False)
+    assert autograde.returncode != 0  # nbgrader reports eve's failure...
+    assert "There was an error processing assignment '05-must-not' for student 'eve'" in autograde.stderr
+    nbc.nbgrader("generate_feedback", MODULE)
+    nbc.nbgrader("export")
+    assert not marker.exists(), "trainee-authored code was executed during grading"
+
+    results = grading_results(nbc.root).set_index(["student", "scenario"])
+    with Gradebook(f"sqlite:///{nbc.root / 'gradebook.db'}", "mip-social-media") as gb:
+        def decisions(student: str, scenario: str) -> float:
+            return gb.find_grade("decisions", scenario, MODULE, student).score
+
+        # ...and grades everyone else exactly as the key says.
+        for scn in scenarios:
+            assert decisions("ana", scn.id) == expected[("ana", scn.id)]
+            assert results.loc[("ana", scn.id), "status"] == "graded"
+        assert decisions("ben", first) == expected[("ben", first)] < expected[("ana", first)]
+        assert decisions("ben", second) == 0
+        assert results.loc[("ben", second), "status"] == "not-started"
+        for student in ("cat", "dan"):
+            for scn_id in (first, second):
+                assert decisions(student, scn_id) == 0
+                assert results.loc[(student, scn_id), "status"] == "tampered"
+            third = scenarios[2].id
+            assert decisions(student, third) == expected[(student, third)]
+            assert results.loc[(student, third), "status"] == "graded"
+        # A tampered reflection is not put up for manual grading either.
+        assert gb.find_grade("reflection", first, MODULE, "cat").score == 0
+        assert gb.find_grade("reflection", first, MODULE, "ana").needs_manual_grade
+
+    assert "cell(s) were added" in results.loc[("cat", first), "reasons"]
+    assert "cell play was edited" in results.loc[("cat", second), "reasons"]
+    assert "not valid JSON" in results.loc[("dan", first), "reasons"]
+    assert "fields are" in results.loc[("dan", second), "reasons"]
+    eve = results.loc["eve"]
+    assert set(eve["status"]) == {"failed"} and eve["score"].isna().all()
+
+    # Feedback shows explanations, never grading code or the key's source.
+    feedback = (nbc.root / "feedback" / "ana" / MODULE / f"{first}.html").read_text()
+    chosen = scenarios[0].step(scenarios[0].start).options
+    best = max(chosen, key=lambda o: o.points)
+    assert best.feedback.split(".")[0] in feedback
+    for leak in ("grade_scenario", "BEGIN HIDDEN TESTS", "json.loads", '"points"'):
+        assert leak not in feedback
+    assert "<script>alert(" not in feedback and "&lt;script&gt;alert(" in feedback
+
+    # nbgrader's own export still works, and lists the graded trainees.
+    with open(nbc.root / "grades.csv") as fh:
+        exported = {row["student_id"]: row for row in csv.DictReader(fh)}
+    assert float(exported["ana"]["raw_score"]) == sum(expected[("ana", s.id)] for s in scenarios)
+
+
+def test_released_and_fetched_notebooks_hold_no_answer_key(nbgrader_course, course):
+    nbc = nbgrader_course
+    nbc.nbgrader("generate_assignment", MODULE)
+    nbc.nbgrader("release_assignment", MODULE)
+    home = nbc.trainee_home("fay")
+    run([str(BIN / "nbgrader"), "fetch_assignment", MODULE], cwd=home, JUPYTER_CONFIG_DIR=str(home))
+    trainee_files = [p for folder in (nbc.root / "release", home / MODULE, nbc.exchange)
+                     for p in folder.rglob("*") if p.is_file()]
+    assert len(trainee_files) >= 3 * len(course.module(MODULE).scenarios)
+    text = "\n".join(p.read_text(encoding="utf-8") for p in trainee_files)
+    for scn in course.module(MODULE).scenarios:
+        for step in scn.steps:
+            for option in step.options:
+                assert option.feedback not in text and json.dumps(option.feedback)[1:-1] not in text
+        assert scn.reflection.rubric not in text
+    assert '"points": 0' not in text and "grade_scenario" not in text
+    shutil.rmtree(home)
