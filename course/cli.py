@@ -67,8 +67,12 @@ def parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="build, then serve the course with Voila (self-study)")
     serve.add_argument("--port", type=int, default=8866)
     serve.add_argument("--no-build", action="store_true", help="serve what was built last")
-    serve.add_argument("--root", type=Path, help="serve this folder instead (e.g. a trainee's "
-                       "fetched assignments, for assessed mode); nothing is built")
+    serve.add_argument(
+        "--root",
+        type=Path,
+        help="serve this folder instead (e.g. a trainee's "
+        "fetched assignments, for assessed mode); nothing is built",
+    )
     serve.set_defaults(run=cmd_serve)
     results = sub.add_parser("results", help="per trainee and scenario: graded, tampered or failed")
     results.add_argument("--course-dir", type=Path, default=GRADING_DIR)

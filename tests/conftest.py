@@ -21,8 +21,14 @@ from course.scenario.catalog import Course, load_course
 
 BIN = Path(sys.executable).parent  # nbgrader shells out to `alembic`, which lives here
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 COURSE_ID = "mip-social-media"
 
 
@@ -34,8 +40,7 @@ def tool_env(**extra: str) -> dict[str, str]:
 
 def run(args: list[str], cwd: Path, check: bool = True, **env: str) -> subprocess.CompletedProcess:
     """Run a real command (nbgrader, course) and keep its output for the failure message."""
-    proc = subprocess.run(args, cwd=cwd, env=tool_env(**env), capture_output=True, text=True,
-                          timeout=600)
+    proc = subprocess.run(args, cwd=cwd, env=tool_env(**env), capture_output=True, text=True, timeout=600)
     if check and proc.returncode != 0:
         raise AssertionError(f"{' '.join(args)} exited {proc.returncode}:\n{proc.stdout}\n{proc.stderr}")
     return proc
@@ -63,7 +68,9 @@ class NbgraderCourse:
         home.mkdir(parents=True, exist_ok=True)
         (home / "nbgrader_config.py").write_text(
             f"c = get_config()\nc.CourseDirectory.course_id = {COURSE_ID!r}\n"
-            f"c.Exchange.root = {str(self.exchange)!r}\n", encoding="utf-8")
+            f"c.Exchange.root = {str(self.exchange)!r}\n",
+            encoding="utf-8",
+        )
         return home
 
 
@@ -76,7 +83,9 @@ def nbgrader_course(tmp_path: Path, course: Course) -> NbgraderCourse:
         "c = get_config()\n"
         f"load_subconfig({str(GRADING_DIR / 'nbgrader_config.py')!r})\n"
         f"c.CourseDirectory.root = {str(root)!r}\n"
-        f"c.Exchange.root = {str(exchange)!r}\n", encoding="utf-8")
+        f"c.Exchange.root = {str(exchange)!r}\n",
+        encoding="utf-8",
+    )
     build_course(course, source_dir=root / "source", practice_dir=tmp_path / "unused-practice")
     return NbgraderCourse(root, exchange, tmp_path / "homes")
 
@@ -103,8 +112,12 @@ def voila(root: Path, **env: str) -> Iterator[str]:
     port = free_port()
     log = root.parent / f"voila-{port}.log"
     with open(log, "w") as out:
-        proc = subprocess.Popen([str(BIN / "course"), "serve", "--root", str(root), "--port", str(port)],
-                                env=tool_env(**env), stdout=out, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(
+            [str(BIN / "course"), "serve", "--root", str(root), "--port", str(port)],
+            env=tool_env(**env),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60

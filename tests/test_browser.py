@@ -54,8 +54,7 @@ def test_practice_play_by_clicking_then_reload_restores_answers(practice_site, b
         saved = answers_path(practice_site / "practice" / MODULE, scn.id)
         data = json.loads(saved.read_text())
         assert [c["option"] for c in data["choices"]] == [o.id for _, o in picked]
-        page.wait_for_function(
-            "() => document.querySelector('.mip-reflection textarea').value.length > 0")
+        page.wait_for_function("() => document.querySelector('.mip-reflection textarea').value.length > 0")
         assert json.loads(saved.read_text())["reflection"] == reflection
 
         page.reload()
@@ -64,6 +63,10 @@ def test_practice_play_by_clicking_then_reload_restores_answers(practice_site, b
         assert page.locator(".mip-reflection textarea").input_value() == reflection
         page.get_by_role("heading", name=ending.title).wait_for()
         assert not page.get_by_role("button", name="Confirm choice").is_visible()
+
+        page.get_by_role("link", name="Back to the course").click()
+        page.get_by_role("link", name=scn.title).wait_for(timeout=60_000)
+        assert page.url.endswith("/voila/render/index.ipynb")
         page.close()
 
 
@@ -78,8 +81,11 @@ def test_assessed_mode_hides_the_key_and_submits_as_the_trainee(nbgrader_course,
     option = min(first_step.options, key=lambda o: o.points)
     key_texts = [o.feedback for s in scn.steps for o in s.options] + [scn.reflection.rubric]
 
-    env = {"JUPYTER_CONFIG_DIR": str(home), "JUPYTER_DATA_DIR": str(home / ".data"),
-           "COURSE_TRAINEE_ID": "gus"}
+    env = {
+        "JUPYTER_CONFIG_DIR": str(home),
+        "JUPYTER_DATA_DIR": str(home / ".data"),
+        "COURSE_TRAINEE_ID": "gus",
+    }
     with voila(home, **env) as url:
         page_url = f"{url}/voila/render/{MODULE}/{scn.id}.ipynb"
         served = urllib.request.urlopen(page_url, timeout=60).read().decode()
@@ -93,6 +99,10 @@ def test_assessed_mode_hides_the_key_and_submits_as_the_trainee(nbgrader_course,
         assert page.locator(".mip-feedback").count() == 0
         content = page.content()
         assert not any(t in content for t in key_texts)
+
+        page.reload()
+        page.locator(".mip-chosen").first.wait_for(timeout=60_000)
+        assert option.text in page.locator(".mip-chosen").first.inner_text()
 
         page.get_by_role("button", name="Submit module for grading").click()
         page.get_by_text("Submitted this module").wait_for(timeout=60_000)

@@ -16,6 +16,7 @@ import pytest
 from nbformat.v4 import new_code_cell
 from nbgrader.api import Gradebook
 
+from course.cli import main
 from course.grading.results import grading_results
 from course.play.answers import Answers, save_answers
 from course.play.submit import submit_module
@@ -58,12 +59,29 @@ def test_cohort_through_nbgrader(nbgrader_course, course, monkeypatch, tmp_path)
             choices, points = path_by(scn, pick)
             if trainee == "ben" and scn.id == second:
                 continue  # not attempted
-            save_answers(folder, Answers(scenario=scn.id, choices=choices,
-                                         reflection=f"<script>alert('{trainee}')</script> I chose as I did."))
+            save_answers(
+                folder,
+                Answers(
+                    scenario=scn.id,
+                    choices=choices,
+                    reflection=f"<script>alert('{trainee}')</script> I chose as I did.",
+                ),
+            )
             expected[(trainee, scn.id)] = points
         if trainee == "cat":
             nb = nbformat.read(folder / f"{first}.ipynb", as_version=4)
-            nb.cells.append(new_code_cell(f"open({str(marker)!r}, 'w').write('ran')"))
+            hostile = new_code_cell(f"open({str(marker)!r}, 'w').write('ran')")
+            # nbgrader aborts a whole cohort on metadata from a newer schema, unless the guard
+            # has already thrown the trainee's cells away.
+            hostile.metadata["nbgrader"] = {
+                "grade_id": "hostile",
+                "schema_version": 99,
+                "grade": True,
+                "solution": False,
+                "locked": True,
+                "points": 100,
+            }
+            nb.cells.append(hostile)
             nbformat.write(nb, folder / f"{first}.ipynb")
             nb = nbformat.read(folder / f"{second}.ipynb", as_version=4)
             nb.cells[1].source = f"open({str(marker)!r}, 'w').write('ran')"
@@ -85,6 +103,7 @@ def test_cohort_through_nbgrader(nbgrader_course, course, monkeypatch, tmp_path)
 
     results = grading_results(nbc.root).set_index(["student", "scenario"])
     with Gradebook(f"sqlite:///{nbc.root / 'gradebook.db'}", "mip-social-media") as gb:
+
         def decisions(student: str, scenario: str) -> float:
             return gb.find_grade("decisions", scenario, MODULE, student).score
 
@@ -122,6 +141,13 @@ def test_cohort_through_nbgrader(nbgrader_course, course, monkeypatch, tmp_path)
         assert leak not in feedback
     assert "<script>alert(" not in feedback and "&lt;script&gt;alert(" in feedback
 
+    # The same report from the command line, as CSV.
+    assert main(["results", "--course-dir", str(nbc.root), "--csv", str(tmp_path / "r.csv")]) == 0
+    with open(tmp_path / "r.csv") as fh:
+        rows = list(csv.DictReader(fh))
+    assert len(rows) == 5 * len(scenarios)
+    assert {r["status"] for r in rows if r["student"] == "eve"} == {"failed"}
+
     # nbgrader's own export still works, and lists the graded trainees.
     with open(nbc.root / "grades.csv") as fh:
         exported = {row["student_id"]: row for row in csv.DictReader(fh)}
@@ -134,8 +160,12 @@ def test_released_and_fetched_notebooks_hold_no_answer_key(nbgrader_course, cour
     nbc.nbgrader("release_assignment", MODULE)
     home = nbc.trainee_home("fay")
     run([str(BIN / "nbgrader"), "fetch_assignment", MODULE], cwd=home, JUPYTER_CONFIG_DIR=str(home))
-    trainee_files = [p for folder in (nbc.root / "release", home / MODULE, nbc.exchange)
-                     for p in folder.rglob("*") if p.is_file()]
+    trainee_files = [
+        p
+        for folder in (nbc.root / "release", home / MODULE, nbc.exchange)
+        for p in folder.rglob("*")
+        if p.is_file()
+    ]
     assert len(trainee_files) >= 3 * len(course.module(MODULE).scenarios)
     text = "\n".join(p.read_text(encoding="utf-8") for p in trainee_files)
     for scn in course.module(MODULE).scenarios:

@@ -15,7 +15,11 @@ SCENARIO_SUFFIX = ".scenario.json"
 KEY_OPTION_FIELDS = ("action", "points", "feedback", "clauses")
 
 
-def _navigation(content: ModuleContent, scn: Scenario) -> dict[str, Any]:
+# From a practice notebook (notebooks/practice/<module>/) back to the landing page.
+PRACTICE_HOME = "../../index.ipynb"
+
+
+def _navigation(content: ModuleContent, scn: Scenario, *, assessed: bool) -> dict[str, Any]:
     ids = [s.id for s in content.scenarios]
     i = ids.index(scn.id)
     return {
@@ -25,6 +29,7 @@ def _navigation(content: ModuleContent, scn: Scenario) -> dict[str, Any]:
         "count": len(ids),
         "previous": ids[i - 1] if i > 0 else None,
         "next": ids[i + 1] if i + 1 < len(ids) else None,
+        "home": None if assessed else PRACTICE_HOME,
     }
 
 
@@ -47,7 +52,7 @@ def play_document(content: ModuleContent, scn: Scenario, policy: Policy, *, asse
         "format": DOCUMENT_FORMAT,
         "mode": "assessed" if assessed else "practice",
         "policy_version": policy.version,
-        "navigation": _navigation(content, scn),
+        "navigation": _navigation(content, scn, assessed=assessed),
         "scenario": scenario,
         "max_points": max_points(scn),
     }

@@ -7,7 +7,6 @@ with sorted keys.
 from __future__ import annotations
 
 import json
-import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,7 @@ from nbformat import NotebookNode
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from ..paths import PRACTICE_DIR, SOURCE_DIR
+from ..play.answers import SUFFIX as ANSWERS_SUFFIX
 from ..policy import Policy, load_policy
 from ..scenario.catalog import Course, ModuleContent
 from ..scenario.schema import Scenario
@@ -141,6 +141,18 @@ def _catalog(course: Course, policy: Policy) -> dict[str, Any]:
     }
 
 
+def _clear_build_output(folder: Path) -> None:
+    """Remove what an earlier build wrote, so a scenario deleted from ``scenarios/`` disappears
+    too; keep the answers self-study users saved beside the practice notebooks."""
+    if not folder.exists():
+        return
+    for path in sorted(folder.rglob("*"), reverse=True):
+        if path.is_file() and not path.name.endswith(ANSWERS_SUFFIX):
+            path.unlink()
+        elif path.is_dir() and not any(path.iterdir()):
+            path.rmdir()
+
+
 def build_course(
     course: Course,
     *,
@@ -148,13 +160,11 @@ def build_course(
     practice_dir: Path = PRACTICE_DIR,
     policy: Policy | None = None,
 ) -> BuildReport:
-    """Regenerate every notebook. The output folders hold build output only, so they are
-    replaced whole: a scenario removed from ``scenarios/`` disappears from the build too."""
+    """Regenerate every notebook, deterministically."""
     policy = policy or load_policy()
     report = BuildReport()
     for folder in (source_dir, practice_dir):
-        if folder.exists():
-            shutil.rmtree(folder)
+        _clear_build_output(folder)
     for content in course.modules:
         module_id = content.module.id
         for scn in content.scenarios:

@@ -78,6 +78,15 @@ def read_answers(folder: Path, scenario: Node) -> Answers | None:
     return parse_answers(path.read_bytes(), scenario)
 
 
+def set_aside(folder: Path, scenario_id: str) -> Path:
+    """Move an answers file that no longer fits its scenario out of the way, keeping it."""
+    path = answers_path(folder, scenario_id)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+    kept = path.with_name(f"{scenario_id}.answers-{stamp}.invalid.json")
+    os.replace(path, kept)
+    return kept
+
+
 def save_answers(folder: Path, answers: Answers) -> Path:
     """Write atomically, so a crash mid-write never leaves a half file to be graded."""
     answers.updated = datetime.now(UTC).isoformat(timespec="seconds")

@@ -12,7 +12,14 @@ import ipywidgets as widgets
 from IPython.display import display
 
 from ..build.documents import SCENARIO_SUFFIX
-from .answers import MAX_REFLECTION_CHARS, Answers, read_answers, save_answers
+from .answers import (
+    MAX_REFLECTION_CHARS,
+    Answers,
+    InvalidAnswers,
+    read_answers,
+    save_answers,
+    set_aside,
+)
 from .engine import walk
 from .render import choice_html, ending_html, points_text, situation_html, walk_score
 from .submit import SubmitError, submit_module
@@ -29,7 +36,19 @@ class ScenarioApp:
         self.doc, self.folder = document, folder
         self.scenario = document["scenario"]
         self.practice = document["mode"] == "practice"
-        self.answers = read_answers(folder, self.scenario) or Answers(scenario=self.scenario["id"])
+        self.notice = widgets.HTML()
+        try:
+            saved = read_answers(folder, self.scenario)
+        except InvalidAnswers as exc:
+            # The scenario was revised since these answers were saved: start afresh, keep the old.
+            kept = set_aside(folder, self.scenario["id"])
+            self.notice.value = (
+                f'<p class="mip-notice" role="status">Your earlier answers no longer match this '
+                f"scenario, which has been revised ({_escape(str(exc))}). They are kept in "
+                f"{_escape(kept.name)}, and the scenario starts afresh.</p>"
+            )
+            saved = None
+        self.answers = saved or Answers(scenario=self.scenario["id"])
 
         nav = document["navigation"]
         mode = (
@@ -76,6 +95,7 @@ class ScenarioApp:
         self.view = widgets.VBox(
             [
                 self.header,
+                self.notice,
                 self.situation,
                 self.history,
                 self.decision,
@@ -161,6 +181,8 @@ def _nav_html(nav: dict[str, Any]) -> str:
         links.append(f'<a href="{_escape(nav["previous"])}.ipynb" rel="prev">Previous scenario</a>')
     if nav["next"]:
         links.append(f'<a href="{_escape(nav["next"])}.ipynb" rel="next">Next scenario</a>')
+    if nav.get("home"):
+        links.append(f'<a href="{_escape(nav["home"])}">Back to the course</a>')
     return f'<nav class="mip-nav" aria-label="Scenarios">{" · ".join(links)}</nav>'
 
 

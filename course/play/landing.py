@@ -45,8 +45,11 @@ def landing_html(catalog: dict[str, Any]) -> str:
 def show_landing(folder: Path | None = None) -> None:
     catalog_path = (folder or Path.cwd()) / PRACTICE_FOLDER / CATALOG_FILE
     if not catalog_path.exists():
-        display(widgets.HTML("<p role='alert'>The course has not been built yet: run "
-                             "<code>course build</code>.</p>"))
+        display(
+            widgets.HTML(
+                "<p role='alert'>The course has not been built yet: run <code>course build</code>.</p>"
+            )
+        )
         return
     # An HTML widget, not an HTML output: JupyterLab's output renderer would turn every link
     # into target="_blank", breaking the back button and plain navigation.

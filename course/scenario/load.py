@@ -71,8 +71,11 @@ class SourceFile:
             errors = exc.errors()
             # A container fails when one of its items does; report the item, not both.
             locs = [tuple(e["loc"]) for e in errors]
-            kept = [e for e in errors if not any(len(o) > len(e["loc"]) and o[: len(e["loc"])]
-                                                 == tuple(e["loc"]) for o in locs)]
+            kept = [
+                e
+                for e in errors
+                if not any(len(o) > len(e["loc"]) and o[: len(e["loc"])] == tuple(e["loc"]) for o in locs)
+            ]
             raise ScenarioError([self._from_pydantic(e) for e in kept]) from exc
 
     def _from_pydantic(self, error: Any) -> Problem:

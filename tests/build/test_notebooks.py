@@ -74,11 +74,21 @@ def test_catalog_lists_modules_in_order_with_their_scenarios(tmp_path, course):
     build_course(course, source_dir=tmp_path / "source", practice_dir=tmp_path / "practice")
     catalog = json.loads((tmp_path / "practice" / CATALOG_FILE).read_text())
     assert [m["id"] for m in catalog["modules"]] == [m.module.id for m in course.modules]
-    assert [s["id"] for s in catalog["modules"][0]["scenarios"]] == \
-        [s.id for s in course.modules[0].scenarios]
+    assert [s["id"] for s in catalog["modules"][0]["scenarios"]] == [
+        s.id for s in course.modules[0].scenarios
+    ]
 
 
 def test_build_cli_writes_where_told(tmp_path, capsys):
     assert main(["build", "--source", str(tmp_path / "s"), "--practice", str(tmp_path / "p")]) == 0
     assert "built" in capsys.readouterr().out
     assert (tmp_path / "p" / CATALOG_FILE).exists()
+
+
+def test_rebuild_keeps_answers_saved_beside_practice_notebooks(tmp_path, course):
+    practice = tmp_path / "practice"
+    build_course(course, source_dir=tmp_path / "source", practice_dir=practice)
+    saved = practice / "05-must-not" / "friend-request-from-client.answers.json"
+    saved.write_text('{"saved": "by a trainee"}')
+    build_course(course, source_dir=tmp_path / "source", practice_dir=practice)
+    assert saved.read_text() == '{"saved": "by a trainee"}'

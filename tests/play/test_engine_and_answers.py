@@ -48,11 +48,14 @@ def test_walk_works_on_the_public_scenario_too(scenario):
     assert walk(public_scenario(scenario), best_path(scenario)).finished
 
 
-@pytest.mark.parametrize("choices, message", [
-    ([{"step": "nope", "option": "x"}], "expected step"),
-    ([{"step": "request", "option": "nope"}], "has no option 'nope'"),
-    ([{"step": "request"}], "expected {'step'"),
-])
+@pytest.mark.parametrize(
+    "choices, message",
+    [
+        ([{"step": "nope", "option": "x"}], "expected step"),
+        ([{"step": "request", "option": "nope"}], "has no option 'nope'"),
+        ([{"step": "request"}], "expected {'step'"),
+    ],
+)
 def test_walk_rejects_impossible_paths(scenario, choices, message):
     with pytest.raises(InvalidChoices, match=message):
         walk(scenario.model_dump(mode="json"), choices)
@@ -76,12 +79,15 @@ def test_no_answers_file_means_not_started(tmp_path, scenario):
     assert read_answers(tmp_path, public_scenario(scenario)) is None
 
 
-@pytest.mark.parametrize("text, message", [
-    ("import os; os.system('rm -rf /')", "not valid JSON"),
-    ("[1, 2]", "must hold a JSON object"),
-    ('{"format": 1}', "fields are"),
-    ("x" * (MAX_BYTES + 1), "bytes"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("import os; os.system('rm -rf /')", "not valid JSON"),
+        ("[1, 2]", "must hold a JSON object"),
+        ('{"format": 1}', "fields are"),
+        ("x" * (MAX_BYTES + 1), "bytes"),
+    ],
+)
 def test_garbage_is_rejected_with_a_reason(scenario, text, message):
     with pytest.raises(InvalidAnswers, match=message):
         parse_answers(text, public_scenario(scenario))

@@ -125,8 +125,10 @@ def test_unknown_clause_id_names_file_field_and_line(tmp_path):
 def test_duplicate_ids(tmp_path):
     bad = SCENARIO.replace("id: drop-it", "id: follow-up")
     msgs = problems(tmp_path, bad)
-    assert f"demo.yaml:{line_of(bad, 'id: follow-up', 2)}: steps[1].options[1].id: duplicate option id " \
+    assert (
+        f"demo.yaml:{line_of(bad, 'id: follow-up', 2)}: steps[1].options[1].id: duplicate option id "
         "'follow-up' in step 'second'" in "\n".join(msgs)
+    )
 
 
 def test_duplicate_scenario_ids_across_modules(tmp_path):
@@ -148,8 +150,10 @@ def test_unreachable_step_and_ending(tmp_path):
 
 def test_path_that_never_ends(tmp_path):
     bad = SCENARIO.replace("next: good-end\n      - id: drop-it", "next: first\n      - id: drop-it")
-    bad = bad.replace("consequence: Nothing changes.\n        next: good-end",
-                      "consequence: Nothing changes.\n        next: second")
+    bad = bad.replace(
+        "consequence: Nothing changes.\n        next: good-end",
+        "consequence: Nothing changes.\n        next: second",
+    )
     msgs = problems(tmp_path, bad)
     assert any("path never ends" in m for m in msgs), msgs
 
@@ -169,19 +173,22 @@ def test_decision_without_full_credit_option(tmp_path):
 def test_full_credit_path_must_earn_full_marks(tmp_path):
     # The half-right answer leads on to a further decision, so its path is worth more (1 + 2)
     # than taking the full-credit answer, which ends at once (2).
-    bad = (SCENARIO.replace("It goes well.\n        next: second", "It goes well.\n        next: good-end")
-           .replace("points: 0\n        feedback: Not good.", "points: 1\n        feedback: Not good.")
-           .replace("It goes badly.\n        next: bad-end", "It goes badly.\n        next: second")
-           .replace("And then?\n    points: 1", "And then?\n    points: 2")
-           .replace("points: 1\n        feedback: Yes.", "points: 2\n        feedback: Yes.")
-           .replace("Nothing changes.\n        next: good-end", "Nothing changes.\n        next: bad-end"))
+    bad = (
+        SCENARIO.replace("It goes well.\n        next: second", "It goes well.\n        next: good-end")
+        .replace("points: 0\n        feedback: Not good.", "points: 1\n        feedback: Not good.")
+        .replace("It goes badly.\n        next: bad-end", "It goes badly.\n        next: second")
+        .replace("And then?\n    points: 1", "And then?\n    points: 2")
+        .replace("points: 1\n        feedback: Yes.", "points: 2\n        feedback: Yes.")
+        .replace("Nothing changes.\n        next: good-end", "Nothing changes.\n        next: bad-end")
+    )
     msgs = problems(tmp_path, bad)
     assert any("full credit at every step earns only" in m for m in msgs), msgs
 
 
 def test_wrong_schema_version_unknown_field_and_bad_enum(tmp_path):
     bad = SCENARIO.replace("schema_version: 1", "schema_version: 2").replace(
-        "platform: facebook", "platform: myspace\ncolour: blue")
+        "platform: facebook", "platform: myspace\ncolour: blue"
+    )
     msgs = problems(tmp_path, bad)
     assert any("schema_version: expected schema_version 1, got 2" in m for m in msgs)
     assert any("colour: unknown field" in m for m in msgs)

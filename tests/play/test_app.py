@@ -1,0 +1,99 @@
+"""The scenario player's behaviour, driven through its real widgets (no browser needed)."""
+
+from __future__ import annotations
+
+import json
+from html import escape
+
+import pytest
+
+from course.build.documents import play_document
+from course.play.answers import answers_path
+from course.play.app import ScenarioApp
+from course.policy import load_policy
+
+
+@pytest.fixture
+def module(course):
+    return course.module("05-must-not")
+
+
+def make_app(module, tmp_path, *, assessed: bool) -> ScenarioApp:
+    scn = module.scenarios[0]
+    return ScenarioApp(play_document(module, scn, load_policy(), assessed=assessed), tmp_path)
+
+
+def saved(tmp_path, app) -> dict:
+    return json.loads(answers_path(tmp_path, app.scenario["id"]).read_text())
+
+
+def pick(app, index: int) -> dict:
+    option = app.options.options[index][1]
+    app.options.value = option
+    app.confirm.click()
+    return option
+
+
+def test_confirm_without_a_choice_asks_for_one_and_saves_nothing(module, tmp_path):
+    app = make_app(module, tmp_path, assessed=False)
+    app.confirm.click()
+    assert "Choose one of the options first" in app.hint.value
+    assert not answers_path(tmp_path, app.scenario["id"]).exists()
+
+
+def test_practice_shows_feedback_and_consequence_and_saves_each_choice(module, tmp_path):
+    app = make_app(module, tmp_path, assessed=False)
+    scn = module.scenarios[0]
+    first = scn.step(scn.start).options[1]
+    assert pick(app, 1) == first.id
+    assert saved(tmp_path, app)["choices"] == [{"step": scn.start, "option": first.id}]
+    assert "mip-feedback" in app.history.value
+    assert escape(first.consequence) in app.history.value
+    assert escape(scn.step(first.next).prompt) in app.prompt.value
+
+
+def test_assessed_shows_consequence_without_feedback(module, tmp_path):
+    app = make_app(module, tmp_path, assessed=True)
+    scn = module.scenarios[0]
+    first = scn.step(scn.start).options[0]
+    pick(app, 0)
+    assert escape(first.consequence) in app.history.value
+    assert "mip-feedback" not in app.history.value and escape(first.feedback) not in app.history.value
+    assert app.action.description == "Submit module for grading"
+
+
+def test_reflection_is_saved_as_typed_and_restored_by_a_new_app(module, tmp_path):
+    app = make_app(module, tmp_path, assessed=False)
+    pick(app, 0)
+    app.reflection.value = "<script>x</script> because the clause says so"
+    again = make_app(module, tmp_path, assessed=False)
+    assert again.reflection.value == "<script>x</script> because the clause says so"
+    assert again.answers.choices == app.answers.choices
+    assert "&lt;script&gt;" not in again.history.value  # reflection is not echoed as markup
+
+
+def test_start_again_clears_the_path_in_practice(module, tmp_path):
+    app = make_app(module, tmp_path, assessed=False)
+    pick(app, 0)
+    app.action.click()
+    assert saved(tmp_path, app)["choices"] == []
+    assert app.history.value == ""
+
+
+def test_answers_from_an_older_revision_are_set_aside_not_lost(module, tmp_path):
+    scn = module.scenarios[0]
+    stale = json.dumps(
+        {
+            "format": 1,
+            "scenario": scn.id,
+            "reflection": "mine",
+            "updated": "x",
+            "choices": [{"step": scn.start, "option": "renamed-since"}],
+        }
+    )
+    answers_path(tmp_path, scn.id).write_text(stale)
+    app = make_app(module, tmp_path, assessed=False)
+    assert "no longer match" in app.notice.value
+    (kept,) = tmp_path.glob("*.invalid.json")
+    assert kept.read_text() == stale
+    assert app.answers.choices == [] and not answers_path(tmp_path, scn.id).exists()
