@@ -88,7 +88,14 @@ def test_cohort_through_nbgrader(nbgrader_course, course, monkeypatch, tmp_path)
             nbformat.write(nb, folder / f"{second}.ipynb")
         if trainee == "dan":
             (folder / f"{first}.answers.json").write_text(f"__import__('os').system('touch {marker}')")
-            (folder / f"{second}.answers.json").write_text('{"format": 1}')
+            hostile = {
+                "format": 1,
+                "scenario": second,
+                "reflection": "",
+                "updated": "",
+                "choices": [{"step": scenarios[1].start, "option": "<img src=x onerror=alert(1)>"}],
+            }
+            (folder / f"{second}.answers.json").write_text(json.dumps(hostile))
         if trainee == "eve":
             (folder / f"{first}.ipynb").write_text("this is not a notebook")
         submit_module(folder, trainee)
@@ -128,7 +135,9 @@ def test_cohort_through_nbgrader(nbgrader_course, course, monkeypatch, tmp_path)
     assert "cell(s) were added" in results.loc[("cat", first), "reasons"]
     assert "cell play was edited" in results.loc[("cat", second), "reasons"]
     assert "not valid JSON" in results.loc[("dan", first), "reasons"]
-    assert "fields are" in results.loc[("dan", second), "reasons"]
+    assert "do not follow the scenario" in results.loc[("dan", second), "reasons"]
+    dan_feedback = (nbc.root / "feedback" / "dan" / MODULE / f"{second}.html").read_text()
+    assert "<img src=x" not in dan_feedback and "&lt;img src=x" in dan_feedback
     eve = results.loc["eve"]
     assert set(eve["status"]) == {"failed"} and eve["score"].isna().all()
 

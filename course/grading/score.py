@@ -7,6 +7,7 @@ the trainee sees once it is released. It reads only the guard's verdict, never t
 from __future__ import annotations
 
 from collections.abc import Mapping
+from html import escape
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,8 @@ from .verdict import NOT_STARTED, TAMPERED, read_verdict
 
 
 def _message(text: str) -> None:
-    display(HTML(f'<section class="mip-grading"><p><strong>{text}</strong></p></section>'))
+    # Reasons can quote what a trainee submitted: escape, never render it as markup.
+    display(HTML(f'<section class="mip-grading"><p><strong>{escape(text)}</strong></p></section>'))
 
 
 def grade_scenario(key: Mapping[str, Any], folder: Path | None = None) -> int:

@@ -147,9 +147,13 @@ class ScenarioApp:
         self._render()
 
     def _on_reflection(self, change: dict[str, Any]) -> None:
-        text = change["new"][:MAX_REFLECTION_CHARS]
-        self.answers.reflection = text
+        self.answers.reflection = change["new"][:MAX_REFLECTION_CHARS]
         self._save()
+        if len(change["new"]) > MAX_REFLECTION_CHARS:
+            self.saved.value = (
+                f'<p class="mip-saved" role="alert">Reflections are limited to {MAX_REFLECTION_CHARS} '
+                "characters: only the first part is saved. Please shorten it.</p>"
+            )
 
     def _on_restart(self, _button: widgets.Button) -> None:
         self.answers.choices = []

@@ -97,3 +97,12 @@ def test_answers_from_an_older_revision_are_set_aside_not_lost(module, tmp_path)
     (kept,) = tmp_path.glob("*.invalid.json")
     assert kept.read_text() == stale
     assert app.answers.choices == [] and not answers_path(tmp_path, scn.id).exists()
+
+
+def test_an_over_long_reflection_is_cut_to_the_limit_and_the_trainee_told(module, tmp_path):
+    from course.play.answers import MAX_REFLECTION_CHARS
+
+    app = make_app(module, tmp_path, assessed=False)
+    app.reflection.value = "x" * (MAX_REFLECTION_CHARS + 10)
+    assert len(saved(tmp_path, app)["reflection"]) == MAX_REFLECTION_CHARS
+    assert "only the first part is saved" in app.saved.value
