@@ -14,8 +14,11 @@ from .scenario.errors import ScenarioError
 
 def _check(root: Path) -> Course:
     course = load_course(root)
-    count = len(course.scenarios)
-    print(f"ok: {len(course.modules)} module(s), {count} scenario(s) in {root}")
+    checks = sum(1 for m in course.modules if m.check)
+    print(
+        f"ok: {len(course.modules)} module(s), {len(course.scenarios)} scenario(s), "
+        f"{checks} knowledge check(s) in {root}"
+    )
     return course
 
 

@@ -1,4 +1,4 @@
-"""The data documents a scenario notebook plays from: full (practice), public (assessed), key."""
+"""The data documents the app plays from: full (practice), public (assessed), key, reading."""
 
 from __future__ import annotations
 
@@ -11,24 +11,34 @@ from ..scenario.validate import max_points
 
 DOCUMENT_FORMAT = 1
 SCENARIO_SUFFIX = ".scenario.json"
+READING = "reading"  # the page (notebook stem) holding a module's reading
+READING_FILE = "reading.json"
 # What a trainee must never be able to read before feedback is released.
 KEY_OPTION_FIELDS = ("action", "points", "feedback", "clauses")
-
-
 # From a practice notebook (notebooks/practice/<module>/) back to the landing page.
 PRACTICE_HOME = "../../index.ipynb"
 
 
-def _navigation(content: ModuleContent, scn: Scenario, *, assessed: bool) -> dict[str, Any]:
-    ids = [s.id for s in content.scenarios]
-    i = ids.index(scn.id)
+def page_titles(content: ModuleContent) -> dict[str, str]:
+    """A module's pages in order, by notebook stem: the reading, the scenarios, the check."""
+    return {READING: f"Reading: {content.module.title}", **{s.id: s.title for s in content.items}}
+
+
+def navigation(content: ModuleContent, page_id: str, *, assessed: bool) -> dict[str, Any]:
+    titles = page_titles(content)
+    pages = list(titles)
+    i = pages.index(page_id)
+
+    def link(j: int) -> dict[str, str] | None:
+        return {"id": pages[j], "title": titles[pages[j]]} if 0 <= j < len(pages) else None
+
     return {
         "module_id": content.module.id,
         "module_title": content.module.title,
         "position": i + 1,
-        "count": len(ids),
-        "previous": ids[i - 1] if i > 0 else None,
-        "next": ids[i + 1] if i + 1 < len(ids) else None,
+        "count": len(pages),
+        "previous": link(i - 1),
+        "next": link(i + 1),
         "home": None if assessed else PRACTICE_HOME,
     }
 
@@ -40,25 +50,50 @@ def public_scenario(scn: Scenario) -> dict[str, Any]:
         for option in step["options"]:
             for key in KEY_OPTION_FIELDS:
                 del option[key]
-    del data["reflection"]["rubric"]
+    if data["reflection"]:
+        del data["reflection"]["rubric"]
     return data
 
 
 def play_document(content: ModuleContent, scn: Scenario, policy: Policy, *, assessed: bool) -> dict[str, Any]:
     """What the app reads beside a notebook: the whole scenario in practice, the public part
     when assessed."""
-    scenario = public_scenario(scn) if assessed else scn.model_dump(mode="json")
     document: dict[str, Any] = {
         "format": DOCUMENT_FORMAT,
         "mode": "assessed" if assessed else "practice",
         "policy_version": policy.version,
-        "navigation": _navigation(content, scn, assessed=assessed),
-        "scenario": scenario,
+        "navigation": navigation(content, scn.id, assessed=assessed),
+        "scenario": public_scenario(scn) if assessed else scn.model_dump(mode="json"),
         "max_points": max_points(scn),
     }
     if not assessed:
         document["clauses"] = _clause_texts(scn, policy)
     return document
+
+
+def reading_document(content: ModuleContent, policy: Policy, *, assessed: bool) -> dict[str, Any]:
+    """The module's reading, with every cited clause quoted from the policy data."""
+    module = content.module
+    return {
+        "format": DOCUMENT_FORMAT,
+        "mode": "assessed" if assessed else "practice",
+        "policy_version": policy.version,
+        "navigation": navigation(content, READING, assessed=assessed),
+        "module": {
+            "id": module.id,
+            "title": module.title,
+            "summary": module.summary,
+            "cpd_minutes": module.cpd_minutes,
+        },
+        "parts": [
+            {
+                "heading": part.heading,
+                "text": part.text,
+                "clauses": [{"id": c, "text": policy.clauses[c].text} for c in part.clauses],
+            }
+            for part in module.reading
+        ],
+    }
 
 
 def grading_key(scn: Scenario, policy: Policy) -> dict[str, Any]:

@@ -21,7 +21,15 @@ from ..policy import Policy, load_policy
 from ..scenario.catalog import Course, ModuleContent
 from ..scenario.schema import Scenario
 from ..scenario.validate import max_points
-from .documents import SCENARIO_SUFFIX, grading_key, play_document
+from .documents import (
+    READING,
+    READING_FILE,
+    SCENARIO_SUFFIX,
+    grading_key,
+    page_titles,
+    play_document,
+    reading_document,
+)
 
 CATALOG_FILE = "catalog.json"
 NBGRADER_SCHEMA = 3
@@ -60,18 +68,30 @@ def _nbgrader(
     return cell
 
 
-def _title(content: ModuleContent, scn: Scenario) -> str:
-    return f"# {scn.title}\n\n*{content.module.title}*"
+def _title(content: ModuleContent, title: str) -> str:
+    return f"# {title}\n\n*{content.module.title}*"
 
 
 def _play_source(scn: Scenario) -> str:
     return f"from course.play.app import play_scenario\n\nplay_scenario({scn.id!r})"
 
 
+READING_SOURCE = "from course.play.reading import show_reading\n\nshow_reading()"
+
+
 def _notebook(cells: list[NotebookNode]) -> NotebookNode:
     nb = new_notebook(cells=cells)
     nb.metadata = {"kernelspec": KERNELSPEC, "language_info": {"name": "python"}}
     return nb
+
+
+def _page(title: str, code: str, *, nbgrader: bool) -> list[NotebookNode]:
+    """A page's title and the one code cell that draws it; locked when it goes to nbgrader."""
+    title_cell, code_cell = new_markdown_cell(title), new_code_cell(code)
+    if nbgrader:
+        return [_nbgrader(title_cell, TITLE_CELL), _nbgrader(code_cell, PLAY_CELL)]
+    title_cell.id, code_cell.id = TITLE_CELL, PLAY_CELL
+    return [title_cell, code_cell]
 
 
 def source_notebook(content: ModuleContent, scn: Scenario, policy: Policy) -> NotebookNode:
@@ -84,17 +104,18 @@ def source_notebook(content: ModuleContent, scn: Scenario, policy: Policy) -> No
         f'grade_scenario(json.loads(r"""{key}"""))\n'
         "### END HIDDEN TESTS"
     )
-    reflection = (
-        "### BEGIN SOLUTION\n"
-        "The trainee's reflection is copied here from their saved answers when the module is "
-        "autograded.\n"
-        "### END SOLUTION"
-    )
-    return _notebook(
-        [
-            _nbgrader(new_markdown_cell(_title(content, scn)), TITLE_CELL),
-            _nbgrader(new_code_cell(_play_source(scn)), PLAY_CELL),
-            _nbgrader(new_code_cell(decisions), DECISIONS_CELL, grade=True, points=max_points(scn)),
+    cells = [
+        *_page(_title(content, scn.title), _play_source(scn), nbgrader=True),
+        _nbgrader(new_code_cell(decisions), DECISIONS_CELL, grade=True, points=max_points(scn)),
+    ]
+    if scn.reflection is not None:
+        reflection = (
+            "### BEGIN SOLUTION\n"
+            "The trainee's reflection is copied here from their saved answers when the module is "
+            "autograded.\n"
+            "### END SOLUTION"
+        )
+        cells.append(
             _nbgrader(
                 new_markdown_cell(reflection),
                 REFLECTION_CELL,
@@ -102,17 +123,17 @@ def source_notebook(content: ModuleContent, scn: Scenario, policy: Policy) -> No
                 solution=True,
                 locked=False,
                 points=scn.reflection.points,
-            ),
-        ]
-    )
+            )
+        )
+    return _notebook(cells)
 
 
 def practice_notebook(content: ModuleContent, scn: Scenario) -> NotebookNode:
-    title = new_markdown_cell(_title(content, scn))
-    title.id = TITLE_CELL
-    play = new_code_cell(_play_source(scn))
-    play.id = PLAY_CELL
-    return _notebook([title, play])
+    return _notebook(_page(_title(content, scn.title), _play_source(scn), nbgrader=False))
+
+
+def reading_notebook(content: ModuleContent, *, nbgrader: bool) -> NotebookNode:
+    return _notebook(_page(_title(content, "Reading"), READING_SOURCE, nbgrader=nbgrader))
 
 
 def _write(path: Path, text: str, report: BuildReport) -> None:
@@ -134,7 +155,7 @@ def _catalog(course: Course, policy: Policy) -> dict[str, Any]:
                 "title": m.module.title,
                 "summary": m.module.summary,
                 "cpd_minutes": m.module.cpd_minutes,
-                "scenarios": [{"id": s.id, "title": s.title} for s in m.scenarios],
+                "pages": [{"id": page, "title": title} for page, title in page_titles(m).items()],
             }
             for m in course.modules
         ],
@@ -166,19 +187,18 @@ def build_course(
     for folder in (source_dir, practice_dir):
         _clear_build_output(folder)
     for content in course.modules:
-        module_id = content.module.id
-        for scn in content.scenarios:
-            src = source_dir / module_id
-            _write(src / f"{scn.id}.ipynb", nbformat.writes(source_notebook(content, scn, policy)), report)
-            _write_json(
-                src / f"{scn.id}{SCENARIO_SUFFIX}", play_document(content, scn, policy, assessed=True), report
-            )
-            practice = practice_dir / module_id
-            _write(practice / f"{scn.id}.ipynb", nbformat.writes(practice_notebook(content, scn)), report)
-            _write_json(
-                practice / f"{scn.id}{SCENARIO_SUFFIX}",
-                play_document(content, scn, policy, assessed=False),
-                report,
-            )
+        for folder, assessed in ((source_dir, True), (practice_dir, False)):
+            out = folder / content.module.id
+            reading = reading_notebook(content, nbgrader=assessed)
+            _write(out / f"{READING}.ipynb", nbformat.writes(reading), report)
+            _write_json(out / READING_FILE, reading_document(content, policy, assessed=assessed), report)
+            for scn in content.items:
+                nb = source_notebook(content, scn, policy) if assessed else practice_notebook(content, scn)
+                _write(out / f"{scn.id}.ipynb", nbformat.writes(nb), report)
+                _write_json(
+                    out / f"{scn.id}{SCENARIO_SUFFIX}",
+                    play_document(content, scn, policy, assessed=assessed),
+                    report,
+                )
     _write_json(practice_dir / CATALOG_FILE, _catalog(course, policy), report)
     return report

@@ -12,6 +12,7 @@ import pandas as pd
 from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.coursedir import CourseDirectory
 
+from ..build.documents import READING
 from ..play.submit import load_nbgrader_config
 from .verdict import NOT_STARTED, OK, TAMPERED, read_verdict
 
@@ -27,7 +28,8 @@ def grading_results(course_dir: Path) -> pd.DataFrame:
     rows = []
     with Gradebook(coursedir.db_url, coursedir.course_id) as gb:
         for assignment in gb.assignments:
-            notebooks = sorted(nb.name for nb in assignment.notebooks)
+            # The reading is a page of the module, not something graded.
+            notebooks = sorted(nb.name for nb in assignment.notebooks if nb.name != READING)
             for student_dir in sorted(Path(coursedir.root, coursedir.submitted_directory).glob("*")):
                 student = student_dir.name
                 if not (student_dir / assignment.name).is_dir():

@@ -21,7 +21,7 @@ from .answers import (
     set_aside,
 )
 from .engine import walk
-from .render import choice_html, ending_html, points_text, situation_html, walk_score
+from .render import choice_html, ending_html, nav_html, points_text, situation_html, walk_score
 from .submit import SubmitError, submit_module
 
 
@@ -57,7 +57,7 @@ class ScenarioApp:
             else "Assessed: feedback after your tutor releases it"
         )
         self.header = widgets.HTML(
-            f'<p class="mip-where">{nav["module_title"]} · scenario {nav["position"]} of '
+            f'<p class="mip-where">{_escape(nav["module_title"])} · page {nav["position"]} of '
             f'{nav["count"]} · <span class="mip-mode">{mode}</span></p>'
         )
         self.situation = widgets.HTML(situation_html(self.scenario))
@@ -72,9 +72,11 @@ class ScenarioApp:
         self.decision = widgets.VBox([self.prompt, self.options, self.confirm, self.hint])
         self.ending = widgets.HTML()
 
-        reflection = self.scenario["reflection"]
+        reflection = self.scenario["reflection"]  # knowledge checks have none
         self.reflection_label = widgets.HTML(
             f'<h2 class="mip-reflection-title">Reflection</h2><p>{_escape(reflection["prompt"])}</p>'
+            if reflection
+            else ""
         )
         self.reflection = widgets.Textarea(
             value=self.answers.reflection,
@@ -83,6 +85,8 @@ class ScenarioApp:
         )
         self.reflection.add_class("mip-reflection")
         self.reflection.observe(self._on_reflection, names="value")
+        if not reflection:
+            self.reflection.layout.display = "none"
         self.saved = widgets.HTML()
 
         self.action = widgets.Button(
@@ -91,7 +95,7 @@ class ScenarioApp:
         self.action.add_class("mip-restart" if self.practice else "mip-submit")
         self.action.on_click(self._on_restart if self.practice else self._on_submit)
         self.action_status = widgets.HTML()
-        self.nav = widgets.HTML(_nav_html(nav))
+        self.nav = widgets.HTML(nav_html(nav))
         self.view = widgets.VBox(
             [
                 self.header,
@@ -177,17 +181,6 @@ class ScenarioApp:
     def _save(self) -> None:
         save_answers(self.folder, self.answers)
         self.saved.value = '<p class="mip-saved" aria-live="polite">Your answers are saved.</p>'
-
-
-def _nav_html(nav: dict[str, Any]) -> str:
-    links = []
-    if nav["previous"]:
-        links.append(f'<a href="{_escape(nav["previous"])}.ipynb" rel="prev">Previous scenario</a>')
-    if nav["next"]:
-        links.append(f'<a href="{_escape(nav["next"])}.ipynb" rel="next">Next scenario</a>')
-    if nav.get("home"):
-        links.append(f'<a href="{_escape(nav["home"])}">Back to the course</a>')
-    return f'<nav class="mip-nav" aria-label="Scenarios">{" · ".join(links)}</nav>'
 
 
 def play_scenario(scenario_id: str, folder: Path | None = None) -> None:

@@ -23,7 +23,7 @@ def landing_html(catalog: dict[str, Any]) -> str:
         links = "".join(
             f'<li><a href="{PRACTICE_FOLDER}/{escape(module["id"])}/{escape(s["id"])}.ipynb">'
             f"{escape(s['title'])}</a></li>"
-            for s in module["scenarios"]
+            for s in module["pages"]
         )
         modules.append(
             f'<section class="mip-module" aria-labelledby="m-{escape(module["id"])}">'

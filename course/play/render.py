@@ -33,6 +33,9 @@ def paragraphs(text: str) -> str:
 
 
 def situation_html(scenario: Node) -> str:
+    """The situation and the artefact as the trainee would see it (knowledge checks have none)."""
+    if not scenario.get("situation"):
+        return ""
     situation, art = scenario["situation"], scenario["situation"]["artefact"]
     platform = PLATFORM_LABELS.get(scenario["platform"], scenario["platform"])
     head = [f'<span class="mip-art-author">{escape(art["author"])}</span>']
@@ -81,10 +84,11 @@ def choice_html(step: Node, option: Node, clauses: Mapping[str, str] | None) -> 
             f"{points_text(option['points'], step['points'])}.</strong> "
             f"{escape(option['feedback'])}</p>{quoted}</div>"
         )
-    parts.append(
-        f'<div class="mip-consequence"><p><strong>What happens next:</strong> '
-        f"{escape(option['consequence'])}</p></div>"
-    )
+    if option.get("consequence"):
+        parts.append(
+            f'<div class="mip-consequence"><p><strong>What happens next:</strong> '
+            f"{escape(option['consequence'])}</p></div>"
+        )
     return f'<section class="mip-decision">{"".join(parts)}</section>'
 
 
@@ -118,3 +122,17 @@ def grading_html(w: Walk, key: Mapping[str, Any]) -> str:
         f"{points_text(walk_score(w), key['max_points'])}</h2>"
         f"<ol>{rows}</ol>{status}{ending}</section>"
     )
+
+
+def nav_html(nav: Mapping[str, Any]) -> str:
+    """Real links between a module's pages (reading, scenarios, check) and back to the course."""
+    links = []
+    for key, rel, label in (("previous", "prev", "Previous"), ("next", "next", "Next")):
+        if nav.get(key):
+            links.append(
+                f'<a href="{escape(nav[key]["id"])}.ipynb" rel="{rel}">{label}: '
+                f"{escape(nav[key]['title'])}</a>"
+            )
+    if nav.get("home"):
+        links.append(f'<a href="{escape(nav["home"])}">Back to the course</a>')
+    return f'<nav class="mip-nav" aria-label="Pages of this module">{" · ".join(links)}</nav>'

@@ -9,7 +9,7 @@ from ..paths import SCENARIOS_DIR
 from ..policy import Policy, load_policy
 from .errors import Problem, ScenarioError
 from .load import SourceFile
-from .schema import Module, Scenario
+from .schema import Kind, Module, Scenario
 from .validate import check_scenario
 
 MODULE_FILE = "module.yaml"
@@ -20,6 +20,12 @@ class ModuleContent:
     module: Module
     folder: Path
     scenarios: tuple[Scenario, ...]
+    check: Scenario | None = None  # the closing knowledge check
+
+    @property
+    def items(self) -> tuple[Scenario, ...]:
+        """Everything a trainee plays, in order: the scenarios, then the knowledge check."""
+        return (*self.scenarios, self.check) if self.check else self.scenarios
 
 
 @dataclass(frozen=True)
@@ -32,6 +38,10 @@ class Course:
     @property
     def scenarios(self) -> list[Scenario]:
         return [s for m in self.modules for s in m.scenarios]
+
+    @property
+    def items(self) -> list[Scenario]:
+        return [s for m in self.modules for s in m.items]
 
 
 def _read(src: SourceFile, model, problems: list[Problem]):
@@ -83,17 +93,34 @@ def load_module(folder: Path, policy: Policy, problems: list[Problem]) -> Module
 
     if module is None:
         return None
-    for i, scenario_id in enumerate(module.scenarios):
-        if scenario_id not in found and not (folder / f"{scenario_id}.yaml").exists():
+    for i, part in enumerate(module.reading):
+        for k, clause in enumerate(part.clauses):
+            if clause not in clause_ids:
+                problems.append(
+                    module_src.problem(
+                        ("reading", i, "clauses", k), f"unknown clause id {clause!r} (see course/policy.yaml)"
+                    )
+                )
+    listed = {
+        **{s: ("scenarios", i) for i, s in enumerate(module.scenarios)},
+        module.knowledge_check: ("knowledge_check",),
+    }
+    for item_id, loc in listed.items():
+        if item_id not in found:
+            if not (folder / f"{item_id}.yaml").exists():
+                problems.append(module_src.problem(loc, f"no file {item_id}.yaml in {folder}"))
+            continue
+        want = Kind.KNOWLEDGE_CHECK if loc == ("knowledge_check",) else Kind.SCENARIO
+        if found[item_id].kind != want:
             problems.append(
-                module_src.problem(("scenarios", i), f"no scenario file {scenario_id}.yaml in {folder}")
+                module_src.problem(loc, f"{item_id!r} is a {found[item_id].kind}, expected a {want}")
             )
-    for scenario_id in sorted(set(found) - set(module.scenarios)):
+    for item_id in sorted(set(found) - set(listed)):
         problems.append(
-            module_src.problem(("scenarios",), f"scenario {scenario_id!r} has a file but is not listed")
+            module_src.problem(("scenarios",), f"{item_id!r} has a file but is not listed in module.yaml")
         )
     ordered = tuple(found[i] for i in module.scenarios if i in found)
-    return ModuleContent(module, folder, ordered)
+    return ModuleContent(module, folder, ordered, found.get(module.knowledge_check))
 
 
 def load_course(root: Path = SCENARIOS_DIR, policy: Policy | None = None) -> Course:
@@ -107,7 +134,7 @@ def load_course(root: Path = SCENARIOS_DIR, policy: Policy | None = None) -> Cou
 
     owners: dict[str, str] = {}
     for content in modules:
-        for scn in content.scenarios:
+        for scn in content.items:
             if scn.id in owners:
                 problems.append(
                     Problem(

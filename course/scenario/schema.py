@@ -83,6 +83,13 @@ class ArtefactKind(StrEnum):
     DEVICE_SCREEN = "device-screen"
 
 
+class Kind(StrEnum):
+    """A scenario plays a situation out; a knowledge check asks the policy's facts in turn."""
+
+    SCENARIO = "scenario"
+    KNOWLEDGE_CHECK = "knowledge-check"
+
+
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, use_enum_values=True)
 
@@ -117,7 +124,9 @@ class Option(_Model):
     points: int = Field(ge=0)
     feedback: Text = Field(description="Why this is (or is not) right; quotes the clause.")
     clauses: tuple[ClauseId, ...] = Field(min_length=1)
-    consequence: Text = Field(description="What happens next, shown in both modes.")
+    consequence: Text | None = Field(
+        default=None, description="What happens next, shown in both modes (scenarios only)."
+    )
     next: Slug = Field(description="The id of the next step or of an ending.")
 
 
@@ -141,19 +150,34 @@ class Reflection(_Model):
 
 
 class Scenario(_Model):
+    """A scenario, or (``kind: knowledge-check``) a module's closing questions on the policy.
+
+    Scenarios need ``platform``, ``situation``, ``reflection`` and a ``consequence`` on every
+    option; knowledge checks have none of them (``validate.py`` enforces which is which).
+    """
+
     schema_version: Literal[1]
+    kind: Kind = Kind.SCENARIO
     id: Slug
     module: Slug
     title: Text
-    platform: Platform
-    situation: Situation
+    platform: Platform | None = None
+    situation: Situation | None = None
     start: Slug
     steps: tuple[Step, ...] = Field(min_length=1)
     endings: tuple[Ending, ...] = Field(min_length=1)
-    reflection: Reflection
+    reflection: Reflection | None = None
 
     def step(self, step_id: str) -> Step:
         return next(s for s in self.steps if s.id == step_id)
+
+
+class ReadingPart(_Model):
+    """One part of a module's reading: the clauses it quotes, then what they ask in plain words."""
+
+    heading: Text
+    clauses: tuple[ClauseId, ...] = Field(min_length=1)
+    text: Text
 
 
 class Module(_Model):
@@ -162,4 +186,6 @@ class Module(_Model):
     title: Text
     summary: Text
     cpd_minutes: int = Field(gt=0)
+    reading: tuple[ReadingPart, ...] = Field(min_length=1)
     scenarios: tuple[Slug, ...] = Field(min_length=1, description="Scenario ids, in play order.")
+    knowledge_check: Slug = Field(description="The id of the module's knowledge check, played last.")

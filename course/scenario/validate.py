@@ -7,7 +7,9 @@ from collections.abc import Iterable
 
 from .errors import Problem
 from .load import Loc, SourceFile
-from .schema import Scenario
+from .schema import Kind, Scenario
+
+MIN_QUESTIONS = 3
 
 
 def _duplicates(ids: Iterable[str]) -> set[str]:
@@ -60,6 +62,7 @@ def check_scenario(scn: Scenario, src: SourceFile, clause_ids: set[str]) -> list
                 "decision needs at least one full-credit option",
             )
 
+    problems += _check_kind(scn, src)
     problems += _check_graph(scn, src, edges, set(ending_ids))
     if not problems:
         most = max_points(scn)
@@ -71,6 +74,52 @@ def check_scenario(scn: Scenario, src: SourceFile, clause_ids: set[str]) -> list
                 f"scenario's {most} points: every such path must earn full marks (give the shorter "
                 "path's decisions more points, or lead it to a further decision)",
             )
+    return problems
+
+
+def _check_kind(scn: Scenario, src: SourceFile) -> list[Problem]:
+    """Scenarios tell a story with consequences; knowledge checks ask questions in turn."""
+    problems: list[Problem] = []
+    story_fields = ("platform", "situation", "reflection")
+    if scn.kind == Kind.SCENARIO:
+        for name in story_fields:
+            if getattr(scn, name) is None:
+                problems.append(src.problem((name,), "required field is missing (every scenario has it)"))
+        for i, step in enumerate(scn.steps):
+            for j, option in enumerate(step.options):
+                if option.consequence is None:
+                    problems.append(
+                        src.problem(
+                            ("steps", i, "options", j, "consequence"),
+                            "required field is missing: say what happens next",
+                        )
+                    )
+        return problems
+    for name in story_fields:
+        if getattr(scn, name) is not None:
+            problems.append(src.problem((name,), "not used in a knowledge check: remove it"))
+    if len(scn.steps) < MIN_QUESTIONS:
+        problems.append(
+            src.problem(
+                ("steps",),
+                f"a knowledge check asks at least {MIN_QUESTIONS} questions, found {len(scn.steps)}",
+            )
+        )
+    for i, step in enumerate(scn.steps):
+        if len({o.next for o in step.options}) > 1:
+            problems.append(
+                src.problem(
+                    ("steps", i, "options"),
+                    "every answer to a question must lead to the same next question or ending",
+                )
+            )
+        for j, option in enumerate(step.options):
+            if option.consequence is not None:
+                problems.append(
+                    src.problem(
+                        ("steps", i, "options", j, "consequence"), "not used in a knowledge check: remove it"
+                    )
+                )
     return problems
 
 

@@ -21,8 +21,10 @@ def test_same_input_gives_byte_identical_output(tmp_path, course):
     build_course(course, source_dir=tmp_path / "b" / "source", practice_dir=tmp_path / "b" / "practice")
     first, second = tree(tmp_path / "a"), tree(tmp_path / "b")
     assert first == second
-    scenarios = len(course.scenarios)
-    assert len(first) == 4 * scenarios + 1  # notebook + document, source and practice; catalog
+    # Per module and per folder (source, practice): the reading's notebook and document, then a
+    # notebook and a document per scenario or check; plus the catalog.
+    pages = sum(1 + len(m.items) for m in course.modules)
+    assert len(first) == 2 * 2 * pages + 1
 
 
 def test_rebuild_removes_notebooks_of_deleted_scenarios(tmp_path, course):
@@ -59,12 +61,16 @@ def test_assessed_document_has_no_key_and_practice_document_has_it(tmp_path, cou
         practice = (tmp_path / "practice" / scn.module / f"{scn.id}{SCENARIO_SUFFIX}").read_text()
         doc = json.loads(assessed)
         assert doc["mode"] == "assessed" and "clauses" not in doc
+
+        def as_json(text: str) -> str:
+            return json.dumps(text, ensure_ascii=False)[1:-1]
+
         for step in scn.steps:
             for option in step.options:
-                assert option.feedback not in assessed
-                assert option.feedback in practice
-                assert option.text in assessed  # the trainee still needs the choices
-        assert scn.reflection.rubric not in assessed
+                assert as_json(option.feedback) not in assessed
+                assert as_json(option.feedback) in practice
+                assert as_json(option.text) in assessed  # the trainee still needs the choices
+        assert as_json(scn.reflection.rubric) not in assessed
         for step in doc["scenario"]["steps"]:
             for option in step["options"]:
                 assert set(option) == {"id", "text", "consequence", "next"}
@@ -74,9 +80,8 @@ def test_catalog_lists_modules_in_order_with_their_scenarios(tmp_path, course):
     build_course(course, source_dir=tmp_path / "source", practice_dir=tmp_path / "practice")
     catalog = json.loads((tmp_path / "practice" / CATALOG_FILE).read_text())
     assert [m["id"] for m in catalog["modules"]] == [m.module.id for m in course.modules]
-    assert [s["id"] for s in catalog["modules"][0]["scenarios"]] == [
-        s.id for s in course.modules[0].scenarios
-    ]
+    first = course.modules[0]
+    assert [p["id"] for p in catalog["modules"][0]["pages"]] == ["reading", *[s.id for s in first.items]]
 
 
 def test_build_cli_writes_where_told(tmp_path, capsys):
@@ -92,3 +97,23 @@ def test_rebuild_keeps_answers_saved_beside_practice_notebooks(tmp_path, course)
     saved.write_text('{"saved": "by a trainee"}')
     build_course(course, source_dir=tmp_path / "source", practice_dir=practice)
     assert saved.read_text() == '{"saved": "by a trainee"}'
+
+
+def test_knowledge_check_and_reading_notebooks(tmp_path, course):
+    build_course(course, source_dir=tmp_path / "source", practice_dir=tmp_path / "practice")
+    module = course.module("05-must-not")
+    check = nbformat.read(tmp_path / "source" / module.module.id / f"{module.check.id}.ipynb", as_version=4)
+    assert [c.metadata["nbgrader"]["grade_id"] for c in check.cells] == ["title", "play", "decisions"]
+    reading = json.loads((tmp_path / "practice" / module.module.id / "reading.json").read_text())
+    quoted = [c["text"] for part in reading["parts"] for c in part["clauses"]]
+    from course.policy import load_policy
+
+    clauses = load_policy().clauses
+    assert quoted == [clauses[c].text for part in module.module.reading for c in part.clauses]
+    assert reading["navigation"]["next"]["id"] == module.scenarios[0].id
+    last = json.loads(
+        (tmp_path / "practice" / module.module.id / f"{module.check.id}{SCENARIO_SUFFIX}").read_text()
+    )
+    assert (
+        last["navigation"]["previous"]["id"] == module.scenarios[-1].id and last["navigation"]["next"] is None
+    )

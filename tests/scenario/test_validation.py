@@ -17,8 +17,54 @@ id: 01-demo
 title: Demo
 summary: A module for tests.
 cpd_minutes: 10
+reading:
+  - heading: Withdraw, seek supervision or confront
+    clauses: [conduct.questionable-conversations]
+    text: What the clause asks, in plain words.
 scenarios: [demo]
+knowledge_check: check-demo
 """
+
+CHECK = (
+    """\
+schema_version: 1
+kind: knowledge-check
+id: check-demo
+module: 01-demo
+title: Check
+start: q1
+steps:
+"""
+    + "".join(
+        f"""\
+  - id: q{n}
+    prompt: Question {n}?
+    points: 1
+    options:
+      - id: right
+        text: Right.
+        action: withdraw
+        points: 1
+        feedback: Yes.
+        clauses: [review.cycle]
+        next: {f"q{n + 1}" if n < 3 else "done"}
+      - id: wrong
+        text: Wrong.
+        action: ignore
+        points: 0
+        feedback: No.
+        clauses: [review.cycle]
+        next: {f"q{n + 1}" if n < 3 else "done"}
+"""
+        for n in (1, 2, 3)
+    )
+    + """\
+endings:
+  - id: done
+    title: Done
+    text: All answered.
+"""
+)
 
 SCENARIO = """\
 schema_version: 1
@@ -88,17 +134,18 @@ reflection:
 """
 
 
-def write(tmp_path: Path, scenario: str = SCENARIO, module: str = MODULE) -> Path:
+def write(tmp_path: Path, scenario: str = SCENARIO, module: str = MODULE, check: str = CHECK) -> Path:
     folder = tmp_path / "scenarios" / "01-demo"
     folder.mkdir(parents=True)
     (folder / "module.yaml").write_text(module)
     (folder / "demo.yaml").write_text(scenario)
+    (folder / "check-demo.yaml").write_text(check)
     return tmp_path / "scenarios"
 
 
-def problems(tmp_path: Path, scenario: str = SCENARIO, module: str = MODULE) -> list[str]:
+def problems(tmp_path: Path, scenario: str = SCENARIO, module: str = MODULE, check: str = CHECK) -> list[str]:
     with pytest.raises(ScenarioError) as info:
-        load_course(write(tmp_path, scenario, module))
+        load_course(write(tmp_path, scenario, module, check))
     return [str(p) for p in info.value.problems]
 
 
@@ -135,7 +182,12 @@ def test_duplicate_scenario_ids_across_modules(tmp_path):
     root = write(tmp_path)
     other = root / "02-other"
     other.mkdir()
-    (other / "module.yaml").write_text(MODULE.replace("01-demo", "02-other"))
+    (other / "module.yaml").write_text(
+        MODULE.replace("01-demo", "02-other").replace("check-demo", "check-other")
+    )
+    (other / "check-other.yaml").write_text(
+        CHECK.replace("01-demo", "02-other").replace("check-demo", "check-other")
+    )
     (other / "demo.yaml").write_text(SCENARIO.replace("module: 01-demo", "module: 02-other"))
     with pytest.raises(ScenarioError) as info:
         load_course(root)
@@ -203,7 +255,7 @@ def test_invalid_yaml_names_the_line(tmp_path):
 
 def test_module_listing_must_match_files(tmp_path):
     msgs = problems(tmp_path, module=MODULE.replace("scenarios: [demo]", "scenarios: [demo, missing]"))
-    assert any("scenarios[1]" in m and "no scenario file missing.yaml" in m for m in msgs)
+    assert any("scenarios[1]" in m and "no file missing.yaml" in m for m in msgs)
 
 
 def test_course_check_cli_reports_problems_and_exit_code(tmp_path, capsys):
@@ -217,3 +269,48 @@ def test_the_course_content_is_valid(course):
     assert len(course.module("05-must-not").scenarios) >= 3
     branching = [s for s in course.scenarios if len(s.steps) >= 2]
     assert branching, "at least one scenario must branch into a second decision"
+
+
+def test_knowledge_check_rules(tmp_path):
+    two_questions = CHECK.replace("next: q3", "next: done")
+    two_questions = (
+        two_questions[: two_questions.index("  - id: q3")] + two_questions[two_questions.index("endings:") :]
+    )
+    msgs = problems(tmp_path, check=two_questions)
+    assert any("a knowledge check asks at least 3 questions, found 2" in m for m in msgs), msgs
+
+
+def test_knowledge_check_answers_all_lead_to_the_same_next_question(tmp_path):
+    forked = CHECK.replace(
+        "points: 0\n        feedback: No.\n        clauses: [review.cycle]\n        next: q2",
+        "points: 0\n        feedback: No.\n        clauses: [review.cycle]\n        next: q3",
+    )
+    msgs = problems(tmp_path, check=forked)
+    assert any("steps[0].options" in m and "lead to the same next question" in m for m in msgs), msgs
+
+
+def test_story_fields_are_required_in_scenarios_and_refused_in_checks(tmp_path):
+    no_situation = SCENARIO.replace(
+        "situation:\n  narrative: Something happens online.\n  artefact:\n"
+        "    kind: post\n    author: Sam Lee\n    body: A post.\n",
+        "",
+    )
+    no_situation = no_situation.replace("        consequence: It goes badly.\n", "")
+    msgs = problems(
+        tmp_path, no_situation, check=CHECK.replace("title: Check", "title: Check\nplatform: blog")
+    )
+    joined = "\n".join(msgs)
+    assert "demo.yaml:1: situation: required field is missing" in joined
+    assert "steps[0].options[1].consequence: required field is missing" in joined
+    assert "check-demo.yaml" in joined and "platform: not used in a knowledge check" in joined
+
+
+def test_reading_clauses_and_the_knowledge_check_reference_are_checked(tmp_path):
+    module = MODULE.replace("clauses: [conduct.questionable-conversations]", "clauses: [conduct.gossip]")
+    module = module.replace("knowledge_check: check-demo", "knowledge_check: demo").replace(
+        "scenarios: [demo]", "scenarios: [check-demo]"
+    )
+    joined = "\n".join(problems(tmp_path, module=module))
+    assert "reading[0].clauses[0]: unknown clause id 'conduct.gossip'" in joined
+    assert "knowledge_check: 'demo' is a scenario, expected a knowledge-check" in joined
+    assert "scenarios[0]: 'check-demo' is a knowledge-check, expected a scenario" in joined

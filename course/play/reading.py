@@ -1,0 +1,40 @@
+"""A module's reading page: each part quotes its clauses from the policy, then explains them."""
+
+from __future__ import annotations
+
+import json
+from html import escape
+from pathlib import Path
+from typing import Any
+
+import ipywidgets as widgets
+from IPython.display import display
+
+from ..build.documents import READING_FILE
+from .render import nav_html, paragraphs
+
+
+def reading_html(document: dict[str, Any]) -> str:
+    module = document["module"]
+    parts = "".join(
+        f'<section class="mip-reading-part"><h2>{escape(part["heading"])}</h2>'
+        + "".join(
+            f'<blockquote class="mip-clause"><p>{escape(c["text"])}</p>'
+            f"<footer>Policy clause {escape(c['id'])}</footer></blockquote>"
+            for c in part["clauses"]
+        )
+        + f"{paragraphs(part['text'])}</section>"
+        for part in document["parts"]
+    )
+    return (
+        f'<article class="mip-reading"><p>{escape(module["summary"])}</p>'
+        f'<p class="mip-cpd">Estimated time for this module: {module["cpd_minutes"]} minutes (CPD). '
+        f"Policy version {escape(document['policy_version'])}.</p>{parts}"
+        f"{nav_html(document['navigation'])}</article>"
+    )
+
+
+def show_reading(folder: Path | None = None) -> None:
+    document = json.loads(((folder or Path.cwd()) / READING_FILE).read_text(encoding="utf-8"))
+    # An HTML widget keeps the navigation links plain (see landing.py).
+    display(widgets.HTML(reading_html(document)))
