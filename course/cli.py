@@ -58,6 +58,46 @@ def cmd_results(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_coverage(args: argparse.Namespace) -> int:
+    from .policy import load_policy
+    from .scenario.coverage import coverage_matrix, uncovered
+
+    matrix = coverage_matrix(_check(args.scenarios), load_policy())
+    if args.csv:
+        matrix.to_csv(args.csv)
+        print(f"wrote the {matrix.shape[0]} x {matrix.shape[1]} clause x item matrix to {args.csv}")
+    for clause, row in matrix.iterrows():
+        items = [item for item, n in row.items() if n]
+        print(f"{clause:40} {len(items):3} item(s)  {', '.join(items)}")
+    missing = uncovered(matrix)
+    if missing:
+        print(
+            f"{len(missing)} clause(s) tested by no graded decision or question: {', '.join(missing)}",
+            file=sys.stderr,
+        )
+        return 1
+    print(f"every one of the {matrix.shape[0]} clauses is tested")
+    return 0
+
+
+def cmd_lint(args: argparse.Namespace) -> int:
+    from .policy import load_policy
+    from .scenario.lint import lint, project_words
+
+    course = _check(args.scenarios)
+    findings, minutes = lint(course, load_policy(), project_words(args.scenarios))
+    for content in course.modules:
+        module = content.module
+        print(f"{module.id:28} reading time {minutes[module.id]:5.1f} min, CPD {module.cpd_minutes} min")
+    for finding in findings:
+        print(f"  {finding}", file=sys.stderr)
+    if findings:
+        print(f"{len(findings)} lint finding(s)", file=sys.stderr)
+        return 1
+    print("lint clean: spelling, clause quotes and CPD minutes")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="course", description="MIP Social Media Policy course tools")
     p.add_argument("--scenarios", type=Path, default=SCENARIOS_DIR, help="authored scenario folder")
@@ -77,6 +117,12 @@ def parser() -> argparse.ArgumentParser:
         "fetched assignments, for assessed mode); nothing is built",
     )
     serve.set_defaults(run=cmd_serve)
+    coverage = sub.add_parser("coverage", help="clause x item matrix; fails if a clause is untested")
+    coverage.add_argument("--csv", type=Path, help="write the matrix as CSV")
+    coverage.set_defaults(run=cmd_coverage)
+    sub.add_parser("lint", help="spelling, clause quotes in feedback, reading time").set_defaults(
+        run=cmd_lint
+    )
     results = sub.add_parser("results", help="per trainee and scenario: graded, tampered or failed")
     results.add_argument("--course-dir", type=Path, default=GRADING_DIR)
     results.add_argument("--csv", type=Path, help="write the table as CSV")

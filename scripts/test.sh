@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
-# Install what the tests need (the locked Python environment, Debian's chromium), lint, and run
+# Install what the tests need (the locked Python environment, Debian packages), lint, and run
 # the whole suite: unit tests, the end-to-end nbgrader test and the browser tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/bootstrap.sh
-if ! command -v chromium >/dev/null 2>&1; then
+# Debian packages: chromium for the browser tests, hunspell's British dictionary for the lint.
+if ! command -v chromium >/dev/null 2>&1 || ! command -v hunspell >/dev/null 2>&1 \
+    || [ ! -f /usr/share/hunspell/en_GB.dic ]; then
   sudo_cmd=""
   [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
   $sudo_cmd apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq chromium >/dev/null
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq chromium hunspell hunspell-en-gb >/dev/null
 fi
 python3 -m uv run --frozen ruff check .
 exec python3 -m uv run --frozen pytest "$@"
