@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -35,6 +36,8 @@ def reading_html(document: dict[str, Any]) -> str:
 
 
 def show_reading(folder: Path | None = None) -> None:
+    if os.environ.get("NBGRADER_EXECUTION"):
+        return  # autograde re-runs every notebook; nobody reads this one there
     document = json.loads(((folder or Path.cwd()) / READING_FILE).read_text(encoding="utf-8"))
     # An HTML widget keeps the navigation links plain (see landing.py).
     display(widgets.HTML(reading_html(document)))
