@@ -39,6 +39,7 @@ class Action(StrEnum):
     UPDATE_WEBSITE = "update-website"
     USE_SECURE_CHANNEL = "use-secure-channel"
     UPDATE_SECURITY = "update-security"
+    CHECK_CURRENT_VERSION = "check-current-version"
     # Responses the policy does not endorse.
     ACCEPT = "accept"
     IGNORE = "ignore"
