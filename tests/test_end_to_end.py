@@ -40,7 +40,8 @@ def path_by(scn, pick) -> tuple[list[dict[str, str]], int]:
 
 
 def test_cohort_through_nbgrader(nbgrader_course, course, monkeypatch, tmp_path):
-    scenarios = course.module(MODULE).scenarios
+    scenarios = course.module(MODULE).items  # the scenarios, then the knowledge check
+    assert scenarios[-1].kind == "knowledge-check"
     first, second = scenarios[0].id, scenarios[1].id
     nbc = nbgrader_course
     nbc.nbgrader("generate_assignment", MODULE)
@@ -64,7 +65,9 @@ def test_cohort_through_nbgrader(nbgrader_course, course, monkeypatch, tmp_path)
                 Answers(
                     scenario=scn.id,
                     choices=choices,
-                    reflection=f"<script>alert('{trainee}')</script> I chose as I did.",
+                    reflection=f"<script>alert('{trainee}')</script> I chose as I did."
+                    if scn.reflection
+                    else "",
                 ),
             )
             expected[(trainee, scn.id)] = points

@@ -106,3 +106,17 @@ def test_an_over_long_reflection_is_cut_to_the_limit_and_the_trainee_told(module
     app.reflection.value = "x" * (MAX_REFLECTION_CHARS + 10)
     assert len(saved(tmp_path, app)["reflection"]) == MAX_REFLECTION_CHARS
     assert "only the first part is saved" in app.saved.value
+
+
+def test_a_knowledge_check_plays_in_the_same_player_without_story_or_reflection(module, tmp_path):
+    check = module.check
+    app = ScenarioApp(play_document(module, check, load_policy(), assessed=False), tmp_path)
+    assert app.situation.value == "" and app.reflection.layout.display == "none"
+    step = check.step(check.start)
+    for _ in check.steps:
+        right = max(range(len(step.options)), key=lambda i: step.options[i].points)
+        pick(app, right)
+        step = next((s for s in check.steps if s.id == step.options[right].next), None)
+    assert "You scored" in app.ending.value
+    assert f"{len(check.steps)} of {len(check.steps)} points" in app.ending.value
+    assert "What happens next" not in app.history.value  # questions have no consequences
