@@ -12,5 +12,9 @@ if ! command -v chromium >/dev/null 2>&1 || ! command -v hunspell >/dev/null 2>&
   $sudo_cmd apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq chromium hunspell hunspell-en-gb >/dev/null
 fi
+# axe-core (from the npm registry, pinned in package-lock.json) for the accessibility audit.
+if [ ! -f node_modules/axe-core/axe.min.js ]; then
+  npm ci --no-audit --no-fund --silent
+fi
 python3 -m uv run --frozen ruff check .
 exec python3 -m uv run --frozen pytest "$@"

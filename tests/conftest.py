@@ -106,9 +106,15 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+@dataclass
+class Server:
+    url: str
+    log: Path
+
+
 @contextmanager
-def voila(root: Path, **env: str) -> Iterator[str]:
-    """`course serve --root ROOT` on a free port; yields its base URL."""
+def voila(root: Path, **env: str) -> Iterator[Server]:
+    """`course serve --root ROOT` on a free port; yields its base URL and log file."""
     port = free_port()
     log = root.parent / f"voila-{port}.log"
     with open(log, "w") as out:
@@ -130,7 +136,7 @@ def voila(root: Path, **env: str) -> Iterator[str]:
                 if proc.poll() is not None or time.monotonic() > deadline:
                     raise AssertionError(f"Voila did not start:\n{log.read_text()}") from None
                 time.sleep(0.3)
-        yield url
+        yield Server(url, log)
     finally:
         proc.terminate()
         try:
@@ -147,3 +153,34 @@ def browser():
         chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
+
+
+AXE = Path(__file__).resolve().parents[1] / "node_modules" / "axe-core" / "axe.min.js"
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+LOCAL = ("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:", "about:")
+
+
+@dataclass
+class PageWatch:
+    """What a page did that it should not: console errors, page errors, requests off the machine."""
+
+    errors: list[str]
+    external: list[str]
+
+
+def watch(page) -> PageWatch:
+    seen = PageWatch([], [])
+    page.on("console", lambda m: seen.errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: seen.errors.append(str(e)))
+    page.on("request", lambda r: None if r.url.startswith(LOCAL) else seen.external.append(r.url))
+    return seen
+
+
+def axe_violations(page) -> list[dict]:
+    """axe-core (from npm, injected from disk) with the WCAG 2.0-2.2 A/AA tags."""
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate(
+        "async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_TAGS
+    )
+    assert result["passes"], "axe evaluated nothing"
+    return [{"id": v["id"], "nodes": [n["target"] for n in v["nodes"]]} for v in result["violations"]]

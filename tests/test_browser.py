@@ -35,7 +35,8 @@ def test_practice_play_by_clicking_then_reload_restores_answers(practice_site, b
     picked, ending_id = best_choices(scn)
     ending = next(e for e in scn.endings if e.id == ending_id)
     reflection = "Declining formally keeps the frame clear <b>and</b> kind."
-    with voila(practice_site) as url:
+    with voila(practice_site) as server:
+        url = server.url
         page = browser.new_page()
         page.goto(f"{url}/")  # the root URL is the landing page
         page.get_by_role("link", name=scn.title).click()
@@ -86,7 +87,8 @@ def test_assessed_mode_hides_the_key_and_submits_as_the_trainee(nbgrader_course,
         "JUPYTER_DATA_DIR": str(home / ".data"),
         "COURSE_TRAINEE_ID": "gus",
     }
-    with voila(home, **env) as url:
+    with voila(home, **env) as server:
+        url = server.url
         page_url = f"{url}/voila/render/{MODULE}/{scn.id}.ipynb"
         served = urllib.request.urlopen(page_url, timeout=60).read().decode()
         assert scn.title in served and not any(t in served for t in key_texts)

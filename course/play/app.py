@@ -21,7 +21,7 @@ from .answers import (
     set_aside,
 )
 from .engine import walk
-from .render import choice_html, ending_html, nav_html, points_text, situation_html, walk_score
+from .render import announcement, choice_html, ending_html, nav_html, points_text, situation_html, walk_score
 from .submit import SubmitError, submit_module
 
 
@@ -70,6 +70,10 @@ class ScenarioApp:
         self.confirm.on_click(self._on_confirm)
         self.hint = widgets.HTML()
         self.decision = widgets.VBox([self.prompt, self.options, self.confirm, self.hint])
+        # A live region that exists before its text changes, so screen readers announce each
+        # decision's outcome (the template's script marks it aria-live).
+        self.announce = widgets.HTML()
+        self.announce.add_class("mip-announce")
         self.ending = widgets.HTML()
 
         reflection = self.scenario["reflection"]  # knowledge checks have none
@@ -99,6 +103,7 @@ class ScenarioApp:
         self.view = widgets.VBox(
             [
                 self.header,
+                self.announce,
                 self.notice,
                 self.situation,
                 self.history,
@@ -121,7 +126,9 @@ class ScenarioApp:
         clauses = self.doc.get("clauses") if self.practice else None
         self.history.value = "".join(choice_html(s, o, clauses) for s, o in played.taken)
         if played.current is not None:
-            self.prompt.value = f'<h2 class="mip-prompt">{_escape(played.current["prompt"])}</h2>'
+            self.prompt.value = (
+                f'<h2 class="mip-prompt" id="mip-prompt">{_escape(played.current["prompt"])}</h2>'
+            )
             self.options.options = [(o["text"], o["id"]) for o in played.current["options"]]
             self.options.value = None
             self.decision.layout.display = None
@@ -132,7 +139,7 @@ class ScenarioApp:
             ending = ending_html(played.ending)
             if self.practice:
                 ending += (
-                    f'<p class="mip-score" role="status">You scored '
+                    f'<p class="mip-score">You scored '
                     f"{points_text(walk_score(played), self.doc['max_points'])}.</p>"
                 )
         self.ending.value = ending
@@ -149,6 +156,9 @@ class ScenarioApp:
         self.answers.choices.append({"step": played.current["id"], "option": self.options.value})
         self._save()
         self._render()
+        self.announce.value = _escape(
+            announcement(walk(self.scenario, self.answers.choices), self.practice, self.doc["max_points"])
+        )
 
     def _on_reflection(self, change: dict[str, Any]) -> None:
         self.answers.reflection = change["new"][:MAX_REFLECTION_CHARS]

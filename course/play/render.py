@@ -80,7 +80,7 @@ def choice_html(step: Node, option: Node, clauses: Mapping[str, str] | None) -> 
             for c in option["clauses"]
         )
         parts.append(
-            f'<div class="mip-feedback" role="status"><p><strong>'
+            f'<div class="mip-feedback"><p><strong>'
             f"{points_text(option['points'], step['points'])}.</strong> "
             f"{escape(option['feedback'])}</p>{quoted}</div>"
         )
@@ -136,3 +136,20 @@ def nav_html(nav: Mapping[str, Any]) -> str:
     if nav.get("home"):
         links.append(f'<a href="{escape(nav["home"])}">Back to the course</a>')
     return f'<nav class="mip-nav" aria-label="Pages of this module">{" · ".join(links)}</nav>'
+
+
+def announcement(w: Walk, practice: bool, max_points: float) -> str:
+    """Plain text for screen readers after a decision: the outcome, then what comes next."""
+    step, option = w.taken[-1]
+    parts = [f"You chose: {option['text']}"]
+    if practice and "feedback" in option:
+        parts.append(f"{points_text(option['points'], step['points'])}. {option['feedback']}")
+    if option.get("consequence"):
+        parts.append(f"What happens next: {option['consequence']}")
+    if w.current is not None:
+        parts.append(f"Next decision: {w.current['prompt']}")
+    elif w.ending is not None:
+        parts.append(f"{w.ending['title']}. {w.ending['text']}")
+        if practice:
+            parts.append(f"You scored {points_text(walk_score(w), max_points)}.")
+    return " ".join(p if p.endswith((".", "?", "!")) else p + "." for p in parts)
