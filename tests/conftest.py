@@ -95,7 +95,8 @@ def practice_site(tmp_path: Path, course: Course) -> Path:
     """The self-study site as `course serve` builds it, in a scratch folder."""
     site = tmp_path / "site"
     site.mkdir()
-    (site / "index.ipynb").write_bytes((NOTEBOOKS_DIR / "index.ipynb").read_bytes())
+    for authored in ("index.ipynb", "certificate.ipynb"):
+        (site / authored).write_bytes((NOTEBOOKS_DIR / authored).read_bytes())
     build_course(course, source_dir=tmp_path / "unused-source", practice_dir=site / "practice")
     return site
 

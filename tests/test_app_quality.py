@@ -4,7 +4,9 @@ WCAG 2.x A/AA), and playable with the keyboard alone."""
 from __future__ import annotations
 
 import json
+import os
 import time
+from pathlib import Path
 
 import pytest
 
@@ -17,6 +19,15 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 @pytest.fixture
+def shots(tmp_path) -> Path:
+    """Where page screenshots go: docs/screenshots when COURSE_SCREENSHOTS names it (the README
+    shows those), else a scratch folder, so ordinary runs leave the repository untouched."""
+    folder = Path(os.environ.get("COURSE_SCREENSHOTS") or tmp_path / "screenshots")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+@pytest.fixture
 def site(practice_site):
     with voila(practice_site) as server:
         yield server, practice_site
@@ -26,12 +37,12 @@ def best_index(step) -> int:
     return max(range(len(step.options)), key=lambda i: step.options[i].points)
 
 
-def test_every_page_is_offline_error_free_and_passes_axe(site, browser, course):
+def test_every_page_is_offline_error_free_and_passes_axe(site, browser, course, shots):
     server, _ = site
     url = server.url
     module = course.module(MODULE)
     scn, check = module.scenarios[1], module.check
-    page = browser.new_page()
+    page = browser.new_page(viewport={"width": 1100, "height": 900})
     seen = watch(page)
     audited = {}
 
@@ -42,6 +53,7 @@ def test_every_page_is_offline_error_free_and_passes_axe(site, browser, course):
     page.goto(f"{url}/")
     page.locator(".mip-landing").wait_for(timeout=60_000)
     audit("landing")
+    page.screenshot(path=shots / "landing.png")
     page.goto(f"{url}/voila/render/practice/{MODULE}/reading.ipynb")
     page.locator(".mip-reading").wait_for(timeout=60_000)
     audit("reading")
@@ -59,6 +71,8 @@ def test_every_page_is_offline_error_free_and_passes_axe(site, browser, course):
     assert live.get_attribute("aria-live") == "polite"
     assert step.options[0].text in live.inner_text()  # feedback is announced
     audit("feedback")
+    page.screenshot(path=shots / "scenario.png", full_page=True)
+    assert (shots / "landing.png").stat().st_size > 10_000
     page.goto(f"{url}/voila/render/practice/{MODULE}/{check.id}.ipynb")
     page.locator(".mip-confirm").wait_for(timeout=60_000)
     first = check.step(check.start)
@@ -120,4 +134,39 @@ def test_a_whole_scenario_can_be_played_with_the_keyboard_alone(site, browser, c
     focus("e.tagName === 'A' && e.textContent.includes('Next')")
     page.keyboard.press("Enter")
     page.wait_for_url(f"**/{course.module(MODULE).scenarios[1].id}.ipynb")
+    page.close()
+
+
+def test_landing_shows_progress_and_the_certificate_page_is_accessible(site, browser, course):
+    from course.play.answers import Answers, save_answers
+
+    server, folder = site
+    content = course.module(MODULE)
+    for item in content.items:  # a trainee who has finished module 05 (saved as the app saves)
+        steps, node, choices = {s.id: s for s in item.steps}, item.start, []
+        while node in steps:
+            option = steps[node].options[best_index(steps[node])]
+            choices.append({"step": node, "option": option.id})
+            node = option.next
+        save_answers(folder / "practice" / MODULE, Answers(scenario=item.id, choices=choices))
+    page = browser.new_page()
+    seen = watch(page)
+    page.goto(f"{server.url}/")
+    section = page.locator(f"section[aria-labelledby='m-{MODULE}']")
+    section.wait_for(timeout=60_000)
+    assert f"completed · {len(content.items)} of {len(content.items)} done" in section.inner_text()
+    assert f"estimated time {content.module.cpd_minutes} minutes" in section.inner_text()
+    first = course.modules[0]
+    page.get_by_role("link", name=f"Continue where you left off: Reading: {first.module.title}").wait_for()
+    assert axe_violations(page) == []
+
+    page.goto(f"{server.url}/voila/render/certificate.ipynb")
+    page.get_by_label("Your name").fill("Siobhan O'Neill-Ahmed")
+    certificate = page.locator(".mip-certificate")
+    certificate.get_by_text("Siobhan O'Neill-Ahmed").wait_for()
+    text = certificate.inner_text()
+    assert content.module.title in text and "version 2021-09" in text
+    assert f"{round(content.module.cpd_minutes / 60, 1):g} hours" in text
+    assert axe_violations(page) == []
+    assert seen.errors == [] and seen.external == []
     page.close()

@@ -97,7 +97,7 @@ def test_assessed_mode_hides_the_key_and_submits_as_the_trainee(nbgrader_course,
         page.goto(page_url)
         page.wait_for_selector(".mip-confirm", timeout=60_000)
         choose(page, option)
-        page.get_by_text(option.consequence.split(".")[0]).wait_for()
+        page.locator(".mip-consequence").get_by_text(option.consequence.split(".")[0]).wait_for()
         assert page.locator(".mip-feedback").count() == 0
         content = page.content()
         assert not any(t in content for t in key_texts)

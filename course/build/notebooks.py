@@ -16,7 +16,6 @@ from nbformat import NotebookNode
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from ..paths import PRACTICE_DIR, SOURCE_DIR
-from ..play.answers import SUFFIX as ANSWERS_SUFFIX
 from ..policy import Policy, load_policy
 from ..scenario.catalog import Course, ModuleContent
 from ..scenario.schema import Scenario
@@ -164,13 +163,15 @@ def _catalog(course: Course, policy: Policy) -> dict[str, Any]:
 
 def _clear_build_output(folder: Path) -> None:
     """Remove what an earlier build wrote, so a scenario deleted from ``scenarios/`` disappears
-    too; keep the answers self-study users saved beside the practice notebooks."""
+    too; anything else (answers and names trainees saved) stays."""
     if not folder.exists():
         return
-    for path in sorted(folder.rglob("*"), reverse=True):
-        if path.is_file() and not path.name.endswith(ANSWERS_SUFFIX):
+    generated = ("*.ipynb", f"*{SCENARIO_SUFFIX}", READING_FILE, CATALOG_FILE)
+    for pattern in generated:
+        for path in folder.rglob(pattern):
             path.unlink()
-        elif path.is_dir() and not any(path.iterdir()):
+    for path in sorted(folder.rglob("*"), reverse=True):
+        if path.is_dir() and not any(path.iterdir()):
             path.rmdir()
 
 

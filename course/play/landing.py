@@ -1,4 +1,4 @@
-"""The course landing page: policy version, modules, and links to every scenario."""
+"""The course landing page: policy version, each module's status and time, and where to go on."""
 
 from __future__ import annotations
 
@@ -12,25 +12,52 @@ from IPython.display import display
 
 from ..build.notebooks import CATALOG_FILE
 from ..policy import load_policy
+from .progress import COMPLETED, IN_PROGRESS, ModuleProgress, continue_target, course_progress
 
 PRACTICE_FOLDER = "practice"
 
 
-def landing_html(catalog: dict[str, Any]) -> str:
+def _href(module_id: str, page_id: str) -> str:
+    return f"{PRACTICE_FOLDER}/{escape(module_id)}/{escape(page_id)}.ipynb"
+
+
+def _continue_html(progress: list[ModuleProgress]) -> str:
+    target = continue_target(progress)
+    if target is None:
+        return (
+            '<p class="mip-continue">You have completed every module. '
+            '<a href="certificate.ipynb">Get your CPD certificate</a>.</p>'
+        )
+    module, page = target
+    started = any(m.status != "not started" for m in progress)
+    label = "Continue where you left off" if started else "Start the course"
+    return (
+        f'<p class="mip-continue"><a href="{_href(module.id, page.id)}">{label}: '
+        f"{escape(page.title)}</a> <span>({escape(module.title)})</span></p>"
+    )
+
+
+def landing_html(catalog: dict[str, Any], progress: list[ModuleProgress]) -> str:
     policy = load_policy()
     modules = []
-    for module in catalog["modules"]:
+    for module, state in zip(catalog["modules"], progress, strict=True):
         links = "".join(
-            f'<li><a href="{PRACTICE_FOLDER}/{escape(module["id"])}/{escape(s["id"])}.ipynb">'
-            f"{escape(s['title'])}</a></li>"
-            for s in module["pages"]
+            f'<li><a href="{_href(module["id"], p.id)}">{escape(p.title)}</a>'
+            + (
+                f' <span class="mip-page-status">({p.status})</span>'
+                if p.status in (IN_PROGRESS, COMPLETED)
+                else ""
+            )
+            + "</li>"
+            for p in state.pages
         )
         modules.append(
             f'<section class="mip-module" aria-labelledby="m-{escape(module["id"])}">'
             f'<h2 id="m-{escape(module["id"])}">{escape(module["title"])}</h2>'
-            f"<p>{escape(module['summary'])}</p>"
-            f'<p class="mip-cpd">Estimated time: {module["cpd_minutes"]} minutes (CPD)</p>'
-            f"<ol>{links}</ol></section>"
+            f'<p class="mip-module-status">Status: <strong>{state.status}</strong> · '
+            f"{state.done} of {len(state.graded)} done · "
+            f"estimated time {module['cpd_minutes']} minutes (CPD)</p>"
+            f"<p>{escape(module['summary'])}</p><ol>{links}</ol></section>"
         )
     return (
         f'<main class="mip-landing"><h1>{escape(policy.organisation)}: {escape(policy.title)}</h1>'
@@ -38,12 +65,13 @@ def landing_html(catalog: dict[str, Any]) -> str:
         f"(last reviewed {escape(policy.last_reviewed)}). Each scenario is a situation you could "
         "meet online: read it, decide what to do, see what follows, and reflect on your choice. "
         "In self-study you get feedback straight away, and your answers are saved as you go.</p>"
-        f"{''.join(modules)}</main>"
+        f"{_continue_html(progress)}{''.join(modules)}</main>"
     )
 
 
 def show_landing(folder: Path | None = None) -> None:
-    catalog_path = (folder or Path.cwd()) / PRACTICE_FOLDER / CATALOG_FILE
+    practice = (folder or Path.cwd()) / PRACTICE_FOLDER
+    catalog_path = practice / CATALOG_FILE
     if not catalog_path.exists():
         display(
             widgets.HTML(
@@ -51,6 +79,7 @@ def show_landing(folder: Path | None = None) -> None:
             )
         )
         return
+    catalog = json.loads(catalog_path.read_text(encoding="utf-8"))
     # An HTML widget, not an HTML output: JupyterLab's output renderer would turn every link
     # into target="_blank", breaking the back button and plain navigation.
-    display(widgets.HTML(landing_html(json.loads(catalog_path.read_text(encoding="utf-8")))))
+    display(widgets.HTML(landing_html(catalog, course_progress(practice, catalog))))
