@@ -170,3 +170,24 @@ def test_landing_shows_progress_and_the_certificate_page_is_accessible(site, bro
     assert axe_violations(page) == []
     assert seen.errors == [] and seen.external == []
     page.close()
+
+
+def test_every_kind_of_situation_is_drawn_and_accessible(site, browser, course):
+    server, _ = site
+    first_of_kind = {}
+    for scn in course.scenarios:
+        first_of_kind.setdefault(scn.situation.artefact.kind, scn)
+    assert len(first_of_kind) >= 8  # posts, threads, requests, messages, e-mails, tags, results...
+    page = browser.new_page()
+    seen = watch(page)
+    failures = {}
+    for kind, scn in sorted(first_of_kind.items()):
+        page.goto(f"{server.url}/voila/render/practice/{scn.module}/{scn.id}.ipynb")
+        figure = page.locator(f"figure.mip-art-{kind}")
+        figure.wait_for(timeout=60_000)
+        assert scn.situation.artefact.author in figure.inner_text()
+        if violations := axe_violations(page):
+            failures[kind] = violations
+    assert failures == {}
+    assert seen.errors == [] and seen.external == []
+    page.close()

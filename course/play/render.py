@@ -32,37 +32,91 @@ def paragraphs(text: str) -> str:
     return "".join(f"<p>{escape(p.strip())}</p>" for p in text.split("\n\n") if p.strip())
 
 
-def situation_html(scenario: Node) -> str:
-    """The situation and the artefact as the trainee would see it (knowledge checks have none)."""
-    if not scenario.get("situation"):
-        return ""
-    situation, art = scenario["situation"], scenario["situation"]["artefact"]
-    platform = PLATFORM_LABELS.get(scenario["platform"], scenario["platform"])
-    head = [f'<span class="mip-art-author">{escape(art["author"])}</span>']
-    if art.get("recipient"):
-        head.append(f'<span class="mip-art-to">to {escape(art["recipient"])}</span>')
-    if art.get("meta"):
-        head.append(f'<span class="mip-art-meta">{escape(art["meta"])}</span>')
+def _initials(name: str) -> str:
+    letters = [w[0] for w in name.replace("(", " ").split() if w[:1].isalpha()]
+    return "".join(letters[:2]).upper() or "?"
+
+
+def _avatar(name: str) -> str:
+    return f'<span class="mip-avatar" aria-hidden="true">{escape(_initials(name))}</span>'
+
+
+def _meta(art: Node) -> str:
+    return f'<span class="mip-art-meta">{escape(art["meta"])}</span>' if art.get("meta") else ""
+
+
+def _comments(art: Node, css: str) -> str:
+    items = "".join(
+        f'<li class="{css}">{_avatar(c["author"])}<div><span class="mip-art-author">'
+        f"{escape(c['author'])}</span> {escape(c['text'])}"
+        + (f' <span class="mip-art-meta">{escape(c["meta"])}</span>' if c.get("meta") else "")
+        + "</div></li>"
+        for c in art.get("comments", ())
+    )
+    return f'<ul class="mip-comments" aria-label="Replies">{items}</ul>' if items else ""
+
+
+def _artefact_inner(art: Node) -> str:
+    """The artefact drawn as its kind looks on screen: only HTML and CSS, no images."""
+    kind, author, body = art["kind"], escape(art["author"]), paragraphs(art["body"])
+    if kind == "email":
+        rows = [("From", art["author"]), ("To", art.get("recipient")), ("Subject", art.get("subject"))]
+        head = "".join(f"<dt>{k}</dt><dd>{escape(v)}</dd>" for k, v in rows if v)
+        return f'<dl class="mip-email-head">{head}</dl>{_meta(art)}<div class="mip-art-body">{body}</div>'
+    if kind == "message":
+        first = (
+            f'<li class="mip-bubble">{_avatar(art["author"])}<div><span class="mip-art-author">'
+            f"{author}</span>{body}{_meta(art)}</div></li>"
+        )
+        rest = _comments(art, "mip-bubble")
+        return f'<ul class="mip-chat" aria-label="Messages">{first}</ul>{rest}'
+    if kind == "search-result":
+        return (
+            f'<p class="mip-search-box"><span class="mip-visually-hidden">Search: </span>{author}</p>'
+            f'{_meta(art)}<div class="mip-results">{body}</div>'
+        )
+    if kind == "web-page":
+        return (
+            f'<p class="mip-address-bar">{author}</p>{_meta(art)}'
+            f'<div class="mip-art-body">{body}</div>{_comments(art, "mip-reply")}'
+        )
+    if kind == "device-screen":
+        return (
+            f'<p class="mip-device-bar">{author} {_meta(art)}</p><div class="mip-art-body">{body}</div>'
+            f"{_comments(art, 'mip-reply')}"
+        )
+    extra = ""
+    if kind == "friend-request":
+        extra = (
+            '<p class="mip-request-actions" aria-hidden="true"><span>Confirm</span><span>Delete</span></p>'
+        )
+    if kind == "photo-tag":
+        extra = '<p class="mip-photo" aria-hidden="true">Photo</p>'
+    head = (
+        f'<div class="mip-art-head">{_avatar(art["author"])}<div><span class="mip-art-author">'
+        f"{author}</span>"
+        + (f' <span class="mip-art-to">to {escape(art["recipient"])}</span>' if art.get("recipient") else "")
+        + f"<br>{_meta(art)}</div></div>"
+    )
     subject = (
         f'<p class="mip-art-subject"><strong>{escape(art["subject"])}</strong></p>'
         if art.get("subject")
         else ""
     )
-    comments = "".join(
-        f'<li class="mip-comment"><span class="mip-art-author">{escape(c["author"])}</span> '
-        f"{escape(c['text'])}"
-        + (f' <span class="mip-art-meta">{escape(c["meta"])}</span>' if c.get("meta") else "")
-        + "</li>"
-        for c in art.get("comments", ())
-    )
-    comments = f'<ul class="mip-comments" aria-label="Comments">{comments}</ul>' if comments else ""
-    kind = art["kind"].replace("-", " ")
+    return f'{head}{subject}{extra}<div class="mip-art-body">{body}</div>{_comments(art, "mip-reply")}'
+
+
+def situation_html(scenario: Node) -> str:
+    """The situation and the artefact as the trainee would see it (knowledge checks have none)."""
+    if not scenario.get("situation"):
+        return ""
+    situation, art = scenario["situation"], scenario["situation"]["artefact"]
+    platform = scenario["platform"]
+    label = f"{PLATFORM_LABELS.get(platform, platform)} · {art['kind'].replace('-', ' ')}"
     return (
         f'<section class="mip-situation" aria-label="The situation">{paragraphs(situation["narrative"])}'
-        f'<figure class="mip-artefact mip-art-{escape(art["kind"])}">'
-        f"<figcaption>{escape(platform)} · {escape(kind)}</figcaption>"
-        f'<div class="mip-art-head">{" · ".join(head)}</div>{subject}'
-        f'<div class="mip-art-body">{paragraphs(art["body"])}</div>{comments}</figure></section>'
+        f'<figure class="mip-artefact mip-art-{escape(art["kind"])} mip-platform-{escape(platform)}">'
+        f"<figcaption>{escape(label)}</figcaption>{_artefact_inner(art)}</figure></section>"
     )
 
 
