@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -57,8 +58,14 @@ def test_every_page_is_offline_error_free_and_passes_axe(site, browser, course, 
     page.goto(f"{url}/voila/render/practice/{MODULE}/reading.ipynb")
     page.locator(".mip-reading").wait_for(timeout=60_000)
     audit("reading")
-    page.goto(f"{url}/voila/render/practice/{MODULE}/{scn.id}.ipynb")
+    scenario_url = f"{url}/voila/render/practice/{MODULE}/{scn.id}.ipynb"
+    # The page as served, before its kernel has run: a plain-words status, not a blank page.
+    served = urllib.request.urlopen(scenario_url, timeout=60).read().decode()
+    assert '<div id="loading" style="display: flex;" role="status"' in served
+    assert "Preparing this page" in served
+    page.goto(scenario_url)
     page.locator(".mip-confirm").wait_for(timeout=60_000)
+    assert not page.locator("#loading").is_visible()  # gone once the page is ready
     audit("scenario")
     group = page.locator(".mip-options .widget-radio-box")
     assert group.get_attribute("role") == "radiogroup"
