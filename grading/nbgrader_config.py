@@ -7,6 +7,7 @@ Self-study defaults are embedded: a SQLite gradebook (gradebook.db here) and a l
 
 from pathlib import Path
 
+import nbgrader
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
 from nbgrader.preprocessors import (
     CheckCellMetadata,
@@ -17,6 +18,7 @@ from nbgrader.preprocessors import (
     OverwriteKernelspec,
 )
 
+import course
 from course.grading.feedback import HideCode
 from course.grading.guard import GuardSubmission
 
@@ -46,3 +48,11 @@ c.Autograde.sanitize_preprocessors = [
 
 # Feedback shows explanations and scores, never the grading code or the key's source.
 c.GenerateFeedback.preprocessors = [GetGrades, CSSHTMLHeaderPreprocessor, HideCode]
+# ...and loads nothing from the network: the course's feedback template is nbgrader's own
+# without MathJax from cdnjs. Setting the template dirs replaces nbgrader's default, so list its
+# templates too.
+c.HTMLExporter.template_name = "mip-feedback"
+c.HTMLExporter.extra_template_basedirs = [
+    str(Path(course.__file__).parent / "share" / "jupyter" / "nbconvert" / "templates"),
+    str(Path(nbgrader.__file__).parent / "server_extensions" / "formgrader" / "templates"),
+]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import shutil
 
 import nbformat
@@ -152,6 +153,9 @@ def test_cohort_through_nbgrader(nbgrader_course, course, monkeypatch, tmp_path)
     for leak in ("grade_scenario", "BEGIN HIDDEN TESTS", "json.loads", '"points"'):
         assert leak not in feedback
     assert "<script>alert(" not in feedback and "&lt;script&gt;alert(" in feedback
+    # Trainees open feedback offline: nothing in it is fetched from the network (nbgrader's own
+    # template would load MathJax from cdnjs).
+    assert re.findall(r'(?:src|href)="(?:https?:)?//[^"]*"', feedback) == []
 
     # The same report from the command line, as CSV.
     assert main(["results", "--course-dir", str(nbc.root), "--csv", str(tmp_path / "r.csv")]) == 0
