@@ -6,8 +6,10 @@ import json
 import urllib.request
 
 import pytest
+from nbgrader.api import Gradebook
 
 from course.play.answers import answers_path
+from course.scenario.validate import max_points as max_points_of
 
 from .conftest import BIN, run, voila
 
@@ -108,16 +110,27 @@ def test_assessed_mode_hides_the_key_and_submits_as_the_trainee(nbgrader_course,
 
         page.get_by_role("button", name="Submit module for grading").click()
         page.get_by_text("Submitted this module").wait_for(timeout=60_000)
+        page.get_by_role("button", name="Get my feedback").click()
+        page.get_by_text("No feedback yet").wait_for(timeout=60_000)
+
+        inbound = nbc.exchange / "mip-social-media" / "inbound"
+        (submission,) = [p for p in inbound.iterdir() if p.name.startswith(f"gus+{MODULE}+")]
+        saved = json.loads((submission / f"{scn.id}.answers.json").read_text())
+        assert saved["choices"] == [{"step": first_step.id, "option": option.id}]
+
+        # The tutor grades and releases feedback with nbgrader's own commands...
+        for command in ("collect", "autograde", "generate_feedback", "release_feedback"):
+            nbc.nbgrader(command, MODULE)
+        with Gradebook(f"sqlite:///{nbc.root / 'gradebook.db'}", "mip-social-media") as gb:
+            assert gb.find_grade("decisions", scn.id, MODULE, "gus").score == option.points
+
+        # ...and the trainee reads it in the app: the explanations, never the key's code.
+        page.get_by_role("button", name="Get my feedback").click()
+        feedback = page.frame_locator(".mip-feedback-page")
+        max_points = max_points_of(scn)
+        feedback.get_by_text(f"Your decisions: {option.points} of {max_points} points").wait_for(
+            timeout=60_000
+        )
+        assert option.feedback.split(".")[0] in feedback.locator("body").inner_text()
+        assert "grade_scenario" not in page.locator(".mip-feedback-page").get_attribute("srcdoc")
         page.close()
-
-    inbound = nbc.exchange / "mip-social-media" / "inbound"
-    (submission,) = [p for p in inbound.iterdir() if p.name.startswith(f"gus+{MODULE}+")]
-    saved = json.loads((submission / f"{scn.id}.answers.json").read_text())
-    assert saved["choices"] == [{"step": first_step.id, "option": option.id}]
-
-    nbc.nbgrader("collect", MODULE)
-    nbc.nbgrader("autograde", MODULE)
-    from nbgrader.api import Gradebook
-
-    with Gradebook(f"sqlite:///{nbc.root / 'gradebook.db'}", "mip-social-media") as gb:
-        assert gb.find_grade("decisions", scn.id, MODULE, "gus").score == option.points

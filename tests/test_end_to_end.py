@@ -20,7 +20,7 @@ from nbgrader.api import Gradebook
 from course.cli import main
 from course.grading.results import grading_results
 from course.play.answers import Answers, save_answers
-from course.play.submit import submit_module
+from course.play.exchange import submit_module
 
 from .conftest import BIN, run
 

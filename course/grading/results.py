@@ -13,7 +13,7 @@ from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.coursedir import CourseDirectory
 
 from ..build.documents import READING
-from ..play.submit import load_nbgrader_config
+from ..play.exchange import load_nbgrader_config
 from .verdict import NOT_STARTED, OK, TAMPERED, read_verdict
 
 GRADED, FAILED = "graded", "failed"

@@ -21,8 +21,8 @@ from .answers import (
     set_aside,
 )
 from .engine import walk
+from .exchange import ExchangeProblem, fetch_feedback, latest_feedback, submit_module
 from .render import announcement, choice_html, ending_html, nav_html, points_text, situation_html, walk_score
-from .submit import SubmitError, submit_module
 
 
 def load_document(folder: Path, scenario_id: str) -> dict[str, Any]:
@@ -99,6 +99,15 @@ class ScenarioApp:
         self.action.add_class("mip-restart" if self.practice else "mip-submit")
         self.action.on_click(self._on_restart if self.practice else self._on_submit)
         self.action_status = widgets.HTML()
+        # Assessed: once the tutor releases feedback, the trainee fetches and reads it here.
+        self.get_feedback = widgets.Button(description="Get my feedback")
+        self.get_feedback.add_class("mip-get-feedback")
+        self.get_feedback.on_click(self._on_get_feedback)
+        self.feedback = widgets.HTML()
+        if self.practice:
+            self.get_feedback.layout.display = "none"
+        else:
+            self._show_feedback(latest_feedback(folder))
         self.nav = widgets.HTML(nav_html(nav))
         self.view = widgets.VBox(
             [
@@ -114,6 +123,8 @@ class ScenarioApp:
                 self.saved,
                 self.action,
                 self.action_status,
+                self.get_feedback,
+                self.feedback,
                 self.nav,
             ]
         )
@@ -178,7 +189,7 @@ class ScenarioApp:
         self.action_status.value = '<p role="status">Submitting…</p>'
         try:
             stamp = submit_module(self.folder)
-        except SubmitError as exc:
+        except ExchangeProblem as exc:
             self.action_status.value = (
                 f'<p class="mip-error" role="alert">Not submitted: {_escape(str(exc))}</p>'
             )
@@ -187,6 +198,30 @@ class ScenarioApp:
             f'<p class="mip-submitted" role="status">Submitted this module at {_escape(stamp)}. '
             "You can submit again until the deadline; your latest submission is graded.</p>"
         )
+
+    def _on_get_feedback(self, _button: widgets.Button) -> None:
+        try:
+            fetched = fetch_feedback(self.folder)
+        except ExchangeProblem as exc:
+            self.feedback.value = f'<p class="mip-error" role="alert">{_escape(str(exc))}</p>'
+            return
+        if not self._show_feedback(fetched):
+            self.feedback.value = (
+                '<p class="mip-no-feedback" role="status">No feedback yet: your '
+                "tutor has not released it for this module.</p>"
+            )
+
+    def _show_feedback(self, stamp_folder: Path | None) -> bool:
+        """Show nbgrader's feedback page for this scenario, sandboxed (it runs nothing)."""
+        page = stamp_folder / f"{self.scenario['id']}.html" if stamp_folder else None
+        if page is None or not page.exists():
+            return False
+        self.feedback.value = (
+            '<h2 class="mip-feedback-title">Your feedback</h2>'
+            f'<iframe class="mip-feedback-page" title="Feedback on {_escape(self.scenario["title"])}" '
+            f'sandbox="" srcdoc="{_escape(page.read_text(encoding="utf-8"))}"></iframe>'
+        )
+        return True
 
     def _save(self) -> None:
         save_answers(self.folder, self.answers)

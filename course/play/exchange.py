@@ -1,0 +1,87 @@
+"""The app's side of nbgrader's exchange, as the trainee: submit a module, fetch its feedback.
+
+nbgrader's ``submit`` command names the submission after the Unix user; on a shared server or
+JupyterHub that is not the trainee, so the app passes the trainee's id explicitly.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+from pathlib import Path
+
+from jupyter_core.paths import jupyter_config_path
+from nbgrader.auth import Authenticator
+from nbgrader.coursedir import CourseDirectory
+from nbgrader.exchange import ExchangeError, ExchangeFactory
+from traitlets.config import Config
+from traitlets.config.loader import JSONFileConfigLoader, PyFileConfigLoader
+
+TRAINEE_ENV = "COURSE_TRAINEE_ID"
+FEEDBACK_FOLDER = "feedback"  # where nbgrader fetch_feedback puts it, inside the module folder
+
+
+class ExchangeProblem(RuntimeError):
+    """The exchange refused a submission or feedback request; the message says why."""
+
+
+def trainee_id() -> str:
+    """Who is playing: the JupyterHub user, else the configured trainee, else the OS user."""
+    return os.environ.get("JUPYTERHUB_USER") or os.environ.get(TRAINEE_ENV) or getpass.getuser()
+
+
+def load_nbgrader_config(*extra_dirs: Path) -> Config:
+    """nbgrader's configuration as its own apps see it: Jupyter config dirs, then ``extra_dirs``."""
+    config = Config()
+    for folder in [*reversed(jupyter_config_path()), *map(str, extra_dirs)]:
+        for loader, name in (
+            (JSONFileConfigLoader, "nbgrader_config.json"),
+            (PyFileConfigLoader, "nbgrader_config.py"),
+        ):
+            if (Path(folder) / name).is_file():
+                config.merge(loader(name, path=str(folder)).load_config())
+    return config
+
+
+def _exchange(folder: Path, student_id: str | None):
+    """nbgrader's exchange factory and course directory, set up for this module folder."""
+    config = load_nbgrader_config(folder.parent)
+    coursedir = CourseDirectory(config=config)
+    coursedir.assignment_id = folder.name
+    coursedir.student_id = student_id or trainee_id()
+    parts = {"coursedir": coursedir, "authenticator": Authenticator(config=config), "config": config}
+    return ExchangeFactory(config=config), parts
+
+
+def submit_module(folder: Path, student_id: str | None = None) -> str:
+    """Submit the assignment folder ``folder`` (named after the module); return the timestamp."""
+    folder = folder.resolve()
+    factory, parts = _exchange(folder, student_id)
+    submit = factory.Submit(**parts)
+    submit.assignment_dir = str(folder.parent)
+    try:
+        submit.start()
+    except ExchangeError as exc:
+        raise ExchangeProblem(str(exc) or "the exchange refused the submission") from exc
+    return str(submit.timestamp)
+
+
+def fetch_feedback(folder: Path, student_id: str | None = None) -> Path | None:
+    """Fetch released feedback into ``folder/feedback/<timestamp>/``; return the newest
+    timestamp folder, or None if the tutor has released none yet."""
+    folder = folder.resolve()
+    factory, parts = _exchange(folder, student_id)
+    fetch = factory.FetchFeedback(**parts)
+    fetch.assignment_dir = str(folder.parent)
+    if not (Path(fetch.root) / parts["coursedir"].course_id / FEEDBACK_FOLDER).is_dir():
+        return latest_feedback(folder)  # nothing released to anyone yet: not an error
+    try:
+        fetch.start()
+    except ExchangeError as exc:
+        raise ExchangeProblem(str(exc) or "the exchange refused the request") from exc
+    return latest_feedback(folder)
+
+
+def latest_feedback(folder: Path) -> Path | None:
+    stamps = sorted(p for p in (folder / FEEDBACK_FOLDER).glob("*") if p.is_dir())
+    return stamps[-1] if stamps else None
