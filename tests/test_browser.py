@@ -109,6 +109,11 @@ def test_assessed_mode_hides_the_key_and_submits_as_the_trainee(nbgrader_course,
         assert option.text in page.locator(".mip-chosen").first.inner_text()
 
         page.get_by_role("button", name="Submit module for grading").click()
+        items = len(course.module(MODULE).items)
+        finished = int(option.next in {e.id for e in scn.endings})  # one choice made, in one item
+        page.get_by_text(f"for grading: {finished} of {items} items finished").wait_for()
+        assert not list(nbc.exchange.glob("mip-social-media/inbound/*"))  # nothing sent yet
+        page.get_by_role("button", name="Yes, submit now").click()
         page.get_by_text("Submitted this module").wait_for(timeout=60_000)
         page.get_by_role("button", name="Get my feedback").click()
         page.get_by_text("No feedback yet").wait_for(timeout=60_000)

@@ -22,6 +22,7 @@ from .answers import (
 )
 from .engine import walk
 from .exchange import ExchangeProblem, fetch_feedback, latest_feedback, submit_module
+from .progress import COMPLETED, page_progress
 from .render import announcement, choice_html, ending_html, nav_html, points_text, situation_html, walk_score
 
 
@@ -99,6 +100,10 @@ class ScenarioApp:
         self.action.add_class("mip-restart" if self.practice else "mip-submit")
         self.action.on_click(self._on_restart if self.practice else self._on_submit)
         self.action_status = widgets.HTML()
+        self.confirm_submit = widgets.Button(description="Yes, submit now", button_style="primary")
+        self.confirm_submit.add_class("mip-confirm-submit")
+        self.confirm_submit.on_click(self._on_confirm_submit)
+        self.confirm_submit.layout.display = "none"
         # Assessed: once the tutor releases feedback, the trainee fetches and reads it here.
         self.get_feedback = widgets.Button(description="Get my feedback")
         self.get_feedback.add_class("mip-get-feedback")
@@ -123,6 +128,7 @@ class ScenarioApp:
                 self.saved,
                 self.action,
                 self.action_status,
+                self.confirm_submit,
                 self.get_feedback,
                 self.feedback,
                 self.nav,
@@ -186,6 +192,23 @@ class ScenarioApp:
         self._render()
 
     def _on_submit(self, _button: widgets.Button) -> None:
+        """First step: say what will be submitted, and ask to confirm."""
+        pages = [p for p in sorted(self.folder.glob(f"*{SCENARIO_SUFFIX}"))]
+        progress = [
+            page_progress(self.folder, {"id": p.name.removesuffix(SCENARIO_SUFFIX), "title": ""})
+            for p in pages
+        ]
+        finished = sum(p.status == COMPLETED for p in progress)
+        module = self.doc["navigation"]["module_title"]
+        self.action_status.value = (
+            f'<p class="mip-submit-summary" role="status">You are about to submit '
+            f"“{_escape(module)}” for grading: {finished} of {len(progress)} items finished. "
+            "Unfinished items are graded as they stand.</p>"
+        )
+        self.confirm_submit.layout.display = None
+
+    def _on_confirm_submit(self, _button: widgets.Button) -> None:
+        self.confirm_submit.layout.display = "none"
         self.action_status.value = '<p role="status">Submitting…</p>'
         try:
             stamp = submit_module(self.folder)
