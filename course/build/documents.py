@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 from ..policy import Policy
@@ -41,6 +43,11 @@ def navigation(content: ModuleContent, page_id: str, *, assessed: bool) -> dict[
         "next": link(i + 1),
         "home": None if assessed else PRACTICE_HOME,
     }
+
+
+def read_play_document(folder: Path, page_id: str) -> dict[str, Any]:
+    """The play document written beside a scenario's or check's notebook."""
+    return json.loads((folder / f"{page_id}{SCENARIO_SUFFIX}").read_text(encoding="utf-8"))
 
 
 def public_scenario(scn: Scenario) -> dict[str, Any]:

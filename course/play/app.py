@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 from html import escape as _escape
 from pathlib import Path
@@ -11,7 +10,7 @@ from typing import Any
 import ipywidgets as widgets
 from IPython.display import display
 
-from ..build.documents import SCENARIO_SUFFIX
+from ..build.documents import SCENARIO_SUFFIX, read_play_document
 from .answers import (
     MAX_REFLECTION_CHARS,
     Answers,
@@ -24,10 +23,6 @@ from .engine import walk
 from .exchange import ExchangeProblem, fetch_feedback, latest_feedback, submit_module
 from .progress import COMPLETED, page_progress
 from .render import announcement, choice_html, ending_html, nav_html, points_text, situation_html, walk_score
-
-
-def load_document(folder: Path, scenario_id: str) -> dict[str, Any]:
-    return json.loads((folder / f"{scenario_id}{SCENARIO_SUFFIX}").read_text(encoding="utf-8"))
 
 
 class ScenarioApp:
@@ -256,4 +251,4 @@ def play_scenario(scenario_id: str, folder: Path | None = None) -> None:
     if os.environ.get("NBGRADER_EXECUTION"):
         return
     folder = folder or Path.cwd()
-    display(ScenarioApp(load_document(folder, scenario_id), folder).view)
+    display(ScenarioApp(read_play_document(folder, scenario_id), folder).view)

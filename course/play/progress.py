@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..build.documents import READING, SCENARIO_SUFFIX
+from ..build.documents import READING, read_play_document
 from .answers import InvalidAnswers, read_answers
 from .engine import walk
 
@@ -47,7 +46,7 @@ class ModuleProgress:
 def page_progress(folder: Path, page: dict[str, str]) -> PageProgress:
     if page["id"] == READING:
         return PageProgress(page["id"], page["title"], NOT_STARTED)
-    document = json.loads((folder / f"{page['id']}{SCENARIO_SUFFIX}").read_text(encoding="utf-8"))
+    document = read_play_document(folder, page["id"])
     try:
         answers = read_answers(folder, document["scenario"])
     except InvalidAnswers:
