@@ -145,6 +145,11 @@ def _write_json(path: Path, data: Any, report: BuildReport) -> None:
     _write(path, json.dumps(data, sort_keys=True, indent=1, ensure_ascii=False) + "\n", report)
 
 
+def read_catalog(practice_dir: Path) -> dict[str, Any]:
+    """The catalog the build writes beside the practice notebooks (modules and their pages)."""
+    return json.loads((practice_dir / CATALOG_FILE).read_text(encoding="utf-8"))
+
+
 def _catalog(course: Course, policy: Policy) -> dict[str, Any]:
     return {
         "policy_version": policy.version,

@@ -188,10 +188,9 @@ class ScenarioApp:
 
     def _on_submit(self, _button: widgets.Button) -> None:
         """First step: say what will be submitted, and ask to confirm."""
-        pages = [p for p in sorted(self.folder.glob(f"*{SCENARIO_SUFFIX}"))]
         progress = [
             page_progress(self.folder, {"id": p.name.removesuffix(SCENARIO_SUFFIX), "title": ""})
-            for p in pages
+            for p in sorted(self.folder.glob(f"*{SCENARIO_SUFFIX}"))
         ]
         finished = sum(p.status == COMPLETED for p in progress)
         module = self.doc["navigation"]["module_title"]

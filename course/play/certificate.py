@@ -13,7 +13,7 @@ from typing import Any
 import ipywidgets as widgets
 from IPython.display import display
 
-from ..build.notebooks import CATALOG_FILE
+from ..build.notebooks import read_catalog
 from ..policy import load_policy
 from .landing import PRACTICE_FOLDER
 from .progress import COMPLETED, ModuleProgress, course_progress
@@ -71,7 +71,9 @@ def certificate_html(cert: Certificate) -> str:
 class CertificatePage:
     def __init__(self, folder: Path, today: date | None = None):
         self.practice = folder / PRACTICE_FOLDER
-        self.catalog = json.loads((self.practice / CATALOG_FILE).read_text(encoding="utf-8"))
+        self.catalog = read_catalog(self.practice)
+        # Progress does not change while the trainee types a name: read the answers once.
+        self.progress = course_progress(self.practice, self.catalog)
         self.today = today or date.today()
         profile = self.practice / PROFILE_FILE
         saved = json.loads(profile.read_text(encoding="utf-8")).get("name", "") if profile.exists() else ""
@@ -98,8 +100,7 @@ class CertificatePage:
         self._render()
 
     def _render(self) -> None:
-        progress = course_progress(self.practice, self.catalog)
-        cert = certificate_for(self.name.value[:MAX_NAME], self.catalog, progress, self.today)
+        cert = certificate_for(self.name.value[:MAX_NAME], self.catalog, self.progress, self.today)
         self.body.value = (
             certificate_html(cert)
             if cert

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -10,9 +9,9 @@ from typing import Any
 import ipywidgets as widgets
 from IPython.display import display
 
-from ..build.notebooks import CATALOG_FILE
+from ..build.notebooks import CATALOG_FILE, read_catalog
 from ..policy import load_policy
-from .progress import COMPLETED, IN_PROGRESS, ModuleProgress, continue_target, course_progress
+from .progress import COMPLETED, IN_PROGRESS, NOT_STARTED, ModuleProgress, continue_target, course_progress
 
 PRACTICE_FOLDER = "practice"
 
@@ -29,7 +28,7 @@ def _continue_html(progress: list[ModuleProgress]) -> str:
             '<a href="certificate.ipynb">Get your CPD certificate</a>.</p>'
         )
     module, page = target
-    started = any(m.status != "not started" for m in progress)
+    started = any(m.status != NOT_STARTED for m in progress)
     label = "Continue where you left off" if started else "Start the course"
     return (
         f'<p class="mip-continue"><a href="{_href(module.id, page.id)}">{label}: '
@@ -71,15 +70,14 @@ def landing_html(catalog: dict[str, Any], progress: list[ModuleProgress]) -> str
 
 def show_landing(folder: Path | None = None) -> None:
     practice = (folder or Path.cwd()) / PRACTICE_FOLDER
-    catalog_path = practice / CATALOG_FILE
-    if not catalog_path.exists():
+    if not (practice / CATALOG_FILE).exists():
         display(
             widgets.HTML(
                 "<p role='alert'>The course has not been built yet: run <code>course build</code>.</p>"
             )
         )
         return
-    catalog = json.loads(catalog_path.read_text(encoding="utf-8"))
+    catalog = read_catalog(practice)
     # An HTML widget, not an HTML output: JupyterLab's output renderer would turn every link
     # into target="_blank", breaking the back button and plain navigation.
     display(widgets.HTML(landing_html(catalog, course_progress(practice, catalog))))

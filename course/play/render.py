@@ -48,9 +48,7 @@ def _meta(art: Node) -> str:
 def _comments(art: Node, css: str) -> str:
     items = "".join(
         f'<li class="{css}">{_avatar(c["author"])}<div><span class="mip-art-author">'
-        f"{escape(c['author'])}</span> {escape(c['text'])}"
-        + (f' <span class="mip-art-meta">{escape(c["meta"])}</span>' if c.get("meta") else "")
-        + "</div></li>"
+        f"{escape(c['author'])}</span> {escape(c['text'])} {_meta(c)}</div></li>"
         for c in art.get("comments", ())
     )
     return f'<ul class="mip-comments" aria-label="Replies">{items}</ul>' if items else ""
