@@ -7,7 +7,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from .paths import GRADING_DIR, NOTEBOOKS_DIR, PRACTICE_DIR, SCENARIOS_DIR, SOURCE_DIR
+from .paths import GRADING_DIR, NOTEBOOKS_DIR, PRACTICE_DIR, PROGRESS_DIR, SCENARIOS_DIR, SOURCE_DIR
 from .scenario.catalog import Course, load_course
 from .scenario.errors import ScenarioError
 
@@ -42,7 +42,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if args.root is None and not args.no_build:
         build_course(_check(args.scenarios))
     print(f"Serving the course at http://127.0.0.1:{args.port}/ (Ctrl-C to stop)", flush=True)
-    serve(port=args.port, root=args.root or NOTEBOOKS_DIR)
+    voila_args = args.voila_args[1:] if args.voila_args[:1] == ["--"] else args.voila_args
+    serve(port=args.port, root=args.root or NOTEBOOKS_DIR, progress=args.progress, voila_args=voila_args)
     return 0
 
 
@@ -115,6 +116,17 @@ def parser() -> argparse.ArgumentParser:
         type=Path,
         help="serve this folder instead (e.g. a trainee's "
         "fetched assignments, for assessed mode); nothing is built",
+    )
+    serve.add_argument(
+        "--progress",
+        type=Path,
+        default=PROGRESS_DIR,
+        help="where self-study answers are kept, one folder per learner (default: progress/)",
+    )
+    serve.add_argument(
+        "voila_args",
+        nargs=argparse.REMAINDER,
+        help="after --, Voila's own options, e.g. -- --MappingKernelManager.cull_idle_timeout=300",
     )
     serve.set_defaults(run=cmd_serve)
     coverage = sub.add_parser("coverage", help="clause x item matrix; fails if a clause is untested")

@@ -8,3 +8,4 @@ NOTEBOOKS_DIR = REPO / "notebooks"  # authored landing page + generated practice
 PRACTICE_DIR = NOTEBOOKS_DIR / "practice"  # generated: self-study notebooks
 GRADING_DIR = REPO / "grading"  # nbgrader course directory (nbgrader_config.py lives here)
 SOURCE_DIR = GRADING_DIR / "source"  # generated: nbgrader source notebooks (hold the key)
+PROGRESS_DIR = REPO / "progress"  # self-study answers, one folder per learner (git-ignored)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from functools import cache
 from pathlib import Path
 
@@ -16,10 +17,16 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+VERSION_PATTERN = r"^\d{4}-\d{2}$"  # year-month: versions compare in order as text
+
+
 class Clause(_Model):
     id: str = Field(pattern=r"^[a-z]+(?:-[a-z]+)*\.[a-z]+(?:-[a-z]+)*$")
     text: str
     plain: str
+    # The policy version in which this clause's wording last changed; absent while the clause
+    # is as it was when the course began. Completions older than it need a retake.
+    revised: str | None = Field(default=None, pattern=VERSION_PATTERN)
 
 
 class Section(_Model):
@@ -32,7 +39,7 @@ class Policy(_Model):
     id: str
     organisation: str
     title: str
-    version: str
+    version: str = Field(pattern=VERSION_PATTERN)
     last_reviewed: str
     review_every_months: int
     update_at_least_every_months: int
@@ -49,6 +56,15 @@ class Policy(_Model):
                 return section
         raise KeyError(clause_id)
 
+    def revisions(self, clause_ids: Iterable[str]) -> dict[str, str]:
+        """``{clause id: version its wording dates from}``, "" for never revised."""
+        return {c: self.clauses[c].revised or "" for c in sorted(set(clause_ids))}
+
+
+def revised_since(revisions: Mapping[str, str], version: str) -> list[str]:
+    """The clauses (from :meth:`Policy.revisions`) whose wording changed after ``version``."""
+    return [c for c, revised in revisions.items() if revised and revised > version]
+
 
 def read_policy(path: Path = POLICY_FILE) -> Policy:
     policy = Policy.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
@@ -56,6 +72,9 @@ def read_policy(path: Path = POLICY_FILE) -> Policy:
     duplicates = sorted({i for i in ids if ids.count(i) > 1})
     if duplicates:
         raise ValueError(f"{path}: duplicate clause ids: {', '.join(duplicates)}")
+    ahead = sorted(c.id for c in policy.clauses.values() if c.revised and c.revised > policy.version)
+    if ahead:
+        raise ValueError(f"{path}: clauses revised after version {policy.version}: {', '.join(ahead)}")
     return policy
 
 

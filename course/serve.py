@@ -1,9 +1,11 @@
-"""Serve the course with Voila: the landing page at the root URL, scenarios under it."""
+"""Serve the course with Voila: the landing page at the root URL, scenarios under it, and each
+self-study browser its own progress."""
 
 from __future__ import annotations
 
 import inspect
 import os
+from collections.abc import Sequence
 from pathlib import Path
 
 from jupyter_core.paths import jupyter_config_path
@@ -11,18 +13,25 @@ from tornado.web import RedirectHandler
 from voila.app import Voila
 from voila.tornado.handler import TornadoVoilaHandler
 
-from .paths import NOTEBOOKS_DIR, REPO
+from .paths import NOTEBOOKS_DIR, PROGRESS_DIR, REPO
+from .play.learner import LEARNER_COOKIE, LEARNER_HEADER, PROGRESS_ENV, new_learner_id, valid_learner_id
 
 LANDING = "index.ipynb"
+CERTIFICATE = "certificate.ipynb"
 SHARE_DIR = Path(__file__).parent / "share" / "jupyter"  # the course's own Voila template
+LEARNER_COOKIE_DAYS = 400  # the longest a browser keeps a cookie
 
 
-class XsrfCookieRenderHandler(TornadoVoilaHandler):
-    """Voila's page handler, issuing the ``_xsrf`` cookie.
+class CourseRenderHandler(TornadoVoilaHandler):
+    """Voila's page handler, plus two cookies.
 
-    When a page is left, Voila's front end posts the kernel shutdown with the ``_xsrf`` token it
+    ``_xsrf``: when a page is left, Voila's front end posts the kernel shutdown with the token it
     reads from that cookie; Voila never reads ``xsrf_token`` itself, so Tornado never sets the
     cookie, the shutdown is refused (403, a console error) and the kernel lives on until culled.
+
+    The learner cookie: a random id per browser, handed to the page's kernel as a request
+    header Voila passes on (``http_header_envs`` in voila.json), so that each self-study
+    learner keeps their own progress without an account.
     """
 
     async def prepare(self) -> None:
@@ -30,6 +39,13 @@ class XsrfCookieRenderHandler(TornadoVoilaHandler):
         if inspect.isawaitable(result):
             await result
         self.xsrf_token  # noqa: B018 - reading it is what makes Tornado set the cookie
+        learner = valid_learner_id(self.get_cookie(LEARNER_COOKIE))
+        if learner is None:
+            learner = new_learner_id()
+            self.set_cookie(
+                LEARNER_COOKIE, learner, expires_days=LEARNER_COOKIE_DAYS, httponly=True, samesite="Lax"
+            )
+        self.request.headers[LEARNER_HEADER] = learner  # replaces whatever the browser sent
 
 
 class CourseVoila(Voila):
@@ -37,7 +53,7 @@ class CourseVoila(Voila):
 
     def init_handlers(self) -> list:
         handlers = [
-            (route, XsrfCookieRenderHandler, *rest)
+            (route, CourseRenderHandler, *rest)
             if handler is TornadoVoilaHandler
             else (route, handler, *rest)
             for route, handler, *rest in super().init_handlers()
@@ -46,11 +62,34 @@ class CourseVoila(Voila):
         return [(self.server_url, RedirectHandler, {"url": landing}), *handlers]
 
 
-def serve(port: int = 8866, root: Path = NOTEBOOKS_DIR, ip: str = "127.0.0.1") -> None:
-    """Run Voila until interrupted. Settings come from the repository's ``voila.json``."""
+def install_pages(root: Path) -> None:
+    """Put the landing page and the certificate in a trainee's folder served in assessed mode.
+    Never overwrites a notebook of the same name that is not the course's own."""
+    for name in (LANDING, CERTIFICATE):
+        ours, theirs = (NOTEBOOKS_DIR / name).read_bytes(), root / name
+        if theirs.exists() and theirs.read_bytes() != ours and b"course.play." not in theirs.read_bytes():
+            raise FileExistsError(f"{theirs} exists and is not the course's {name}; move it to serve {root}")
+        if not theirs.exists() or theirs.read_bytes() != ours:
+            theirs.write_bytes(ours)
+
+
+def serve(
+    port: int = 8866,
+    root: Path = NOTEBOOKS_DIR,
+    ip: str = "127.0.0.1",
+    progress: Path = PROGRESS_DIR,
+    voila_args: Sequence[str] = (),
+) -> None:
+    """Run Voila until interrupted. Settings come from the repository's ``voila.json``, then
+    ``voila_args`` (Voila's own command-line options, which win); self-study answers go to
+    ``progress``, one folder per learner."""
+    root = root.resolve()
+    if root != NOTEBOOKS_DIR:
+        install_pages(root)
+    os.environ[PROGRESS_ENV] = str(progress.resolve())  # the kernels inherit it
     os.environ["JUPYTER_PATH"] = os.pathsep.join(
         p for p in (str(SHARE_DIR), os.environ.get("JUPYTER_PATH", "")) if p
     )
     app = CourseVoila(config_file_paths=[str(REPO), *jupyter_config_path()])
-    app.initialize([str(root), f"--port={port}", f"--Voila.ip={ip}", "--no-browser"])
+    app.initialize([str(root), f"--port={port}", f"--Voila.ip={ip}", "--no-browser", *voila_args])
     app.start()

@@ -17,9 +17,12 @@ import pytest
 
 from course.build.notebooks import build_course
 from course.paths import GRADING_DIR, NOTEBOOKS_DIR
+from course.play.learner import LEARNER_COOKIE
 from course.scenario.catalog import Course, load_course
 
 BIN = Path(sys.executable).parent  # nbgrader shells out to `alembic`, which lives here
+# ...also when a test opens a new gradebook in-process, whichever way pytest was started.
+os.environ["PATH"] = f"{BIN}{os.pathsep}{os.environ['PATH']}"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -68,7 +71,10 @@ class NbgraderCourse:
         home.mkdir(parents=True, exist_ok=True)
         (home / "nbgrader_config.py").write_text(
             f"c = get_config()\nc.CourseDirectory.course_id = {COURSE_ID!r}\n"
-            f"c.Exchange.root = {str(self.exchange)!r}\n",
+            f"c.Exchange.root = {str(self.exchange)!r}\n"
+            # nbgrader keeps a trainee's own copy of each submission in ~/.local by default;
+            # keep it in this scratch home so that runs never see each other's submissions.
+            f"c.Exchange.cache = {str(home / '.nbgrader-cache')!r}\n",
             encoding="utf-8",
         )
         return home
@@ -111,16 +117,26 @@ def free_port() -> int:
 class Server:
     url: str
     log: Path
+    progress: Path  # self-study answers, one folder per learner
+
+    def learner_folder(self, page) -> Path:
+        """Where the server keeps the answers of the browser ``page`` belongs to."""
+        (cookie,) = [c for c in page.context.cookies() if c["name"] == LEARNER_COOKIE]
+        return self.progress / cookie["value"]
 
 
 @contextmanager
-def voila(root: Path, **env: str) -> Iterator[Server]:
-    """`course serve --root ROOT` on a free port; yields its base URL and log file."""
+def voila(root: Path, *voila_args: str, **env: str) -> Iterator[Server]:
+    """`course serve --root ROOT` on a free port; yields its base URL, log file and progress
+    folder. ``voila_args`` go to Voila itself."""
     port = free_port()
-    log = root.parent / f"voila-{port}.log"
+    log, progress = root.parent / f"voila-{port}.log", root.parent / f"progress-{port}"
     with open(log, "w") as out:
         proc = subprocess.Popen(
-            [str(BIN / "course"), "serve", "--root", str(root), "--port", str(port)],
+            [
+                *(str(BIN / "course"), "serve", "--root", str(root), "--port", str(port)),
+                *("--progress", str(progress), "--", *voila_args),
+            ],
             env=tool_env(**env),
             stdout=out,
             stderr=subprocess.STDOUT,
@@ -137,7 +153,7 @@ def voila(root: Path, **env: str) -> Iterator[Server]:
                 if proc.poll() is not None or time.monotonic() > deadline:
                     raise AssertionError(f"Voila did not start:\n{log.read_text()}") from None
                 time.sleep(0.3)
-        yield Server(url, log)
+        yield Server(url, log, progress)
     finally:
         proc.terminate()
         try:

@@ -3,7 +3,6 @@ WCAG 2.x A/AA), and playable with the keyboard alone."""
 
 from __future__ import annotations
 
-import json
 import os
 import time
 import urllib.request
@@ -11,7 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from course.play.answers import answers_path
+from course.build.notebooks import build_course
+from course.play.answers import Answers, save_answers
+from course.play.learner import LEARNER_COOKIE, new_learner_id
+from course.policy import load_policy
 
 from .conftest import axe_violations, voila, watch
 
@@ -99,64 +101,110 @@ def test_every_page_is_offline_error_free_and_passes_axe(site, browser, course, 
     assert server.log.read_text().count("Kernel shutdown") >= 3
 
 
-def test_a_whole_scenario_can_be_played_with_the_keyboard_alone(site, browser, course):
-    server, folder = site
-    url = server.url
-    scn = course.module(MODULE).scenarios[0]
-    page = browser.new_page()
-    page.goto(f"{url}/voila/render/practice/{MODULE}/{scn.id}.ipynb")
-    page.locator(".mip-confirm").wait_for(timeout=60_000)
+def best_choices(item) -> list[dict[str, str]]:
+    steps, node, choices = {s.id: s for s in item.steps}, item.start, []
+    while node in steps:
+        option = steps[node].options[best_index(steps[node])]
+        choices.append({"step": node, "option": option.id})
+        node = option.next
+    return choices
 
-    def focus(predicate: str, limit: int = 60) -> None:
+
+def as_learner(browser, server, **context_options):
+    """A browser context whose learner id is known, so that answers can be seeded for it."""
+    learner = new_learner_id()
+    context = browser.new_context(**context_options)
+    context.add_cookies([{"name": LEARNER_COOKIE, "value": learner, "url": server.url}])
+    return context, server.progress / learner
+
+
+def complete_as(folder: Path, content, version: str | None = None) -> None:
+    """A learner who has finished ``content`` (saved as the app saves)."""
+    for item in content.items:
+        answers = Answers(item.id, best_choices(item), policy_version=version or load_policy().version)
+        save_answers(folder / content.module.id, answers)
+
+
+def test_the_whole_course_can_be_played_with_the_keyboard_alone(site, browser, course):
+    """From the landing page to the certificate, every page of every module, by the keyboard:
+    Tab to move, arrows to choose, Enter and Space to act. This is also the self-study
+    play-through of each module."""
+    server, _ = site
+    page = browser.new_page()
+    seen = watch(page)
+
+    def focus(predicate: str, limit: int = 80) -> None:
         for _ in range(limit):
             page.keyboard.press("Tab")
             if page.evaluate(f"() => {{ const e = document.activeElement; return {predicate}; }}"):
                 return
-        raise AssertionError(f"keyboard focus never reached: {predicate}")
+        raise AssertionError(f"{page.url}: keyboard focus never reached: {predicate}")
 
-    steps = {s.id: s for s in scn.steps}
-    node, chosen = scn.start, []
-    while node in steps:
-        step = steps[node]
-        page.get_by_role("heading", name=step.prompt).wait_for()
-        focus("e.type === 'radio'")
-        target = best_index(step)
-        if target == 0:
-            page.keyboard.press("Space")
-        for _ in range(target):
-            page.keyboard.press("ArrowDown")  # moves and selects, as in any radio group
-        focus("e.tagName === 'BUTTON' && e.textContent.includes('Confirm choice')")
-        page.keyboard.press("Enter")
-        option = step.options[target]
-        chosen.append(option.id)
-        page.locator(".mip-chosen").nth(len(chosen) - 1).wait_for()
-        node = option.next
+    def follow(predicate: str) -> None:
+        focus(predicate)
+        with page.expect_navigation():
+            page.keyboard.press("Enter")
 
-    focus("e.tagName === 'TEXTAREA'")
-    page.keyboard.type("Declined formally, by the clinic's e-mail.")
-    page.get_by_text("Your answers are saved").wait_for()
-    saved = json.loads(answers_path(folder / "practice" / MODULE, scn.id).read_text())
-    assert [c["option"] for c in saved["choices"]] == chosen
-    page.wait_for_function("() => true")
-    focus("e.tagName === 'A' && e.textContent.includes('Next')")
-    page.keyboard.press("Enter")
-    page.wait_for_url(f"**/{course.module(MODULE).scenarios[1].id}.ipynb")
+    page.goto(f"{server.url}/")
+    page.locator(".mip-landing").wait_for(timeout=60_000)
+    follow("e.tagName === 'A' && e.textContent.startsWith('Start the course')")
+    played = []
+    for content in course.modules:
+        page.locator(".mip-reading").wait_for(timeout=60_000)
+        assert page.url.endswith(f"/{content.module.id}/reading.ipynb")
+        for item in content.items:
+            follow("e.tagName === 'A' && e.rel === 'next'")
+            page.locator(".mip-confirm").wait_for(timeout=60_000)
+            assert page.url.endswith(f"/{content.module.id}/{item.id}.ipynb")
+            steps, node, chosen = {s.id: s for s in item.steps}, item.start, 0
+            while node in steps:
+                step = steps[node]
+                page.get_by_role("heading", name=step.prompt).wait_for()
+                focus("e.type === 'radio'")
+                target = best_index(step)
+                if target == 0:
+                    page.keyboard.press("Space")
+                for _ in range(target):
+                    page.keyboard.press("ArrowDown")  # moves and selects, as in any radio group
+                focus("e.tagName === 'BUTTON' && e.textContent.includes('Confirm choice')")
+                page.keyboard.press("Enter")
+                chosen += 1
+                page.locator(".mip-chosen").nth(chosen - 1).wait_for()
+                node = step.options[target].next
+            page.locator(".mip-score").wait_for()  # practice: the score straight away
+            if item.reflection:
+                focus("e.tagName === 'TEXTAREA'")
+                page.keyboard.type("I chose what the policy asks, for the reasons it gives.")
+                page.get_by_text("Your answers are saved").wait_for()
+            played.append(item.id)
+        if content is not course.modules[-1]:
+            follow("e.tagName === 'A' && e.rel === 'next'")  # on to the next module
+    assert played == [item.id for item in course.items]
+
+    follow("e.tagName === 'A' && e.textContent === 'Back to the course'")
+    page.get_by_text("You have completed every module").wait_for(timeout=60_000)
+    for content in course.modules:
+        done = len(content.items)
+        section = page.locator(f"section[aria-labelledby='m-{content.module.id}']")
+        assert f"Status: completed · {done} of {done} done" in section.inner_text()
+    follow("e.tagName === 'A' && e.textContent.includes('certificate')")
+    focus("e.tagName === 'INPUT' && e.type === 'text'")
+    page.keyboard.type("Siobhan O'Neill-Ahmed")
+    certificate = page.locator(".mip-certificate")
+    certificate.get_by_text("Siobhan O'Neill-Ahmed").wait_for(timeout=60_000)
+    hours = round(sum(m.module.cpd_minutes for m in course.modules) / 60, 1)
+    assert f"Total CPD: {hours:g} hours" in certificate.inner_text()
+    assert all(m.module.title in certificate.inner_text() for m in course.modules)
+    assert seen.errors == [] and seen.external == []
     page.close()
 
 
 def test_landing_shows_progress_and_the_certificate_page_is_accessible(site, browser, course):
-    from course.play.answers import Answers, save_answers
-
-    server, folder = site
+    server, _ = site
     content = course.module(MODULE)
-    for item in content.items:  # a trainee who has finished module 05 (saved as the app saves)
-        steps, node, choices = {s.id: s for s in item.steps}, item.start, []
-        while node in steps:
-            option = steps[node].options[best_index(steps[node])]
-            choices.append({"step": node, "option": option.id})
-            node = option.next
-        save_answers(folder / "practice" / MODULE, Answers(scenario=item.id, choices=choices))
-    page = browser.new_page()
+    context, learner = as_learner(browser, server)
+    complete_as(learner, content)
+    page = context.new_page()
     seen = watch(page)
     page.goto(f"{server.url}/")
     section = page.locator(f"section[aria-labelledby='m-{MODULE}']")
@@ -172,11 +220,67 @@ def test_landing_shows_progress_and_the_certificate_page_is_accessible(site, bro
     certificate = page.locator(".mip-certificate")
     certificate.get_by_text("Siobhan O'Neill-Ahmed").wait_for()
     text = certificate.inner_text()
-    assert content.module.title in text and "version 2021-09" in text
+    assert content.module.title in text and f"version {load_policy().version}" in text
     assert f"{round(content.module.cpd_minutes / 60, 1):g} hours" in text
     assert axe_violations(page) == []
     assert seen.errors == [] and seen.external == []
-    page.close()
+    context.close()
+
+
+def test_a_policy_revision_marks_modules_for_retake(site, browser, course, tmp_path):
+    from .play.test_progress_and_certificate import revised
+
+    server, folder = site
+    content = course.module(MODULE)
+    old = load_policy()
+    scn = content.scenarios[0]
+    clause = sorted({c for step in scn.steps for o in step.options for c in o.clauses})[0]
+    context, learner = as_learner(browser, server)
+    complete_as(learner, content, old.version)
+    new = revised(old, clause, "2027-03")
+    build_course(course, source_dir=tmp_path / "unused", practice_dir=folder / "practice", policy=new)
+
+    page = context.new_page()
+    seen = watch(page)
+    page.goto(f"{server.url}/")
+    status = module_status(page, MODULE)
+    assert "Status: needs retake" in status and clause in status and "2027-03" in status
+    page.get_by_role("link", name=f"Retake, as the policy has changed: {scn.title}").wait_for()
+    assert axe_violations(page) == []
+    page.get_by_role("link", name=f"Retake, as the policy has changed: {scn.title}").click()
+    notice = page.locator(".mip-retake")
+    notice.wait_for(timeout=60_000)
+    assert new.clauses[clause].text in notice.inner_text()
+    assert axe_violations(page) == []
+    page.get_by_role("button", name="Start again").click()
+    notice.wait_for(state="detached")
+    assert page.locator(".mip-chosen").count() == 0
+    assert seen.errors == [] and seen.external == []
+    context.close()
+
+
+def module_status(page, module_id: str) -> str:
+    section = page.locator(f"section[aria-labelledby='m-{module_id}']")
+    section.wait_for(timeout=60_000)
+    return section.inner_text()
+
+
+def test_kernels_of_pages_closed_without_goodbye_are_culled(practice_site, browser, course):
+    """Voila keeps a kernel (about 53 MB) until its page says goodbye; a crashed tab never does.
+    The course's culling settings stop them; here with a short timeout to see it happen."""
+    scn = course.module(MODULE).scenarios[0]
+    culling = ("--MappingKernelManager.cull_idle_timeout=3", "--MappingKernelManager.cull_interval=1")
+    with voila(practice_site, *culling) as server:
+        page = browser.new_page()
+        page.goto(f"{server.url}/voila/render/practice/{MODULE}/{scn.id}.ipynb")
+        page.locator(".mip-confirm").wait_for(timeout=60_000)
+        page.evaluate("() => { navigator.sendBeacon = () => true; }")  # as if the tab crashed
+        page.close(run_before_unload=False)
+        deadline = time.monotonic() + 30
+        while "Culling kernel" not in server.log.read_text() and time.monotonic() < deadline:
+            time.sleep(0.5)
+        log = server.log.read_text()
+        assert "Culling kernel" in log and "Kernel shutdown" not in log
 
 
 def test_every_kind_of_situation_is_drawn_and_accessible(site, browser, course):

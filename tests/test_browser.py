@@ -11,7 +11,7 @@ from nbgrader.api import Gradebook
 from course.play.answers import answers_path
 from course.scenario.validate import max_points as max_points_of
 
-from .conftest import BIN, run, voila
+from .conftest import BIN, axe_violations, run, voila, watch
 
 MODULE = "05-must-not"
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -32,14 +32,17 @@ def choose(page, option) -> None:
     page.get_by_role("button", name="Confirm choice").click()
 
 
-def test_practice_play_by_clicking_then_reload_restores_answers(practice_site, browser, course):
+def test_practice_play_by_clicking_then_reload_and_a_later_visit_restore_answers(
+    practice_site, browser, course
+):
     scn = course.module(MODULE).scenarios[0]
     picked, ending_id = best_choices(scn)
     ending = next(e for e in scn.endings if e.id == ending_id)
     reflection = "Declining formally keeps the frame clear <b>and</b> kind."
     with voila(practice_site) as server:
         url = server.url
-        page = browser.new_page()
+        context = browser.new_context()
+        page = context.new_page()
         page.goto(f"{url}/")  # the root URL is the landing page
         page.get_by_role("link", name=scn.title).click()
         page.wait_for_selector(".mip-confirm", timeout=60_000)
@@ -54,9 +57,11 @@ def test_practice_play_by_clicking_then_reload_restores_answers(practice_site, b
         page.locator(".mip-reflection textarea").fill(reflection)
         page.get_by_text("Your answers are saved").wait_for()
 
-        saved = answers_path(practice_site / "practice" / MODULE, scn.id)
+        # Kept for this browser's learner, not in the folder every visitor is served from.
+        saved = answers_path(server.learner_folder(page) / MODULE, scn.id)
         data = json.loads(saved.read_text())
         assert [c["option"] for c in data["choices"]] == [o.id for _, o in picked]
+        assert not list(practice_site.rglob("*.answers.json"))
         page.wait_for_function("() => document.querySelector('.mip-reflection textarea').value.length > 0")
         assert json.loads(saved.read_text())["reflection"] == reflection
 
@@ -70,19 +75,60 @@ def test_practice_play_by_clicking_then_reload_restores_answers(practice_site, b
         page.get_by_role("link", name="Back to the course").click()
         page.get_by_role("link", name=scn.title).wait_for(timeout=60_000)
         assert page.url.endswith("/voila/render/index.ipynb")
-        page.close()
+        section = page.locator(f"section[aria-labelledby='m-{MODULE}']")
+        assert "Status: in progress" in section.inner_text()
+        state = context.storage_state()
+        context.close()
+
+        # Someone else on the same server starts with nothing of the first learner's.
+        other = browser.new_page()
+        other.goto(f"{url}/voila/render/practice/{MODULE}/{scn.id}.ipynb")
+        other.wait_for_selector(".mip-confirm", timeout=60_000)
+        assert other.locator(".mip-chosen").count() == 0
+        assert other.locator(".mip-reflection textarea").input_value() == ""
+        assert server.learner_folder(other) != saved.parent.parent
+        other.close()
+
+        # The first learner comes back later (a new browser session, same browser profile).
+        later = browser.new_context(storage_state=state)
+        page = later.new_page()
+        page.goto(f"{url}/voila/render/practice/{MODULE}/{scn.id}.ipynb")
+        page.locator(".mip-chosen").nth(len(picked) - 1).wait_for(timeout=60_000)
+        assert page.locator(".mip-reflection textarea").input_value() == reflection
+        later.close()
 
 
-def test_assessed_mode_hides_the_key_and_submits_as_the_trainee(nbgrader_course, browser, course):
+def path_of(scn, rank: int):
+    """A path through ``scn``: at each step the option ``rank`` places from the best (cycling),
+    so that trainees in tests make a mix of good and poor choices."""
+    steps, node, picked = {s.id: s for s in scn.steps}, scn.start, []
+    while node in steps:
+        ranked = sorted(steps[node].options, key=lambda o: -o.points)
+        option = ranked[(rank + len(picked)) % len(ranked)]
+        picked.append((steps[node], option))
+        node = option.next
+    return picked
+
+
+def module_status(page, module_id: str) -> str:
+    section = page.locator(f"section[aria-labelledby='m-{module_id}']")
+    section.wait_for(timeout=60_000)
+    return section.inner_text()
+
+
+def test_a_whole_module_in_assessed_mode_from_release_to_feedback(nbgrader_course, browser, course):
+    """Fetch, play every page of a module by its links, submit from the app, then read the
+    feedback the tutor released; the landing page follows each step."""
+    module_id = "07-keeping-up-to-date"
+    content = course.module(module_id)
     nbc = nbgrader_course
-    nbc.nbgrader("generate_assignment", MODULE)
-    nbc.nbgrader("release_assignment", MODULE)
+    nbc.nbgrader("generate_assignment", module_id)
+    nbc.nbgrader("release_assignment", module_id)
     home = nbc.trainee_home("gus")
-    run([str(BIN / "nbgrader"), "fetch_assignment", MODULE], cwd=home, JUPYTER_CONFIG_DIR=str(home))
-    scn = course.module(MODULE).scenarios[0]
-    first_step = scn.step(scn.start)
-    option = min(first_step.options, key=lambda o: o.points)
-    key_texts = [o.feedback for s in scn.steps for o in s.options] + [scn.reflection.rubric]
+    run([str(BIN / "nbgrader"), "fetch_assignment", module_id], cwd=home, JUPYTER_CONFIG_DIR=str(home))
+    paths = {item.id: path_of(item, rank) for rank, item in enumerate(content.items)}
+    key_texts = [o.feedback for item in content.items for s in item.steps for o in s.options]
+    key_texts += [item.reflection.rubric for item in content.items if item.reflection]
 
     env = {
         "JUPYTER_CONFIG_DIR": str(home),
@@ -91,51 +137,80 @@ def test_assessed_mode_hides_the_key_and_submits_as_the_trainee(nbgrader_course,
     }
     with voila(home, **env) as server:
         url = server.url
-        page_url = f"{url}/voila/render/{MODULE}/{scn.id}.ipynb"
-        served = urllib.request.urlopen(page_url, timeout=60).read().decode()
-        assert scn.title in served and not any(t in served for t in key_texts)
+        for item in content.items:  # what the server sends holds no key
+            served = urllib.request.urlopen(f"{url}/voila/render/{module_id}/{item.id}.ipynb", timeout=60)
+            text = served.read().decode()
+            assert item.title in text and not any(t in text for t in key_texts)
 
         page = browser.new_page()
-        page.goto(page_url)
-        page.wait_for_selector(".mip-confirm", timeout=60_000)
-        choose(page, option)
-        page.locator(".mip-consequence").get_by_text(option.consequence.split(".")[0]).wait_for()
-        assert page.locator(".mip-feedback").count() == 0
-        content = page.content()
-        assert not any(t in content for t in key_texts)
+        seen = watch(page)
+        page.goto(f"{url}/")
+        assert "Status: not started" in module_status(page, module_id)
+        assert page.get_by_role("link", name="Start the course: Reading").count() == 1
+        page.get_by_role("link", name="Start the course: Reading").click()
+        page.locator(".mip-reading").wait_for(timeout=60_000)
+        for n, item in enumerate(content.items):
+            page.get_by_role("link", name=f"Next: {item.title}").click()
+            page.wait_for_selector(".mip-confirm", timeout=60_000)
+            for k, (step, option) in enumerate(paths[item.id]):
+                page.get_by_role("heading", name=step.prompt).wait_for()
+                choose(page, option)
+                page.locator(".mip-chosen").nth(k).wait_for()
+                if n == 0 and k == 0:  # a reload mid-scenario resumes at the next decision
+                    page.reload()
+                    page.locator(".mip-chosen").first.wait_for(timeout=60_000)
+            assert page.locator(".mip-feedback").count() == 0  # nothing until the tutor releases it
+            assert not any(t in page.content() for t in key_texts)
+            if item.reflection:
+                page.locator(".mip-reflection textarea").fill(f"Reflection on {item.title}.")
+                page.get_by_text("Your answers are saved").wait_for()
+        page.wait_for_timeout(500)  # the last reflection's save round-trip
+        assert page.get_by_role("link", name="Next:").count() == 0  # released modules stand alone
+        page.get_by_role("link", name="Back to the course").click()
+        done = len(content.items)
+        assert f"Status: completed · {done} of {done} done" in module_status(page, module_id)
 
-        page.reload()
-        page.locator(".mip-chosen").first.wait_for(timeout=60_000)
-        assert option.text in page.locator(".mip-chosen").first.inner_text()
-
+        page.goto(f"{url}/voila/render/{module_id}/{content.items[0].id}.ipynb")
         page.get_by_role("button", name="Submit module for grading").click()
-        items = len(course.module(MODULE).items)
-        finished = int(option.next in {e.id for e in scn.endings})  # one choice made, in one item
-        page.get_by_text(f"for grading: {finished} of {items} items finished").wait_for()
+        page.get_by_text(f"for grading: {done} of {done} items finished").wait_for(timeout=60_000)
         assert not list(nbc.exchange.glob("mip-social-media/inbound/*"))  # nothing sent yet
         page.get_by_role("button", name="Yes, submit now").click()
         page.get_by_text("Submitted this module").wait_for(timeout=60_000)
         page.get_by_role("button", name="Get my feedback").click()
         page.get_by_text("No feedback yet").wait_for(timeout=60_000)
+        page.goto(f"{url}/")
+        status = module_status(page, module_id)
+        assert "Status: submitted" in status and "Feedback comes once" in status
+        assert axe_violations(page) == []
 
         inbound = nbc.exchange / "mip-social-media" / "inbound"
-        (submission,) = [p for p in inbound.iterdir() if p.name.startswith(f"gus+{MODULE}+")]
-        saved = json.loads((submission / f"{scn.id}.answers.json").read_text())
-        assert saved["choices"] == [{"step": first_step.id, "option": option.id}]
+        (submission,) = [p for p in inbound.iterdir() if p.name.startswith(f"gus+{module_id}+")]
+        for item in content.items:
+            saved = json.loads((submission / f"{item.id}.answers.json").read_text())
+            assert saved["choices"] == [{"step": s.id, "option": o.id} for s, o in paths[item.id]]
 
         # The tutor grades and releases feedback with nbgrader's own commands...
         for command in ("collect", "autograde", "generate_feedback", "release_feedback"):
-            nbc.nbgrader(command, MODULE)
+            nbc.nbgrader(command, module_id)
         with Gradebook(f"sqlite:///{nbc.root / 'gradebook.db'}", "mip-social-media") as gb:
-            assert gb.find_grade("decisions", scn.id, MODULE, "gus").score == option.points
+            for item in content.items:
+                expected = sum(o.points for _, o in paths[item.id])
+                assert gb.find_grade("decisions", item.id, module_id, "gus").score == expected
 
-        # ...and the trainee reads it in the app: the explanations, never the key's code.
+        # ...the landing says so, and the trainee reads it in the app: explanations, never code.
+        page.reload()
+        assert "Status: feedback ready" in module_status(page, module_id)
+        assert axe_violations(page) == []
+        item = content.items[1]
+        page.goto(f"{url}/voila/render/{module_id}/{item.id}.ipynb")
         page.get_by_role("button", name="Get my feedback").click()
         feedback = page.frame_locator(".mip-feedback-page")
-        max_points = max_points_of(scn)
-        feedback.get_by_text(f"Your decisions: {option.points} of {max_points} points").wait_for(
+        expected = sum(o.points for _, o in paths[item.id])
+        feedback.get_by_text(f"Your decisions: {expected} of {max_points_of(item)} points").wait_for(
             timeout=60_000
         )
-        assert option.feedback.split(".")[0] in feedback.locator("body").inner_text()
+        _, first_option = paths[item.id][0]
+        assert first_option.feedback.split(".")[0] in feedback.locator("body").inner_text()
         assert "grade_scenario" not in page.locator(".mip-feedback-page").get_attribute("srcdoc")
+        assert seen.errors == [] and seen.external == []
         page.close()

@@ -92,13 +92,8 @@ def test_cohort_through_nbgrader(nbgrader_course, course, monkeypatch, tmp_path)
             nbformat.write(nb, folder / f"{second}.ipynb")
         if trainee == "dan":
             (folder / f"{first}.answers.json").write_text(f"__import__('os').system('touch {marker}')")
-            hostile = {
-                "format": 1,
-                "scenario": second,
-                "reflection": "",
-                "updated": "",
-                "choices": [{"step": scenarios[1].start, "option": "<img src=x onerror=alert(1)>"}],
-            }
+            hostile = json.loads(Answers(scenario=second).to_json())
+            hostile["choices"] = [{"step": scenarios[1].start, "option": "<img src=x onerror=alert(1)>"}]
             (folder / f"{second}.answers.json").write_text(json.dumps(hostile))
         if trainee == "eve":
             (folder / f"{first}.ipynb").write_text("this is not a notebook")

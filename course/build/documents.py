@@ -15,10 +15,12 @@ DOCUMENT_FORMAT = 1
 SCENARIO_SUFFIX = ".scenario.json"
 READING = "reading"  # the page (notebook stem) holding a module's reading
 READING_FILE = "reading.json"
+MODULE_DOCUMENT = "module.json"  # beside a module's pages, in practice and in the release
 # What a trainee must never be able to read before feedback is released.
 KEY_OPTION_FIELDS = ("action", "points", "feedback", "clauses")
-# From a practice notebook (notebooks/practice/<module>/) back to the landing page.
-PRACTICE_HOME = "../../index.ipynb"
+# From a page back to the landing page: practice pages live in notebooks/practice/<module>/,
+# a trainee's fetched modules in <their folder>/<module>/ beside the landing `course serve` adds.
+PRACTICE_HOME, ASSESSED_HOME = "../../index.ipynb", "../index.ipynb"
 
 
 def page_titles(content: ModuleContent) -> dict[str, str]:
@@ -26,13 +28,37 @@ def page_titles(content: ModuleContent) -> dict[str, str]:
     return {READING: f"Reading: {content.module.title}", **{s.id: s.title for s in content.items}}
 
 
-def navigation(content: ModuleContent, page_id: str, *, assessed: bool) -> dict[str, Any]:
+Neighbours = tuple[ModuleContent | None, ModuleContent | None]  # the previous and next module
+NO_NEIGHBOURS: Neighbours = (None, None)
+
+
+def _stamp(policy: Policy, *, assessed: bool) -> dict[str, Any]:
+    """What every document starts with: its format, the mode it plays in, the policy version."""
+    return {
+        "format": DOCUMENT_FORMAT,
+        "mode": "assessed" if assessed else "practice",
+        "policy_version": policy.version,
+    }
+
+
+def navigation(
+    content: ModuleContent, page_id: str, *, assessed: bool, neighbours: Neighbours = NO_NEIGHBOURS
+) -> dict[str, Any]:
+    """Links to the previous and next page; past a module's ends, to the neighbouring module
+    in self-study (a trainee's folder holds only the modules released so far, so not there)."""
     titles = page_titles(content)
     pages = list(titles)
     i = pages.index(page_id)
 
     def link(j: int) -> dict[str, str] | None:
-        return {"id": pages[j], "title": titles[pages[j]]} if 0 <= j < len(pages) else None
+        if 0 <= j < len(pages):
+            return {"id": pages[j], "title": titles[pages[j]]}
+        other = None if assessed else neighbours[0 if j < 0 else 1]
+        if other is None:
+            return None
+        page = READING if j >= 0 else (other.items[-1].id if other.items else READING)
+        label = "Previous module" if j < 0 else "Next module"
+        return {"id": f"../{other.module.id}/{page}", "title": other.module.title, "label": label}
 
     return {
         "module_id": content.module.id,
@@ -41,8 +67,40 @@ def navigation(content: ModuleContent, page_id: str, *, assessed: bool) -> dict[
         "count": len(pages),
         "previous": link(i - 1),
         "next": link(i + 1),
-        "home": None if assessed else PRACTICE_HOME,
+        "home": ASSESSED_HOME if assessed else PRACTICE_HOME,
     }
+
+
+def module_document(
+    content: ModuleContent, position: int, policy: Policy, *, assessed: bool
+) -> dict[str, Any]:
+    """What the landing page needs about a module; released with it, so it holds no key."""
+    module = content.module
+    return {
+        **_stamp(policy, assessed=assessed),
+        "id": module.id,
+        "title": module.title,
+        "summary": module.summary,
+        "cpd_minutes": module.cpd_minutes,
+        "position": position,
+        "pages": [{"id": page, "title": title} for page, title in page_titles(content).items()],
+        # Which clauses a retake hangs on, and the version each one's wording dates from.
+        "clauses": policy.revisions(content.clauses),
+    }
+
+
+def read_module_document(folder: Path) -> dict[str, Any]:
+    return json.loads((folder / MODULE_DOCUMENT).read_text(encoding="utf-8"))
+
+
+def read_catalog(folder: Path) -> dict[str, Any]:
+    """The modules found in ``folder`` (one sub-folder each), in course order, and the policy
+    version they teach. A trainee's folder holds only the modules released to them."""
+    modules = sorted(
+        (read_module_document(p.parent) for p in folder.glob(f"*/{MODULE_DOCUMENT}")),
+        key=lambda m: m["position"],
+    )
+    return {"policy_version": max((m["policy_version"] for m in modules), default=""), "modules": modules}
 
 
 def read_play_document(folder: Path, page_id: str) -> dict[str, Any]:
@@ -62,14 +120,19 @@ def public_scenario(scn: Scenario) -> dict[str, Any]:
     return data
 
 
-def play_document(content: ModuleContent, scn: Scenario, policy: Policy, *, assessed: bool) -> dict[str, Any]:
+def play_document(
+    content: ModuleContent,
+    scn: Scenario,
+    policy: Policy,
+    *,
+    assessed: bool,
+    neighbours: Neighbours = NO_NEIGHBOURS,
+) -> dict[str, Any]:
     """What the app reads beside a notebook: the whole scenario in practice, the public part
     when assessed."""
     document: dict[str, Any] = {
-        "format": DOCUMENT_FORMAT,
-        "mode": "assessed" if assessed else "practice",
-        "policy_version": policy.version,
-        "navigation": navigation(content, scn.id, assessed=assessed),
+        **_stamp(policy, assessed=assessed),
+        "navigation": navigation(content, scn.id, assessed=assessed, neighbours=neighbours),
         "scenario": public_scenario(scn) if assessed else scn.model_dump(mode="json"),
         "max_points": max_points(scn),
     }
@@ -78,14 +141,14 @@ def play_document(content: ModuleContent, scn: Scenario, policy: Policy, *, asse
     return document
 
 
-def reading_document(content: ModuleContent, policy: Policy, *, assessed: bool) -> dict[str, Any]:
+def reading_document(
+    content: ModuleContent, policy: Policy, *, assessed: bool, neighbours: Neighbours = NO_NEIGHBOURS
+) -> dict[str, Any]:
     """The module's reading, with every cited clause quoted from the policy data."""
     module = content.module
     return {
-        "format": DOCUMENT_FORMAT,
-        "mode": "assessed" if assessed else "practice",
-        "policy_version": policy.version,
-        "navigation": navigation(content, READING, assessed=assessed),
+        **_stamp(policy, assessed=assessed),
+        "navigation": navigation(content, READING, assessed=assessed, neighbours=neighbours),
         "module": {
             "id": module.id,
             "title": module.title,

@@ -21,16 +21,16 @@ from ..scenario.catalog import Course, ModuleContent
 from ..scenario.schema import Scenario
 from ..scenario.validate import max_points
 from .documents import (
+    MODULE_DOCUMENT,
     READING,
     READING_FILE,
     SCENARIO_SUFFIX,
     grading_key,
-    page_titles,
+    module_document,
     play_document,
     reading_document,
 )
 
-CATALOG_FILE = "catalog.json"
 NBGRADER_SCHEMA = 3
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 # Cell ids in the nbgrader notebooks double as grade ids: reports and the guard rely on them.
@@ -145,33 +145,12 @@ def _write_json(path: Path, data: Any, report: BuildReport) -> None:
     _write(path, json.dumps(data, sort_keys=True, indent=1, ensure_ascii=False) + "\n", report)
 
 
-def read_catalog(practice_dir: Path) -> dict[str, Any]:
-    """The catalog the build writes beside the practice notebooks (modules and their pages)."""
-    return json.loads((practice_dir / CATALOG_FILE).read_text(encoding="utf-8"))
-
-
-def _catalog(course: Course, policy: Policy) -> dict[str, Any]:
-    return {
-        "policy_version": policy.version,
-        "modules": [
-            {
-                "id": m.module.id,
-                "title": m.module.title,
-                "summary": m.module.summary,
-                "cpd_minutes": m.module.cpd_minutes,
-                "pages": [{"id": page, "title": title} for page, title in page_titles(m).items()],
-            }
-            for m in course.modules
-        ],
-    }
-
-
 def _clear_build_output(folder: Path) -> None:
     """Remove what an earlier build wrote, so a scenario deleted from ``scenarios/`` disappears
     too; anything else (answers and names trainees saved) stays."""
     if not folder.exists():
         return
-    generated = ("*.ipynb", f"*{SCENARIO_SUFFIX}", READING_FILE, CATALOG_FILE)
+    generated = ("*.ipynb", f"*{SCENARIO_SUFFIX}", READING_FILE, MODULE_DOCUMENT)
     for pattern in generated:
         for path in folder.rglob(pattern):
             path.unlink()
@@ -192,19 +171,26 @@ def build_course(
     report = BuildReport()
     for folder in (source_dir, practice_dir):
         _clear_build_output(folder)
-    for content in course.modules:
+    modules = course.modules
+    for position, content in enumerate(modules, start=1):
+        neighbours = (
+            modules[position - 2] if position > 1 else None,
+            modules[position] if position < len(modules) else None,
+        )
         for folder, assessed in ((source_dir, True), (practice_dir, False)):
             out = folder / content.module.id
+            about = module_document(content, position, policy, assessed=assessed)
+            _write_json(out / MODULE_DOCUMENT, about, report)
             reading = reading_notebook(content, nbgrader=assessed)
             _write(out / f"{READING}.ipynb", nbformat.writes(reading), report)
-            _write_json(out / READING_FILE, reading_document(content, policy, assessed=assessed), report)
+            reading_doc = reading_document(content, policy, assessed=assessed, neighbours=neighbours)
+            _write_json(out / READING_FILE, reading_doc, report)
             for scn in content.items:
                 nb = source_notebook(content, scn, policy) if assessed else practice_notebook(content, scn)
                 _write(out / f"{scn.id}.ipynb", nbformat.writes(nb), report)
                 _write_json(
                     out / f"{scn.id}{SCENARIO_SUFFIX}",
-                    play_document(content, scn, policy, assessed=assessed),
+                    play_document(content, scn, policy, assessed=assessed, neighbours=neighbours),
                     report,
                 )
-    _write_json(practice_dir / CATALOG_FILE, _catalog(course, policy), report)
     return report

@@ -10,10 +10,9 @@ from pathlib import Path
 
 import pandas as pd
 from nbgrader.api import Gradebook, MissingEntry
-from nbgrader.coursedir import CourseDirectory
 
 from ..build.documents import READING
-from ..play.exchange import load_nbgrader_config
+from .gradebook import course_directory
 from .verdict import NOT_STARTED, OK, TAMPERED, read_verdict
 
 GRADED, FAILED = "graded", "failed"
@@ -22,9 +21,7 @@ COLUMNS = ["student", "module", "scenario", "status", "score", "max_score", "rea
 
 def grading_results(course_dir: Path) -> pd.DataFrame:
     """One row per submitted scenario notebook in the nbgrader course at ``course_dir``."""
-    config = load_nbgrader_config(course_dir)
-    config.CourseDirectory.root = str(course_dir)
-    coursedir = CourseDirectory(config=config)
+    coursedir = course_directory(course_dir)
     rows = []
     with Gradebook(coursedir.db_url, coursedir.course_id) as gb:
         for assignment in gb.assignments:

@@ -16,11 +16,11 @@ from typing import Any
 
 from .engine import InvalidChoices, Node, walk
 
-FORMAT = 1
+FORMAT = 2  # 2 added policy_version
 SUFFIX = ".answers.json"
 MAX_BYTES = 64 * 1024
 MAX_REFLECTION_CHARS = 4000
-FIELDS = {"format", "scenario", "choices", "reflection", "updated"}
+FIELDS = {"format", "scenario", "choices", "reflection", "updated", "policy_version"}
 
 
 class InvalidAnswers(ValueError):
@@ -33,6 +33,9 @@ class Answers:
     choices: list[dict[str, str]] = field(default_factory=list)
     reflection: str = ""
     updated: str = ""
+    # The policy version the choices were made under: a later revision of a clause the module
+    # rests on makes the completion due for a retake.
+    policy_version: str = ""
     format: int = FORMAT
 
     def to_json(self) -> str:
@@ -51,6 +54,8 @@ def parse_answers(text: str | bytes, scenario: Node) -> Answers:
         data: Any = json.loads(text)
     except (ValueError, UnicodeDecodeError) as exc:
         raise InvalidAnswers(f"answers file is not valid JSON ({exc})") from exc
+    except RecursionError as exc:  # e.g. "[[[[...": small, yet too deep for the parser
+        raise InvalidAnswers("answers file nests deeper than the app ever writes") from exc
     if not isinstance(data, dict):
         raise InvalidAnswers("answers file must hold a JSON object")
     if set(data) != FIELDS:
@@ -61,8 +66,10 @@ def parse_answers(text: str | bytes, scenario: Node) -> Answers:
         raise InvalidAnswers(f"answers are for scenario {data['scenario']!r}, expected {scenario['id']!r}")
     if not isinstance(data["reflection"], str) or len(data["reflection"]) > MAX_REFLECTION_CHARS:
         raise InvalidAnswers(f"reflection must be text of at most {MAX_REFLECTION_CHARS} characters")
-    if not isinstance(data["updated"], str) or not isinstance(data["choices"], list):
-        raise InvalidAnswers("answers 'updated' must be text and 'choices' a list")
+    if not all(isinstance(data[k], str) for k in ("updated", "policy_version")):
+        raise InvalidAnswers("answers 'updated' and 'policy_version' must be text")
+    if not isinstance(data["choices"], list):
+        raise InvalidAnswers("answers 'choices' must be a list")
     try:
         walk(scenario, data["choices"])
     except InvalidChoices as exc:
@@ -91,6 +98,7 @@ def save_answers(folder: Path, answers: Answers) -> Path:
     """Write atomically, so a crash mid-write never leaves a half file to be graded."""
     answers.updated = datetime.now(UTC).isoformat(timespec="seconds")
     path = answers_path(folder, answers.scenario)
+    folder.mkdir(parents=True, exist_ok=True)  # a learner's own folder starts empty
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=".answers-", suffix=".tmp")
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
         fh.write(answers.to_json())

@@ -10,7 +10,7 @@ from typing import Any
 import ipywidgets as widgets
 from IPython.display import display
 
-from ..build.documents import SCENARIO_SUFFIX, read_play_document
+from ..build.documents import SCENARIO_SUFFIX, read_module_document, read_play_document
 from .answers import (
     MAX_REFLECTION_CHARS,
     Answers,
@@ -21,7 +21,8 @@ from .answers import (
 )
 from .engine import walk
 from .exchange import ExchangeProblem, fetch_feedback, latest_feedback, submit_module
-from .progress import COMPLETED, page_progress
+from .learner import answers_folder
+from .progress import COMPLETED, NEEDS_RETAKE, page_progress
 from .render import announcement, choice_html, ending_html, nav_html, points_text, situation_html, walk_score
 
 
@@ -30,14 +31,15 @@ class ScenarioApp:
 
     def __init__(self, document: dict[str, Any], folder: Path):
         self.doc, self.folder = document, folder
+        self.store = answers_folder(folder, document["mode"])  # this learner's answers
         self.scenario = document["scenario"]
         self.practice = document["mode"] == "practice"
         self.notice = widgets.HTML()
         try:
-            saved = read_answers(folder, self.scenario)
+            saved = read_answers(self.store, self.scenario)
         except InvalidAnswers as exc:
             # The scenario was revised since these answers were saved: start afresh, keep the old.
-            kept = set_aside(folder, self.scenario["id"])
+            kept = set_aside(self.store, self.scenario["id"])
             self.notice.value = (
                 f'<p class="mip-notice" role="status">Your earlier answers no longer match this '
                 f"scenario, which has been revised ({_escape(str(exc))}). They are kept in "
@@ -131,8 +133,34 @@ class ScenarioApp:
         )
         self.view.add_class("mip-scenario")
         self._render()
+        self._show_retake()
 
     # -- state -> widgets -------------------------------------------------------------------
+    def _page_progress(self, page_id: str):
+        revisions = read_module_document(self.folder)["clauses"]
+        return page_progress(self.folder, self.store, {"id": page_id, "title": ""}, revisions)
+
+    def _show_retake(self) -> None:
+        """Answers given before the policy revised a clause this module rests on: say so."""
+        page = self._page_progress(self.scenario["id"])
+        if page.status != NEEDS_RETAKE:
+            return
+        quoted = "".join(
+            f"<blockquote><p>{_escape(self.doc['clauses'][c])}</p><footer>Policy clause {_escape(c)}"
+            "</footer></blockquote>"
+            for c in page.changed_clauses
+            if c in self.doc.get("clauses", {})
+        )
+        again = (
+            "Choose “Start again” below to retake it." if self.practice else "Ask your tutor about a retake."
+        )
+        self.notice.value = (
+            f'<div class="mip-notice mip-retake" role="status"><p>You answered this under policy version '
+            f"{_escape(self.answers.policy_version or 'unknown')}. The policy has since been revised "
+            f"(version {_escape(self.doc['policy_version'])}) in "
+            f"{_escape(', '.join(page.changed_clauses))}. {again}</p>{quoted}</div>"
+        )
+
     def _render(self) -> None:
         played = walk(self.scenario, self.answers.choices)
         clauses = self.doc.get("clauses") if self.practice else None
@@ -166,6 +194,7 @@ class ScenarioApp:
             return
         self.hint.value = ""
         self.answers.choices.append({"step": played.current["id"], "option": self.options.value})
+        self.answers.policy_version = self.doc["policy_version"]  # the choices rest on this text
         self._save()
         self._render()
         self.announce.value = _escape(
@@ -183,13 +212,15 @@ class ScenarioApp:
 
     def _on_restart(self, _button: widgets.Button) -> None:
         self.answers.choices = []
+        self.answers.policy_version = self.doc["policy_version"]
+        self.notice.value = ""
         self._save()
         self._render()
 
     def _on_submit(self, _button: widgets.Button) -> None:
         """First step: say what will be submitted, and ask to confirm."""
         progress = [
-            page_progress(self.folder, {"id": p.name.removesuffix(SCENARIO_SUFFIX), "title": ""})
+            self._page_progress(p.name.removesuffix(SCENARIO_SUFFIX))
             for p in sorted(self.folder.glob(f"*{SCENARIO_SUFFIX}"))
         ]
         finished = sum(p.status == COMPLETED for p in progress)
@@ -241,7 +272,7 @@ class ScenarioApp:
         return True
 
     def _save(self) -> None:
-        save_answers(self.folder, self.answers)
+        save_answers(self.store, self.answers)
         self.saved.value = '<p class="mip-saved" aria-live="polite">Your answers are saved.</p>'
 
 

@@ -13,12 +13,10 @@ from typing import Any
 import ipywidgets as widgets
 from IPython.display import display
 
-from ..build.notebooks import read_catalog
 from ..policy import load_policy
-from .landing import PRACTICE_FOLDER
-from .progress import COMPLETED, ModuleProgress, course_progress
+from .progress import COMPLETED, ModuleProgress
+from .site import open_site
 
-PROFILE_FILE = "profile.json"  # the trainee's name as it should appear, beside their answers
 MAX_NAME = 120
 
 
@@ -37,9 +35,10 @@ class Certificate:
 def certificate_for(
     name: str, catalog: dict[str, Any], progress: list[ModuleProgress], today: date
 ) -> Certificate | None:
-    """None until at least one module is complete. The date is the last completion's date."""
+    """None until at least one module is complete. The date is the last completion's date.
+    A module due for a retake (the policy changed since) is not listed until retaken."""
     minutes = {m["id"]: m["cpd_minutes"] for m in catalog["modules"]}
-    done = [m for m in progress if m.status == COMPLETED]
+    done = [m for m in progress if m.progress == COMPLETED]  # submitted or not
     if not done:
         return None
     stamps = [p.updated for m in done for p in m.graded if p.updated]
@@ -70,13 +69,18 @@ def certificate_html(cert: Certificate) -> str:
 
 class CertificatePage:
     def __init__(self, folder: Path, today: date | None = None):
-        self.practice = folder / PRACTICE_FOLDER
-        self.catalog = read_catalog(self.practice)
+        site = open_site(folder)
+        if site is None:
+            raise FileNotFoundError(f"no course modules in {folder}: build the course first")
+        self.catalog, self.profile = site.catalog, site.profile
         # Progress does not change while the trainee types a name: read the answers once.
-        self.progress = course_progress(self.practice, self.catalog)
+        self.progress, _ = site.progress()
         self.today = today or date.today()
-        profile = self.practice / PROFILE_FILE
-        saved = json.loads(profile.read_text(encoding="utf-8")).get("name", "") if profile.exists() else ""
+        saved = (
+            json.loads(self.profile.read_text(encoding="utf-8")).get("name", "")
+            if self.profile.exists()
+            else ""
+        )
         self.name = widgets.Text(value=saved, description="Your name", placeholder="As it should appear")
         self.name.add_class("mip-name")
         self.name.observe(self._on_name, names="value")
@@ -96,7 +100,8 @@ class CertificatePage:
 
     def _on_name(self, change: dict[str, Any]) -> None:
         name = change["new"][:MAX_NAME]
-        (self.practice / PROFILE_FILE).write_text(json.dumps({"name": name}), encoding="utf-8")
+        self.profile.parent.mkdir(parents=True, exist_ok=True)
+        self.profile.write_text(json.dumps({"name": name}), encoding="utf-8")
         self._render()
 
     def _render(self) -> None:

@@ -17,6 +17,8 @@ from nbgrader.exchange import ExchangeError, ExchangeFactory
 from traitlets.config import Config
 from traitlets.config.loader import JSONFileConfigLoader, PyFileConfigLoader
 
+from .progress import Submission
+
 TRAINEE_ENV = "COURSE_TRAINEE_ID"
 FEEDBACK_FOLDER = "feedback"  # where nbgrader fetch_feedback puts it, inside the module folder
 
@@ -43,11 +45,11 @@ def load_nbgrader_config(*extra_dirs: Path) -> Config:
     return config
 
 
-def _exchange(folder: Path, student_id: str | None):
-    """nbgrader's exchange factory and course directory, set up for this module folder."""
-    config = load_nbgrader_config(folder.parent)
+def _exchange(config_dir: Path, assignment_id: str, student_id: str | None):
+    """nbgrader's exchange factory and the parts each exchange action takes."""
+    config = load_nbgrader_config(config_dir)
     coursedir = CourseDirectory(config=config)
-    coursedir.assignment_id = folder.name
+    coursedir.assignment_id = assignment_id
     coursedir.student_id = student_id or trainee_id()
     parts = {"coursedir": coursedir, "authenticator": Authenticator(config=config), "config": config}
     return ExchangeFactory(config=config), parts
@@ -56,7 +58,7 @@ def _exchange(folder: Path, student_id: str | None):
 def submit_module(folder: Path, student_id: str | None = None) -> str:
     """Submit the assignment folder ``folder`` (named after the module); return the timestamp."""
     folder = folder.resolve()
-    factory, parts = _exchange(folder, student_id)
+    factory, parts = _exchange(folder.parent, folder.name, student_id)
     submit = factory.Submit(**parts)
     submit.assignment_dir = str(folder.parent)
     try:
@@ -70,7 +72,7 @@ def fetch_feedback(folder: Path, student_id: str | None = None) -> Path | None:
     """Fetch released feedback into ``folder/feedback/<timestamp>/``; return the newest
     timestamp folder, or None if the tutor has released none yet."""
     folder = folder.resolve()
-    factory, parts = _exchange(folder, student_id)
+    factory, parts = _exchange(folder.parent, folder.name, student_id)
     fetch = factory.FetchFeedback(**parts)
     fetch.assignment_dir = str(folder.parent)
     if not (Path(fetch.root) / parts["coursedir"].course_id / FEEDBACK_FOLDER).is_dir():
@@ -85,3 +87,22 @@ def fetch_feedback(folder: Path, student_id: str | None = None) -> Path | None:
 def latest_feedback(folder: Path) -> Path | None:
     stamps = sorted(p for p in (folder / FEEDBACK_FOLDER).glob("*") if p.is_dir())
     return stamps[-1] if stamps else None
+
+
+def submissions(root: Path, student_id: str | None = None) -> dict[str, Submission]:
+    """Each module the trainee has submitted from ``root``: the latest submission and whether
+    the tutor has released feedback on it, from nbgrader's own listing of the trainee's cache."""
+    root = root.resolve()
+    factory, parts = _exchange(root, "", student_id)
+    listing = factory.List(**parts)
+    listing.cached, listing.assignment_dir = True, str(root)
+    try:
+        found = listing.start()
+    except ExchangeError as exc:
+        raise ExchangeProblem(str(exc) or "the exchange could not list submissions") from exc
+    latest = {}
+    for assignment in found:
+        last = assignment["submissions"][-1]  # nbgrader sorts them by timestamp
+        feedback = bool(last["has_exchange_feedback"] or last["has_local_feedback"])
+        latest[assignment["assignment_id"]] = Submission(str(last["timestamp"]), feedback)
+    return latest

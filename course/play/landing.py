@@ -4,80 +4,131 @@ from __future__ import annotations
 
 from html import escape
 from pathlib import Path
-from typing import Any
 
 import ipywidgets as widgets
 from IPython.display import display
 
-from ..build.notebooks import CATALOG_FILE, read_catalog
 from ..policy import load_policy
-from .progress import COMPLETED, IN_PROGRESS, NOT_STARTED, ModuleProgress, continue_target, course_progress
+from .learner import learner_root
+from .progress import (
+    COMPLETED,
+    FEEDBACK_READY,
+    IN_PROGRESS,
+    NEEDS_RETAKE,
+    NOT_STARTED,
+    ModuleProgress,
+    continue_target,
+)
+from .site import Site, open_site
 
-PRACTICE_FOLDER = "practice"
+SHOWN_PAGE_STATES = (IN_PROGRESS, COMPLETED, NEEDS_RETAKE)
 
 
-def _href(module_id: str, page_id: str) -> str:
-    return f"{PRACTICE_FOLDER}/{escape(module_id)}/{escape(page_id)}.ipynb"
-
-
-def _continue_html(progress: list[ModuleProgress]) -> str:
+def _continue_html(site: Site, progress: list[ModuleProgress]) -> str:
     target = continue_target(progress)
     if target is None:
+        if site.assessed:
+            return (
+                '<p class="mip-continue">Every module released to you is submitted. Your tutor '
+                "releases feedback once it is graded.</p>"
+            )
         return (
             '<p class="mip-continue">You have completed every module. '
             '<a href="certificate.ipynb">Get your CPD certificate</a>.</p>'
         )
     module, page = target
-    started = any(m.status != NOT_STARTED for m in progress)
-    label = "Continue where you left off" if started else "Start the course"
+    if page.status == NEEDS_RETAKE:
+        label = "Retake, as the policy has changed"
+    elif any(m.status != NOT_STARTED for m in progress):
+        label = "Continue where you left off"
+    else:
+        label = "Start the course"
     return (
-        f'<p class="mip-continue"><a href="{_href(module.id, page.id)}">{label}: '
+        f'<p class="mip-continue"><a href="{escape(site.href(module.id, page.id))}">{label}: '
         f"{escape(page.title)}</a> <span>({escape(module.title)})</span></p>"
     )
 
 
-def landing_html(catalog: dict[str, Any], progress: list[ModuleProgress]) -> str:
+def _status_note(state: ModuleProgress, policy_version: str) -> str:
+    """What the status means for this module, in a sentence; "" when the status says it all."""
+    if state.status == NEEDS_RETAKE:
+        return (
+            f'<p class="mip-retake">The policy was revised (version {escape(policy_version)}) in '
+            f"clause{'s' if len(state.changed_clauses) > 1 else ''} "
+            f"{escape(', '.join(state.changed_clauses))} since you completed this module: play "
+            "the pages marked “needs retake” again.</p>"
+        )
+    if state.submission is None:
+        return ""
+    when = escape(state.submission.timestamp[:16])
+    if state.status == FEEDBACK_READY:
+        return (
+            f'<p class="mip-submission">Submitted {when}. Your tutor has released feedback: open '
+            "a scenario and choose “Get my feedback”.</p>"
+        )
+    return f'<p class="mip-submission">Submitted {when}. Feedback comes once your tutor releases it.</p>'
+
+
+def _module_html(site: Site, module: dict, state: ModuleProgress, policy_version: str) -> str:
+    links = "".join(
+        f'<li><a href="{escape(site.href(module["id"], p.id))}">{escape(p.title)}</a>'
+        + (f' <span class="mip-page-status">({p.status})</span>' if p.status in SHOWN_PAGE_STATES else "")
+        + "</li>"
+        for p in state.pages
+    )
+    mid = escape(module["id"])
+    return (
+        f'<section class="mip-module" aria-labelledby="m-{mid}">'
+        f'<h2 id="m-{mid}">{escape(module["title"])}</h2>'
+        f'<p class="mip-module-status">Status: <strong>{state.status}</strong> · '
+        f"{state.done} of {len(state.graded)} done · "
+        f"estimated time {module['cpd_minutes']} minutes (CPD)</p>"
+        f"{_status_note(state, policy_version)}"
+        f"<p>{escape(module['summary'])}</p><ol>{links}</ol></section>"
+    )
+
+
+def _intro(site: Site) -> str:
+    if site.assessed:
+        return (
+            "These are the modules your tutor has released to you. Your answers are saved as you "
+            "go; when a module is finished, submit it from any of its pages. Feedback appears "
+            "once your tutor has graded and released it."
+        )
+    kept = "in this browser" if learner_root() else "on this computer"
+    return (
+        "Each scenario is a situation you could meet online: read it, decide what to do, see what "
+        "follows, and reflect on your choice. In self-study you get feedback straight away, and "
+        f"your answers are saved {kept} as you go."
+    )
+
+
+def landing_html(site: Site, progress: list[ModuleProgress], problem: str = "") -> str:
     policy = load_policy()
-    modules = []
-    for module, state in zip(catalog["modules"], progress, strict=True):
-        links = "".join(
-            f'<li><a href="{_href(module["id"], p.id)}">{escape(p.title)}</a>'
-            + (
-                f' <span class="mip-page-status">({p.status})</span>'
-                if p.status in (IN_PROGRESS, COMPLETED)
-                else ""
-            )
-            + "</li>"
-            for p in state.pages
-        )
-        modules.append(
-            f'<section class="mip-module" aria-labelledby="m-{escape(module["id"])}">'
-            f'<h2 id="m-{escape(module["id"])}">{escape(module["title"])}</h2>'
-            f'<p class="mip-module-status">Status: <strong>{state.status}</strong> · '
-            f"{state.done} of {len(state.graded)} done · "
-            f"estimated time {module['cpd_minutes']} minutes (CPD)</p>"
-            f"<p>{escape(module['summary'])}</p><ol>{links}</ol></section>"
-        )
+    version = site.catalog["policy_version"]
+    modules = "".join(
+        _module_html(site, module, state, version)
+        for module, state in zip(site.catalog["modules"], progress, strict=True)
+    )
+    alert = f'<p class="mip-error" role="alert">{escape(problem)}</p>' if problem else ""
     return (
         f'<main class="mip-landing"><h1>{escape(policy.organisation)}: {escape(policy.title)}</h1>'
-        f"<p>An interactive course on the policy, version {escape(catalog['policy_version'])} "
-        f"(last reviewed {escape(policy.last_reviewed)}). Each scenario is a situation you could "
-        "meet online: read it, decide what to do, see what follows, and reflect on your choice. "
-        "In self-study you get feedback straight away, and your answers are saved as you go.</p>"
-        f"{_continue_html(progress)}{''.join(modules)}</main>"
+        f"<p>An interactive course on the policy, version {escape(version)} "
+        f"(last reviewed {escape(policy.last_reviewed)}). {_intro(site)}</p>"
+        f"{alert}{_continue_html(site, progress)}{modules}</main>"
     )
 
 
 def show_landing(folder: Path | None = None) -> None:
-    practice = (folder or Path.cwd()) / PRACTICE_FOLDER
-    if not (practice / CATALOG_FILE).exists():
+    site = open_site(folder or Path.cwd())
+    if site is None:
         display(
             widgets.HTML(
-                "<p role='alert'>The course has not been built yet: run <code>course build</code>.</p>"
+                "<main class='mip-landing'><p role='alert'>No modules here yet: build the course "
+                "(<code>course build</code>) or fetch a module your tutor has released.</p></main>"
             )
         )
         return
-    catalog = read_catalog(practice)
     # An HTML widget, not an HTML output: JupyterLab's output renderer would turn every link
     # into target="_blank", breaking the back button and plain navigation.
-    display(widgets.HTML(landing_html(catalog, course_progress(practice, catalog))))
+    display(widgets.HTML(landing_html(site, *site.progress())))

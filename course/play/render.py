@@ -182,8 +182,8 @@ def nav_html(nav: Mapping[str, Any]) -> str:
     for key, rel, label in (("previous", "prev", "Previous"), ("next", "next", "Next")):
         if nav.get(key):
             links.append(
-                f'<a href="{escape(nav[key]["id"])}.ipynb" rel="{rel}">{label}: '
-                f"{escape(nav[key]['title'])}</a>"
+                f'<a href="{escape(nav[key]["id"])}.ipynb" rel="{rel}">'
+                f"{escape(nav[key].get('label', label))}: {escape(nav[key]['title'])}</a>"
             )
     if nav.get("home"):
         links.append(f'<a href="{escape(nav["home"])}">Back to the course</a>')

@@ -27,6 +27,12 @@ class ModuleContent:
         """Everything a trainee plays, in order: the scenarios, then the knowledge check."""
         return (*self.scenarios, self.check) if self.check else self.scenarios
 
+    @property
+    def clauses(self) -> set[str]:
+        """Every clause the module touches: cited by its reading or by any option."""
+        cited = {c for part in self.module.reading for c in part.clauses}
+        return cited | {c for s in self.items for step in s.steps for o in step.options for c in o.clauses}
+
 
 @dataclass(frozen=True)
 class Course:

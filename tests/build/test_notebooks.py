@@ -6,10 +6,12 @@ import json
 from pathlib import Path
 
 import nbformat
+import pytest
 
-from course.build.documents import SCENARIO_SUFFIX
-from course.build.notebooks import CATALOG_FILE, build_course
+from course.build.documents import MODULE_DOCUMENT, SCENARIO_SUFFIX, read_catalog
+from course.build.notebooks import build_course
 from course.cli import main
+from course.scenario.catalog import load_course
 
 
 def tree(folder: Path) -> dict[str, bytes]:
@@ -22,9 +24,9 @@ def test_same_input_gives_byte_identical_output(tmp_path, course):
     first, second = tree(tmp_path / "a"), tree(tmp_path / "b")
     assert first == second
     # Per module and per folder (source, practice): the reading's notebook and document, then a
-    # notebook and a document per scenario or check; plus the catalog.
+    # notebook and a document per scenario or check; and the module's own document.
     pages = sum(1 + len(m.items) for m in course.modules)
-    assert len(first) == 2 * 2 * pages + 1
+    assert len(first) == 2 * (2 * pages + len(course.modules))
 
 
 def test_rebuild_removes_notebooks_of_deleted_scenarios(tmp_path, course):
@@ -76,18 +78,34 @@ def test_assessed_document_has_no_key_and_practice_document_has_it(tmp_path, cou
                 assert set(option) == {"id", "text", "consequence", "next"}
 
 
-def test_catalog_lists_modules_in_order_with_their_scenarios(tmp_path, course):
+@pytest.mark.parametrize("tree_name", ["practice", "source"])
+def test_catalog_lists_modules_in_order_with_their_scenarios(tmp_path, course, tree_name):
     build_course(course, source_dir=tmp_path / "source", practice_dir=tmp_path / "practice")
-    catalog = json.loads((tmp_path / "practice" / CATALOG_FILE).read_text())
+    catalog = read_catalog(tmp_path / tree_name)
     assert [m["id"] for m in catalog["modules"]] == [m.module.id for m in course.modules]
     first = course.modules[0]
     assert [p["id"] for p in catalog["modules"][0]["pages"]] == ["reading", *[s.id for s in first.items]]
+    assert {m["mode"] for m in catalog["modules"]} == {"practice" if tree_name == "practice" else "assessed"}
+
+
+def test_module_document_names_every_clause_the_module_touches(tmp_path, course):
+    build_course(course, source_dir=tmp_path / "source", practice_dir=tmp_path / "practice")
+    for content in course.modules:
+        about = json.loads((tmp_path / "source" / content.module.id / MODULE_DOCUMENT).read_text())
+        cited = {c for part in content.module.reading for c in part.clauses}
+        cited |= {c for s in content.items for step in s.steps for o in step.options for c in o.clauses}
+        assert set(about["clauses"]) == cited
+        # Released to trainees: it must not say which option earns what.
+        text = json.dumps(about)
+        assert "points" not in text and "feedback" not in text
 
 
 def test_build_cli_writes_where_told(tmp_path, capsys):
     assert main(["build", "--source", str(tmp_path / "s"), "--practice", str(tmp_path / "p")]) == 0
     assert "built" in capsys.readouterr().out
-    assert (tmp_path / "p" / CATALOG_FILE).exists()
+    assert [m["id"] for m in read_catalog(tmp_path / "p")["modules"]] == [
+        m.module.id for m in load_course().modules
+    ]
 
 
 def test_rebuild_keeps_answers_saved_beside_practice_notebooks(tmp_path, course):
@@ -114,6 +132,25 @@ def test_knowledge_check_and_reading_notebooks(tmp_path, course):
     last = json.loads(
         (tmp_path / "practice" / module.module.id / f"{module.check.id}{SCENARIO_SUFFIX}").read_text()
     )
-    assert (
-        last["navigation"]["previous"]["id"] == module.scenarios[-1].id and last["navigation"]["next"] is None
-    )
+    assert last["navigation"]["previous"]["id"] == module.scenarios[-1].id
+    assert last["navigation"]["next"]["label"] == "Next module"  # the check ends the module
+
+
+def test_self_study_pages_lead_on_to_the_next_module_and_back(tmp_path, course):
+    build_course(course, source_dir=tmp_path / "source", practice_dir=tmp_path / "practice")
+    first, second = course.modules[0], course.modules[1]
+    last_page = first.items[-1].id
+    nav = json.loads((tmp_path / "practice" / first.module.id / f"{last_page}{SCENARIO_SUFFIX}").read_text())
+    assert nav["navigation"]["next"] == {
+        "id": f"../{second.module.id}/reading",
+        "title": second.module.title,
+        "label": "Next module",
+    }
+    assert (tmp_path / "practice" / second.module.id / "reading.ipynb").exists()  # the link resolves
+    back = json.loads((tmp_path / "practice" / second.module.id / "reading.json").read_text())
+    assert back["navigation"]["previous"]["id"] == f"../{first.module.id}/{last_page}"
+    # Released modules link only within themselves: the next may not be released yet.
+    released_page = tmp_path / "source" / first.module.id / f"{last_page}{SCENARIO_SUFFIX}"
+    released = json.loads(released_page.read_text())
+    assert released["navigation"]["next"] is None
+    assert released["navigation"]["home"] == "../index.ipynb"

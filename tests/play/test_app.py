@@ -7,8 +7,8 @@ from html import escape
 
 import pytest
 
-from course.build.documents import play_document
-from course.play.answers import answers_path
+from course.build.documents import MODULE_DOCUMENT, SCENARIO_SUFFIX, module_document, play_document
+from course.play.answers import Answers, answers_path
 from course.play.app import ScenarioApp
 from course.policy import load_policy
 
@@ -18,9 +18,18 @@ def module(course):
     return course.module("05-must-not")
 
 
+def app_for(module, scn, folder, *, assessed: bool, policy=None) -> ScenarioApp:
+    """The player as the build lays it out: the module's document beside the page."""
+    policy = policy or load_policy()
+    about = module_document(module, 1, policy, assessed=assessed)
+    (folder / MODULE_DOCUMENT).write_text(json.dumps(about))
+    document = play_document(module, scn, policy, assessed=assessed)
+    (folder / f"{scn.id}{SCENARIO_SUFFIX}").write_text(json.dumps(document))
+    return ScenarioApp(document, folder)
+
+
 def make_app(module, tmp_path, *, assessed: bool) -> ScenarioApp:
-    scn = module.scenarios[0]
-    return ScenarioApp(play_document(module, scn, load_policy(), assessed=assessed), tmp_path)
+    return app_for(module, module.scenarios[0], tmp_path, assessed=assessed)
 
 
 def saved(tmp_path, app) -> dict:
@@ -82,15 +91,7 @@ def test_start_again_clears_the_path_in_practice(module, tmp_path):
 
 def test_answers_from_an_older_revision_are_set_aside_not_lost(module, tmp_path):
     scn = module.scenarios[0]
-    stale = json.dumps(
-        {
-            "format": 1,
-            "scenario": scn.id,
-            "reflection": "mine",
-            "updated": "x",
-            "choices": [{"step": scn.start, "option": "renamed-since"}],
-        }
-    )
+    stale = Answers(scn.id, [{"step": scn.start, "option": "renamed-since"}], "mine", "x").to_json()
     answers_path(tmp_path, scn.id).write_text(stale)
     app = make_app(module, tmp_path, assessed=False)
     assert "no longer match" in app.notice.value
@@ -110,7 +111,7 @@ def test_an_over_long_reflection_is_cut_to_the_limit_and_the_trainee_told(module
 
 def test_a_knowledge_check_plays_in_the_same_player_without_story_or_reflection(module, tmp_path):
     check = module.check
-    app = ScenarioApp(play_document(module, check, load_policy(), assessed=False), tmp_path)
+    app = app_for(module, check, tmp_path, assessed=False)
     assert app.situation.value == "" and app.reflection.layout.display == "none"
     step = check.step(check.start)
     for _ in check.steps:
@@ -120,3 +121,22 @@ def test_a_knowledge_check_plays_in_the_same_player_without_story_or_reflection(
     assert "You scored" in app.ending.value
     assert f"{len(check.steps)} of {len(check.steps)} points" in app.ending.value
     assert "What happens next" not in app.history.value  # questions have no consequences
+
+
+def test_a_scenario_answered_before_a_policy_revision_asks_for_a_retake(module, tmp_path):
+    from .test_progress_and_certificate import best, revised
+
+    old, scn = load_policy(), module.scenarios[0]
+    clause = sorted({c for step in scn.steps for o in step.options for c in o.clauses})[0]
+    first = make_app(module, tmp_path, assessed=False)
+    for decision in best(scn):
+        first.options.value = decision["option"]
+        first.confirm.click()
+    assert saved(tmp_path, first)["policy_version"] == old.version and first.notice.value == ""
+
+    new = revised(old, clause, "2027-03")
+    app = app_for(module, scn, tmp_path, assessed=False, policy=new)
+    assert "2027-03" in app.notice.value and clause in app.notice.value
+    assert escape(new.clauses[clause].text) in app.notice.value  # the new wording, quoted
+    app.action.click()  # Start again
+    assert app.notice.value == "" and saved(tmp_path, app)["policy_version"] == "2027-03"

@@ -86,6 +86,7 @@ def test_no_answers_file_means_not_started(tmp_path, scenario):
         ("[1, 2]", "must hold a JSON object"),
         ('{"format": 1}', "fields are"),
         ("x" * (MAX_BYTES + 1), "bytes"),
+        ("[" * 60_000, "nests deeper"),
     ],
 )
 def test_garbage_is_rejected_with_a_reason(scenario, text, message):

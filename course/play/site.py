@@ -1,0 +1,60 @@
+"""The folder a landing page is served from: the self-study site or a trainee's own folder.
+
+Self-study (`course serve`): ``index.ipynb`` beside ``practice/<module>/``. Assessed (`course
+serve --root FOLDER`): ``index.ipynb`` beside the modules the trainee fetched with nbgrader,
+``<module>/``. Either way each module folder carries its ``module.json``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..build.documents import read_catalog
+from .exchange import ExchangeProblem, submissions
+from .learner import learner_root
+from .progress import ModuleProgress, course_progress
+
+PRACTICE_FOLDER = "practice"
+PROFILE_FILE = "profile.json"  # the trainee's name as it should appear on the certificate
+
+
+@dataclass(frozen=True)
+class Site:
+    root: Path  # where the landing page is
+    modules_dir: Path  # where the module folders are
+    catalog: dict[str, Any]
+
+    @property
+    def assessed(self) -> bool:
+        return any(m["mode"] == "assessed" for m in self.catalog["modules"])
+
+    def href(self, module_id: str, page_id: str) -> str:
+        """A link from the landing page (or the certificate) to a page of a module."""
+        prefix, path = self.modules_dir.relative_to(self.root).as_posix(), f"{module_id}/{page_id}.ipynb"
+        return path if prefix == "." else f"{prefix}/{path}"
+
+    @property
+    def profile(self) -> Path:
+        return (learner_root() or self.modules_dir) / PROFILE_FILE
+
+    def progress(self) -> tuple[list[ModuleProgress], str]:
+        """Every module's progress, and a problem to tell the trainee about ("" if none):
+        when assessed, what has been submitted comes from nbgrader's exchange."""
+        if not self.assessed:
+            return course_progress(self.modules_dir, self.catalog), ""
+        try:
+            submitted = submissions(self.root)
+        except ExchangeProblem as exc:
+            return course_progress(self.modules_dir, self.catalog), f"Could not check your submissions: {exc}"
+        return course_progress(self.modules_dir, self.catalog, submitted), ""
+
+
+def open_site(root: Path) -> Site | None:
+    """The site served from ``root``, or None when no module has been built or fetched there."""
+    for modules_dir in (root / PRACTICE_FOLDER, root):
+        catalog = read_catalog(modules_dir)
+        if catalog["modules"]:
+            return Site(root, modules_dir, catalog)
+    return None
