@@ -49,6 +49,16 @@ def run(args: list[str], cwd: Path, check: bool = True, **env: str) -> subproces
     return proc
 
 
+def best_path(scn) -> list[dict[str, str]]:
+    """The choices a trainee makes taking the best option at every step (from the model)."""
+    steps, node, choices = {s.id: s for s in scn.steps}, scn.start, []
+    while node in steps:
+        option = max(steps[node].options, key=lambda o: o.points)
+        choices.append({"step": node, "option": option.id})
+        node = option.next
+    return choices
+
+
 @pytest.fixture(scope="session")
 def course() -> Course:
     return load_course()

@@ -6,7 +6,8 @@ Runs first in ``Autograde.sanitize_preprocessors``. For each submitted notebook 
 2. validates the trainee's answers file as data against the scenario;
 3. writes its verdict beside the notebook for the kernel-side grader to read;
 4. replaces the notebook's cells with the released ones (nbgrader's OverwriteCells then restores
-   the hidden tests), copying the reflection into its manually graded cell as literal text.
+   the hidden tests), copying the reflection into its manually graded cell as literal text, below
+   the path the trainee took and the scenario's rubric (see ``tutor_view``).
 
 So no cell a trainee wrote or edited is ever executed, and a tampered scenario scores 0 without
 touching anyone else's grading.
@@ -16,18 +17,22 @@ from __future__ import annotations
 
 import copy
 import json
-import re
 from pathlib import Path
+from typing import Any
 
 import nbformat
 from nbformat import NotebookNode
+from nbformat.v4 import new_markdown_cell
 from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import NbGraderPreprocessor
 
 from ..build.documents import SCENARIO_SUFFIX
 from ..build.notebooks import REFLECTION_CELL
 from ..play.answers import InvalidAnswers, answers_path, parse_answers
+from .tutor_view import note_markdown, reflection_markdown, source_notebook_path
 from .verdict import NOT_STARTED, OK, TAMPERED, Verdict
+
+NOTE_CELL = "reflection-note"  # the cell above a reflection that has nothing to grade
 
 
 def _grade_id(cell: NotebookNode) -> str | None:
@@ -51,11 +56,28 @@ def cell_changes(submitted: NotebookNode, released: NotebookNode) -> list[str]:
     return changes
 
 
-def literal_markdown(text: str) -> str:
-    """Show text verbatim in a markdown cell: a fenced block longer than any fence inside it."""
-    longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
-    fence = "`" * max(3, longest + 1)
-    return f"**Reflection, as written by the trainee:**\n\n{fence}text\n{text}\n{fence}"
+def show_reflection(
+    nb: NotebookNode, verdict: Verdict, key_file: Path, released_scenario: dict[str, Any]
+) -> str | None:
+    """Fill the reflection cell of the rebuilt notebook for the tutor; return why the path could
+    not be shown, if so. Knowledge checks have no reflection cell and are left alone.
+
+    With nothing to grade (not started, tampered, no reflection written) the cell stays exactly
+    as released, so nbgrader scores it 0 itself instead of asking the tutor; a note above says why.
+    """
+    index = next((i for i, cell in enumerate(nb.cells) if _grade_id(cell) == REFLECTION_CELL), None)
+    if index is None:
+        return None
+    note = note_markdown(verdict)
+    if note is not None:
+        cell = new_markdown_cell(note)
+        cell.id = NOTE_CELL
+        nb.cells.insert(index, cell)
+        return None
+    nb.cells[index].source, problem = reflection_markdown(
+        verdict.reflection, verdict.choices, key_file, released_scenario
+    )
+    return problem
 
 
 class GuardSubmission(NbGraderPreprocessor):
@@ -73,6 +95,7 @@ class GuardSubmission(NbGraderPreprocessor):
         reasons = cell_changes(nb, released)
         verdict = Verdict(scenario=notebook, status=OK)
         scenario_file = released_dir / f"{notebook}{SCENARIO_SUFFIX}"
+        scenario: dict[str, Any] = {}
         if scenario_file.exists():
             scenario = json.loads(scenario_file.read_text(encoding="utf-8"))["scenario"]
             answers_file = answers_path(submitted_dir, notebook)
@@ -93,8 +116,14 @@ class GuardSubmission(NbGraderPreprocessor):
         verdict.write(graded_dir)
 
         rebuilt = copy.deepcopy(released)
-        if verdict.reflection.strip():
-            for cell in rebuilt.cells:
-                if _grade_id(cell) == REFLECTION_CELL:
-                    cell.source = literal_markdown(verdict.reflection)
+        key_file = source_notebook_path(coursedir, assignment, notebook)
+        problem = show_reflection(rebuilt, verdict, key_file, scenario)
+        if problem:
+            self.log.warning(
+                "The path taken is not shown beside %s's reflection in %s/%s: %s",
+                student,
+                assignment,
+                notebook,
+                problem,
+            )
         return rebuilt, resources

@@ -1,12 +1,30 @@
-"""The guard's building blocks: spotting changed cells and showing reflections as literal text."""
+"""The guard: spotting changed cells, and what it writes beside a reflection for the tutor.
+
+The guard is run in-process on a scratch nbgrader course directory holding the real built course
+(the rendering itself is tested in ``test_tutor_view.py``).
+"""
 
 from __future__ import annotations
 
-import re
+import logging
+import shutil
+from pathlib import Path
 
+import nbformat
+import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+from nbgrader.utils import compute_checksum
+from traitlets.config import Config
 
-from course.grading.guard import cell_changes, literal_markdown
+from course.build.notebooks import REFLECTION_CELL, build_course
+from course.grading.guard import NOTE_CELL, GuardSubmission, cell_changes
+from course.grading.tutor_view import PATH_UNAVAILABLE, literal_markdown, path_markdown, read_grading_key
+from course.grading.verdict import NOT_STARTED, OK, TAMPERED, read_verdict
+from course.play.answers import Answers, save_answers
+
+from ..conftest import best_path
+
+MODULE, STUDENT = "04-professional-conduct", "ana"
 
 
 def released():
@@ -32,9 +50,111 @@ def test_added_edited_and_removed_cells_are_named():
     assert cell_changes(shorter, released()) == ["1 cell(s) were removed."]
 
 
-def test_literal_markdown_fences_any_text_including_fences_and_html():
-    text = "<script>alert(1)</script>\n````\nstill text\n````"
-    md = literal_markdown(text)
-    fence = re.search(r"^(`+)text$", md, re.M).group(1)
-    assert len(fence) == 5  # longer than the longest run of backticks inside
-    assert md.endswith(f"\n{text}\n{fence}")
+@pytest.fixture(scope="module")
+def built(course, tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("build")
+    build_course(course, source_dir=folder / "source", practice_dir=folder / "practice")
+    return folder / "source" / MODULE
+
+
+@pytest.fixture
+def root(built, tmp_path) -> Path:
+    """A course directory with the module's source, its release (the same notebooks: the guard
+    only reads the cells and the public play document) and a submission by one trainee."""
+    root = tmp_path / "course"
+    for step in ("source", "release", f"submitted/{STUDENT}"):
+        shutil.copytree(built, root / step / MODULE)
+    return root
+
+
+def submitted(root: Path) -> Path:
+    return root / "submitted" / STUDENT / MODULE
+
+
+def run_guard(root: Path, notebook: str):
+    config = Config()
+    config.CourseDirectory.root = str(root)
+    nb = nbformat.read(submitted(root) / f"{notebook}.ipynb", as_version=4)
+    resources = {"nbgrader": {"student": STUDENT, "assignment": MODULE, "notebook": notebook}}
+    rebuilt, _ = GuardSubmission(config=config).preprocess(nb, resources)
+    released = nbformat.read(root / "release" / MODULE / f"{notebook}.ipynb", as_version=4)
+    return rebuilt, released, read_verdict(root / "autograded" / STUDENT / MODULE, notebook)
+
+
+def reflection_index(nb) -> int:
+    return next(
+        i
+        for i, c in enumerate(nb.cells)
+        if c.get("metadata", {}).get("nbgrader", {}).get("grade_id") == REFLECTION_CELL
+    )
+
+
+HOSTILE = "<script>alert(1)</script>\n````\nstill text\n````"
+
+
+def test_graded_reflection_is_shown_below_the_path_and_the_rubric(course, root):
+    scn = course.module(MODULE).scenarios[0]
+    choices = best_path(scn)
+    save_answers(submitted(root), Answers(scenario=scn.id, choices=choices, reflection=HOSTILE))
+    rebuilt, released, verdict = run_guard(root, scn.id)
+    assert verdict.status == OK and verdict.choices == choices
+    assert len(rebuilt.cells) == len(released.cells)  # no note: there is a reflection to grade
+    i = reflection_index(rebuilt)
+    source = rebuilt.cells[i].source
+    key = read_grading_key(root / "source" / MODULE / f"{scn.id}.ipynb")
+    assert source.startswith(path_markdown(key, choices))
+    assert "\n\n**Rubric**\n\n" in source
+    assert source.endswith("\n\n" + literal_markdown(HOSTILE))
+    # A changed cell is what makes nbgrader put the reflection up for manual grading.
+    assert compute_checksum(rebuilt.cells[i]) != compute_checksum(released.cells[i])
+    others = [c for j, c in enumerate(rebuilt.cells) if j != i]
+    assert others == [c for j, c in enumerate(released.cells) if j != i]
+
+
+def test_unreadable_key_still_grades_the_reflection_with_a_note_and_a_warning(course, root, caplog):
+    scn = course.module(MODULE).scenarios[1]
+    (root / "source" / MODULE / f"{scn.id}.ipynb").write_text("{not json", encoding="utf-8")
+    save_answers(submitted(root), Answers(scenario=scn.id, choices=best_path(scn), reflection="Mine."))
+    with caplog.at_level(logging.WARNING):
+        rebuilt, _, verdict = run_guard(root, scn.id)
+    assert verdict.status == OK
+    assert (
+        rebuilt.cells[reflection_index(rebuilt)].source
+        == f"{PATH_UNAVAILABLE}\n\n{literal_markdown('Mine.')}"
+    )
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert any(STUDENT in w and scn.id in w and "not a readable notebook" in w for w in warnings), warnings
+
+
+@pytest.mark.parametrize("case", ["tampered", "not-started", "no-reflection"])
+def test_nothing_to_grade_leaves_the_reflection_cell_as_released_with_a_note_above(course, root, case):
+    scn = course.module(MODULE).scenarios[2]
+    if case != "not-started":
+        save_answers(submitted(root), Answers(scenario=scn.id, choices=best_path(scn), reflection=HOSTILE))
+    if case == "tampered":
+        nb = nbformat.read(submitted(root) / f"{scn.id}.ipynb", as_version=4)
+        nb.cells.append(new_code_cell("print('extra')"))
+        nbformat.write(nb, submitted(root) / f"{scn.id}.ipynb")
+    if case == "no-reflection":
+        save_answers(submitted(root), Answers(scenario=scn.id, choices=best_path(scn), reflection=" \n"))
+    rebuilt, released, verdict = run_guard(root, scn.id)
+    status, words = {
+        "tampered": (TAMPERED, "changed outside the course app"),
+        "not-started": (NOT_STARTED, "not attempted"),
+        "no-reflection": (OK, "no reflection was written"),
+    }[case]
+    assert verdict.status == status
+    i = reflection_index(rebuilt)
+    assert rebuilt.cells[i] == released.cells[reflection_index(released)]  # nbgrader scores it 0 itself
+    note = rebuilt.cells[i - 1]
+    assert note.id == NOTE_CELL and note.cell_type == "markdown" and words in note.source
+    assert "nbgrader" not in note.metadata
+    assert rebuilt.cells[: i - 1] + rebuilt.cells[i:] == released.cells
+
+
+def test_knowledge_check_is_rebuilt_unchanged(course, root):
+    check = course.module(MODULE).check
+    save_answers(submitted(root), Answers(scenario=check.id, choices=best_path(check)))
+    rebuilt, released, verdict = run_guard(root, check.id)
+    assert verdict.status == OK and verdict.choices == best_path(check)
+    assert rebuilt.cells == released.cells

@@ -124,12 +124,13 @@ def test_a_knowledge_check_plays_in_the_same_player_without_story_or_reflection(
 
 
 def test_a_scenario_answered_before_a_policy_revision_asks_for_a_retake(module, tmp_path):
-    from .test_progress_and_certificate import best, revised
+    from ..conftest import best_path
+    from .test_progress_and_certificate import revised
 
     old, scn = load_policy(), module.scenarios[0]
     clause = sorted({c for step in scn.steps for o in step.options for c in o.clauses})[0]
     first = make_app(module, tmp_path, assessed=False)
-    for decision in best(scn):
+    for decision in best_path(scn):
         first.options.value = decision["option"]
         first.confirm.click()
     assert saved(tmp_path, first)["policy_version"] == old.version and first.notice.value == ""

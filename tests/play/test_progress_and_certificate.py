@@ -23,16 +23,9 @@ from course.play.progress import (
 from course.play.site import PROFILE_FILE, open_site
 from course.policy import load_policy
 
+from ..conftest import best_path
+
 MODULE = "05-must-not"
-
-
-def best(scn) -> list[dict[str, str]]:
-    steps, node, out = {s.id: s for s in scn.steps}, scn.start, []
-    while node in steps:
-        option = max(steps[node].options, key=lambda o: o.points)
-        out.append({"step": node, "option": option.id})
-        node = option.next
-    return out
 
 
 @pytest.fixture
@@ -48,7 +41,7 @@ def progress_of(practice):
 def complete(practice, content, version: str | None = None) -> None:
     version = version or load_policy().version
     for item in content.items:
-        answers = Answers(scenario=item.id, choices=best(item), policy_version=version)
+        answers = Answers(scenario=item.id, choices=best_path(item), policy_version=version)
         save_answers(practice / content.module.id, answers)
 
 
@@ -80,7 +73,7 @@ def test_nothing_saved_means_not_started_and_start_with_the_first_reading(practi
 def test_a_half_played_scenario_is_in_progress_and_is_where_to_continue(practice, course):
     content = course.module(MODULE)
     scn = next(s for s in content.scenarios if len(s.steps) > 1)
-    save_answers(practice / MODULE, Answers(scenario=scn.id, choices=best(scn)[:1]))
+    save_answers(practice / MODULE, Answers(scenario=scn.id, choices=best_path(scn)[:1]))
     progress = {m.id: m for m in progress_of(practice)}
     assert progress[MODULE].status == IN_PROGRESS
     page = next(p for p in progress[MODULE].pages if p.id == scn.id)

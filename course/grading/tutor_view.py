@@ -1,0 +1,209 @@
+"""What the tutor sees in nbgrader's formgrader beside a trainee's reflection.
+
+The guard writes this markdown into the autograded notebook's reflection cell: the path the
+trainee took (each prompt, the option chosen and its points), the ending reached, the scenario's
+rubric, then the reflection itself as literal text. The same notebook becomes the trainee's
+feedback page once the tutor releases feedback, so nothing here goes beyond what the trainee may
+see by then: the path, the points and the rubric, never the rest of the key or a server's paths.
+
+Released notebooks hold no key, so the prompts, option texts, points and rubric are read from
+the grading key embedded in the source notebook of the same assignment.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import nbformat
+from nbgrader.coursedir import CourseDirectory
+
+from ..build.documents import KEY_OPTION_FIELDS
+from ..build.notebooks import DECISIONS_CELL
+from ..play.engine import InvalidChoices, walk
+from ..play.render import points_text, walk_score
+from .verdict import NOT_STARTED, OK, TAMPERED, Verdict
+
+# The key as ``source_notebook`` embeds it: ``json.loads(r"""{key}""")``. Compact JSON never holds
+# three quotes in a row (a string's closing quote is always followed by ``,``, ``:``, ``]`` or ``}``).
+KEY_PATTERN = re.compile(r'json\.loads\(r"""(.*?)"""\)', re.S)
+# Said in the notebook (which the trainee later sees) when the key cannot be used; the reason,
+# which may name server paths or quote the file, goes to the grader's log only.
+PATH_UNAVAILABLE = (
+    "*The path taken cannot be shown here: the scenario's grading key could not be read. "
+    "The grading log says why.*"
+)
+REFLECTION_HEADING = "**Reflection, as written by the trainee:**"
+# Cases with no reflection to grade: the reflection cell is left as released, so nbgrader scores
+# it 0 by itself, and this note goes in a cell of its own just above it.
+NOTES = {
+    NOT_STARTED: "this scenario was not attempted (no answers were saved)",
+    TAMPERED: "this submission was changed outside the course app (the decisions above give the reasons)",
+    OK: "no reflection was written",
+}
+
+
+class KeyUnavailable(ValueError):
+    """The grading key for a scenario could not be read from its source notebook."""
+
+
+def markdown_text(text: str) -> str:
+    """One line of text shown as itself in markdown: HTML's special characters as entities, every
+    other ASCII punctuation mark backslash-escaped, whitespace (newlines too) as single spaces."""
+    out = []
+    for char in " ".join(text.split()):
+        if char in "&<>":
+            out.append({"&": "&amp;", "<": "&lt;", ">": "&gt;"}[char])
+        elif char.isascii() and not char.isalnum() and char != " ":
+            out.append("\\" + char)
+        else:
+            out.append(char)
+    return "".join(out)
+
+
+def literal_block(text: str) -> str:
+    """Text shown verbatim: a fenced block longer than any run of backticks inside it."""
+    longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return f"{fence}text\n{text}\n{fence}"
+
+
+def literal_markdown(text: str) -> str:
+    """The trainee's reflection, headed, as literal text: never markdown, HTML or code."""
+    return f"{REFLECTION_HEADING}\n\n{literal_block(text)}"
+
+
+def source_notebook_path(coursedir: CourseDirectory, assignment: str, notebook: str) -> Path:
+    """The source notebook of ``notebook`` in ``assignment``: where its grading key lives."""
+    return Path(coursedir.format_path(coursedir.source_directory, ".", assignment)) / f"{notebook}.ipynb"
+
+
+def read_grading_key(path: Path) -> dict[str, Any]:
+    """The grading key embedded in the hidden test of a source notebook built by ``course build``."""
+    if not path.is_file():
+        raise KeyUnavailable(f"{path}: no such source notebook (`course build` writes it)")
+    try:
+        nb = nbformat.read(path, as_version=4)
+    except Exception as exc:  # nbformat raises many kinds (JSON, schema, encoding, I/O)
+        raise KeyUnavailable(f"{path}: not a readable notebook ({type(exc).__name__})") from exc
+    cells = [
+        c
+        for c in nb.get("cells", [])
+        if c.get("metadata", {}).get("nbgrader", {}).get("grade_id") == DECISIONS_CELL
+    ]
+    if len(cells) != 1:
+        raise KeyUnavailable(f"{path}: expected one {DECISIONS_CELL!r} cell, found {len(cells)}")
+    match = KEY_PATTERN.search(cells[0].get("source", ""))
+    if match is None:
+        raise KeyUnavailable(f'{path}: the {DECISIONS_CELL!r} cell holds no json.loads(r"""...""") key')
+    try:
+        key = json.loads(match.group(1))
+    except (ValueError, RecursionError) as exc:
+        raise KeyUnavailable(f"{path}: the key in the {DECISIONS_CELL!r} cell is not valid JSON") from exc
+    scenario = key.get("scenario") if isinstance(key, dict) else None
+    if not isinstance(scenario, dict) or not {"id", "start", "steps", "endings"} <= set(scenario):
+        raise KeyUnavailable(f"{path}: the key has no scenario with id, start, steps and endings")
+    if not isinstance(key.get("max_points"), int | float):
+        raise KeyUnavailable(f"{path}: the key has no max_points number")
+    return key
+
+
+def _public(scenario: Mapping[str, Any]) -> dict[str, Any]:
+    """What the released play document also holds: the scenario without situation and key."""
+    data = copy.deepcopy(dict(scenario))
+    data.pop("situation", None)
+    for step in data["steps"]:
+        for option in step["options"]:
+            for field in KEY_OPTION_FIELDS:
+                option.pop(field, None)
+    if data.get("reflection"):
+        data["reflection"].pop("rubric", None)
+    return data
+
+
+def check_release(key: Mapping[str, Any], released: Mapping[str, Any]) -> None:
+    """Refuse a key that does not describe the released scenario (the source was rebuilt since
+    release, say): its prompts and options would not be the ones the trainee saw."""
+    try:
+        same = _public(key["scenario"]) == _public(released)
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise KeyUnavailable(f"the key's scenario is malformed ({type(exc).__name__}: {exc})") from exc
+    if not same:
+        raise KeyUnavailable(
+            f"the key for {key['scenario'].get('id')!r} differs from the released scenario "
+            "(was the course rebuilt after release?)"
+        )
+
+
+def path_markdown(key: Mapping[str, Any], choices: Sequence[Mapping[str, Any]]) -> str:
+    """Each decision (prompt, option chosen, its points of the step's), then the ending reached.
+
+    Raises :class:`KeyUnavailable` if the choices are not a path through the key's scenario.
+    """
+    try:
+        played = walk(key["scenario"], choices)
+    except InvalidChoices as exc:
+        raise KeyUnavailable(f"the trainee's choices do not follow the key's scenario: {exc}") from exc
+    lines = [f"**The path taken** (decisions: {points_text(walk_score(played), key['max_points'])})", ""]
+    for n, (step, option) in enumerate(played.taken, start=1):
+        marker = f"{n}. "
+        indent = " " * len(marker)  # nested items line up with the item's text
+        lines += [
+            f"{marker}**{markdown_text(step['prompt'])}**",
+            f"{indent}- Chosen: {markdown_text(option['text'])}",
+            f"{indent}- {points_text(option['points'], step['points'])}",
+        ]
+    if not played.taken:
+        lines.append("No decision was made.")
+    lines.append("")
+    if played.ending is not None:
+        lines.append(f"**Ending reached:** {markdown_text(played.ending['title'])}")
+    elif played.current is not None:
+        lines.append(f"**Not finished:** no choice was made at “{markdown_text(played.current['prompt'])}”.")
+    return "\n".join(lines)
+
+
+# A rubric's bands ("2 points: ... 1 point: ... 0: ...") start after a full stop.
+BAND_START = re.compile(r"(?<=[.;])\s+(?=\d+(?: points?)?:)")
+
+
+def rubric_markdown(key: Mapping[str, Any]) -> str:
+    """The scenario's reflection rubric, one item per scoring band."""
+    reflection = key["scenario"].get("reflection") or {}
+    rubric = str(reflection.get("rubric", "")).strip()
+    if not rubric:
+        return "**Rubric**\n\nThis scenario has no rubric."
+    bands = [b for b in BAND_START.split(rubric) if b.strip()]
+    return "**Rubric**\n\n" + "\n".join(f"- {markdown_text(band)}" for band in bands)
+
+
+def reflection_markdown(
+    reflection: str,
+    choices: Sequence[Mapping[str, Any]],
+    key_file: Path,
+    released: Mapping[str, Any],
+) -> tuple[str, str | None]:
+    """The reflection cell as the tutor grades it, and why the path is missing (``None`` if shown).
+
+    Never raises for a missing or unreadable key: the reflection is shown alone with a note.
+    """
+    try:
+        key = read_grading_key(key_file)
+        check_release(key, released)
+        head = [path_markdown(key, choices), rubric_markdown(key)]
+        problem = None
+    except KeyUnavailable as exc:
+        head, problem = [PATH_UNAVAILABLE], str(exc)
+    return "\n\n".join([*head, literal_markdown(reflection)]), problem
+
+
+def note_markdown(verdict: Verdict) -> str | None:
+    """Why there is no reflection to grade, or ``None`` if there is one."""
+    if verdict.status == OK and verdict.reflection.strip():
+        return None
+    reason = NOTES.get(verdict.status, f"the submission's status is {verdict.status!r}")
+    return f"**No reflection to grade:** {reason}, so the reflection scores 0."
