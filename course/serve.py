@@ -66,11 +66,13 @@ def install_pages(root: Path) -> None:
     """Put the landing page and the certificate in a trainee's folder served in assessed mode.
     Never overwrites a notebook of the same name that is not the course's own."""
     for name in (LANDING, CERTIFICATE):
-        ours, theirs = (NOTEBOOKS_DIR / name).read_bytes(), root / name
-        if theirs.exists() and theirs.read_bytes() != ours and b"course.play." not in theirs.read_bytes():
-            raise FileExistsError(f"{theirs} exists and is not the course's {name}; move it to serve {root}")
-        if not theirs.exists() or theirs.read_bytes() != ours:
-            theirs.write_bytes(ours)
+        ours, path = (NOTEBOOKS_DIR / name).read_bytes(), root / name
+        theirs = path.read_bytes() if path.exists() else None
+        if theirs == ours:
+            continue
+        if theirs is not None and b"course.play." not in theirs:
+            raise FileExistsError(f"{path} exists and is not the course's {name}; move it to serve {root}")
+        path.write_bytes(ours)  # new, or an earlier version of the course's page
 
 
 def serve(

@@ -10,7 +10,7 @@ from typing import Any
 import ipywidgets as widgets
 from IPython.display import display
 
-from ..build.documents import SCENARIO_SUFFIX, read_module_document, read_play_document
+from ..build.documents import read_module_document, read_play_document
 from .answers import (
     MAX_REFLECTION_CHARS,
     Answers,
@@ -22,7 +22,7 @@ from .answers import (
 from .engine import walk
 from .exchange import ExchangeProblem, fetch_feedback, latest_feedback, submit_module
 from .learner import answers_folder
-from .progress import COMPLETED, NEEDS_RETAKE, page_progress
+from .progress import NEEDS_RETAKE, module_progress, page_progress
 from .render import announcement, choice_html, ending_html, nav_html, points_text, situation_html, walk_score
 
 
@@ -31,6 +31,7 @@ class ScenarioApp:
 
     def __init__(self, document: dict[str, Any], folder: Path):
         self.doc, self.folder = document, folder
+        self.module = read_module_document(folder)  # its pages, and the clauses a retake hangs on
         self.store = answers_folder(folder, document["mode"])  # this learner's answers
         self.scenario = document["scenario"]
         self.practice = document["mode"] == "practice"
@@ -136,13 +137,11 @@ class ScenarioApp:
         self._show_retake()
 
     # -- state -> widgets -------------------------------------------------------------------
-    def _page_progress(self, page_id: str):
-        revisions = read_module_document(self.folder)["clauses"]
-        return page_progress(self.folder, self.store, {"id": page_id, "title": ""}, revisions)
-
     def _show_retake(self) -> None:
         """Answers given before the policy revised a clause this module rests on: say so."""
-        page = self._page_progress(self.scenario["id"])
+        page = page_progress(
+            self.folder, self.store, {"id": self.scenario["id"], "title": ""}, self.module["clauses"]
+        )
         if page.status != NEEDS_RETAKE:
             return
         quoted = "".join(
@@ -219,16 +218,11 @@ class ScenarioApp:
 
     def _on_submit(self, _button: widgets.Button) -> None:
         """First step: say what will be submitted, and ask to confirm."""
-        progress = [
-            self._page_progress(p.name.removesuffix(SCENARIO_SUFFIX))
-            for p in sorted(self.folder.glob(f"*{SCENARIO_SUFFIX}"))
-        ]
-        finished = sum(p.status == COMPLETED for p in progress)
-        module = self.doc["navigation"]["module_title"]
+        progress = module_progress(self.folder.parent, self.module)
         self.action_status.value = (
             f'<p class="mip-submit-summary" role="status">You are about to submit '
-            f"“{_escape(module)}” for grading: {finished} of {len(progress)} items finished. "
-            "Unfinished items are graded as they stand.</p>"
+            f"“{_escape(progress.title)}” for grading: {progress.done} of {len(progress.graded)} items "
+            "finished. Unfinished items are graded as they stand.</p>"
         )
         self.confirm_submit.layout.display = None
 
