@@ -188,6 +188,7 @@ def test_the_whole_course_can_be_played_with_the_keyboard_alone(site, browser, c
         section = page.locator(f"section[aria-labelledby='m-{content.module.id}']")
         assert f"Status: completed · {done} of {done} done" in section.inner_text()
     follow("e.tagName === 'A' && e.textContent.includes('certificate')")
+    page.locator(".mip-certificate-page").wait_for(timeout=60_000)  # its kernel has drawn it
     focus("e.tagName === 'INPUT' && e.type === 'text'")
     page.keyboard.type("Siobhan O'Neill-Ahmed")
     certificate = page.locator(".mip-certificate")
