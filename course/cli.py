@@ -7,6 +7,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from .cohort.cli import add_cohort_parser
 from .paths import GRADING_DIR, NOTEBOOKS_DIR, PRACTICE_DIR, PROGRESS_DIR, SCENARIOS_DIR, SOURCE_DIR
 from .scenario.catalog import Course, load_course
 from .scenario.errors import ScenarioError
@@ -139,6 +140,7 @@ def parser() -> argparse.ArgumentParser:
     results.add_argument("--course-dir", type=Path, default=GRADING_DIR)
     results.add_argument("--csv", type=Path, help="write the table as CSV")
     results.set_defaults(run=cmd_results)
+    add_cohort_parser(sub)
     return p
 
 

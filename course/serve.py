@@ -89,9 +89,15 @@ def serve(
     if root != NOTEBOOKS_DIR:
         install_pages(root)
     os.environ[PROGRESS_ENV] = str(progress.resolve())  # the kernels inherit it
+    run_voila(CourseVoila, root, port, ip, voila_args)
+
+
+def run_voila(app_class: type[Voila], target: Path, port: int, ip: str, voila_args: Sequence[str]) -> None:
+    """Voila on ``target`` (a folder or one notebook) until interrupted, configured by the
+    repository's ``voila.json`` and finding the course's own template; ``voila_args`` win."""
     os.environ["JUPYTER_PATH"] = os.pathsep.join(
         p for p in (str(SHARE_DIR), os.environ.get("JUPYTER_PATH", "")) if p
     )
-    app = CourseVoila(config_file_paths=[str(REPO), *jupyter_config_path()])
-    app.initialize([str(root), f"--port={port}", f"--Voila.ip={ip}", "--no-browser", *voila_args])
+    app = app_class(config_file_paths=[str(REPO), *jupyter_config_path()])
+    app.initialize([str(target), f"--port={port}", f"--Voila.ip={ip}", "--no-browser", *voila_args])
     app.start()

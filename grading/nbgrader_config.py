@@ -56,3 +56,8 @@ c.HTMLExporter.extra_template_basedirs = [
     str(Path(course.__file__).parent / "share" / "jupyter" / "nbconvert" / "templates"),
     str(Path(nbgrader.__file__).parent / "server_extensions" / "formgrader" / "templates"),
 ]
+
+# `nbgrader export` (and `course cohort export`): quoted, formula-safe CSV in nbgrader's columns,
+# with failed gradings marked "failed" rather than 0. Named as text so that loading this file does
+# not import pandas for every nbgrader command.
+c.ExportApp.plugin_class = "course.cohort.grades_csv.SafeCsvExportPlugin"

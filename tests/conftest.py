@@ -90,9 +90,10 @@ class NbgraderCourse:
         return home
 
 
-@pytest.fixture
-def nbgrader_course(tmp_path: Path, course: Course) -> NbgraderCourse:
-    root, exchange = tmp_path / "course", tmp_path / "exchange"
+def make_nbgrader_course(tmp: Path, course: Course, name: str = "course") -> NbgraderCourse:
+    """A course directory ``name`` and an exchange in ``tmp``, configured as the repository's,
+    source built. (A cohort is named after its course directory.)"""
+    root, exchange = tmp / name, tmp / "exchange"
     root.mkdir()
     exchange.mkdir()
     (root / "nbgrader_config.py").write_text(
@@ -102,8 +103,13 @@ def nbgrader_course(tmp_path: Path, course: Course) -> NbgraderCourse:
         f"c.Exchange.root = {str(exchange)!r}\n",
         encoding="utf-8",
     )
-    build_course(course, source_dir=root / "source", practice_dir=tmp_path / "unused-practice")
-    return NbgraderCourse(root, exchange, tmp_path / "homes")
+    build_course(course, source_dir=root / "source", practice_dir=tmp / "unused-practice")
+    return NbgraderCourse(root, exchange, tmp / "homes")
+
+
+@pytest.fixture
+def nbgrader_course(tmp_path: Path, course: Course) -> NbgraderCourse:
+    return make_nbgrader_course(tmp_path, course)
 
 
 @pytest.fixture
@@ -136,21 +142,11 @@ class Server:
 
 
 @contextmanager
-def voila(root: Path, *voila_args: str, **env: str) -> Iterator[Server]:
-    """`course serve --root ROOT` on a free port; yields its base URL, log file and progress
-    folder. ``voila_args`` go to Voila itself."""
-    port = free_port()
-    log, progress = root.parent / f"voila-{port}.log", root.parent / f"progress-{port}"
+def http_server(args: list[str], port: int, log: Path, **env: str) -> Iterator[str]:
+    """Run the server command ``args`` (listening on ``port``, output to ``log``); yield its base
+    URL once it answers, and stop it afterwards."""
     with open(log, "w") as out:
-        proc = subprocess.Popen(
-            [
-                *(str(BIN / "course"), "serve", "--root", str(root), "--port", str(port)),
-                *("--progress", str(progress), "--", *voila_args),
-            ],
-            env=tool_env(**env),
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
+        proc = subprocess.Popen(args, env=tool_env(**env), stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
@@ -161,15 +157,29 @@ def voila(root: Path, *voila_args: str, **env: str) -> Iterator[Server]:
                 break  # the server answers (405/404): it is up
             except OSError:
                 if proc.poll() is not None or time.monotonic() > deadline:
-                    raise AssertionError(f"Voila did not start:\n{log.read_text()}") from None
+                    raise AssertionError(f"{' '.join(args)} did not start:\n{log.read_text()}") from None
                 time.sleep(0.3)
-        yield Server(url, log, progress)
+        yield url
     finally:
         proc.terminate()
         try:
             proc.wait(timeout=15)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+@contextmanager
+def voila(root: Path, *voila_args: str, **env: str) -> Iterator[Server]:
+    """`course serve --root ROOT` on a free port; yields its base URL, log file and progress
+    folder. ``voila_args`` go to Voila itself."""
+    port = free_port()
+    log, progress = root.parent / f"voila-{port}.log", root.parent / f"progress-{port}"
+    args = [
+        *(str(BIN / "course"), "serve", "--root", str(root), "--port", str(port)),
+        *("--progress", str(progress), "--", *voila_args),
+    ]
+    with http_server(args, port, log, **env) as url:
+        yield Server(url, log, progress)
 
 
 @pytest.fixture(scope="session")

@@ -37,15 +37,19 @@ CHOICE_COLUMNS = [
     "clauses",
 ]
 INVALID_COLUMNS = ["student", "module", "scenario", "file", "reason"]
+ANSWERED_COLUMNS = ["student", "module", "scenario", "policy_version", "updated"]
 
 
 @dataclass(frozen=True)
 class CohortAnswers:
     """``choices``: one row per decision taken (columns :data:`CHOICE_COLUMNS`).
-    ``invalid``: one row per answers file that added no decision (:data:`INVALID_COLUMNS`)."""
+    ``invalid``: one row per answers file that added no decision (:data:`INVALID_COLUMNS`).
+    ``answered``: one row per valid answers file, with the policy version the trainee answered
+    under and when the app last saved it, as the file says (:data:`ANSWERED_COLUMNS`)."""
 
     choices: pd.DataFrame
     invalid: pd.DataFrame
+    answered: pd.DataFrame
 
 
 def read_cohort_answers(course_dir: Path, course: Course) -> CohortAnswers:
@@ -56,6 +60,7 @@ def read_cohort_answers(course_dir: Path, course: Course) -> CohortAnswers:
     }
     choices: list[dict[str, Any]] = []
     invalid: list[dict[str, Any]] = []
+    answered: list[dict[str, Any]] = []
     for student, module, path in _answers_files(Path(course_dir) / SUBMITTED):
         scenario_id = path.name[: -len(SUFFIX)]
         where = {"student": student, "module": module, "scenario": scenario_id}
@@ -66,7 +71,12 @@ def read_cohort_answers(course_dir: Path, course: Course) -> CohortAnswers:
             invalid.append({**where, "file": str(path.relative_to(course_dir)), "reason": str(exc)})
             continue
         choices += [{**where, **row} for row in decisions(scenario, answers.choices)]
-    return CohortAnswers(_choices_frame(choices), pd.DataFrame(invalid, columns=INVALID_COLUMNS))
+        answered.append({**where, "policy_version": answers.policy_version, "updated": answers.updated})
+    return CohortAnswers(
+        _choices_frame(choices),
+        pd.DataFrame(invalid, columns=INVALID_COLUMNS),
+        pd.DataFrame(answered, columns=ANSWERED_COLUMNS),
+    )
 
 
 def cohort_choices(course_dir: Path, course: Course) -> pd.DataFrame:

@@ -1,0 +1,216 @@
+"""``course cohort``: the tutors' verbs, from roster to reports, each a thin call into the
+package (the dashboard and the tests call the same functions).
+
+Every verb works on one cohort: an nbgrader course directory (``--course-dir``, default
+``grading/``). Verbs that act on modules take module ids, or all of them when none is given.
+Exit status 1 when anything failed; what failed is printed with its reason.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from datetime import date, datetime
+from pathlib import Path
+
+from ..paths import GRADING_DIR
+
+LMS_CHOICES = ("moodle", "canvas")
+
+
+def _report(results: Sequence) -> int:
+    """Print what failed (and what was flagged); 1 if anything failed."""
+    failed = [r for r in results if not r.ok]
+    for result in results:
+        if not result.ok or getattr(result, "tampered", ()):
+            print(f"  {result}", file=sys.stderr if not result.ok else sys.stdout)
+    print(
+        f"{len(results) - len(failed)} of {len(results)} done" + (f", {len(failed)} FAILED" if failed else "")
+    )
+    return 1 if failed else 0
+
+
+def _pick(asked: list[str], available: list[str], what: str) -> list[str]:
+    unknown = [m for m in asked if m not in available]
+    if unknown:
+        raise SystemExit(f"{what}: {', '.join(unknown)}; expected some of: {', '.join(available)}")
+    return asked or available
+
+
+def _course_modules(args: argparse.Namespace) -> list[str]:
+    """The modules asked for (all of the course's when none), in course order."""
+    from ..scenario.catalog import load_course
+
+    known = [content.module.id for content in load_course(args.scenarios).modules]
+    return _pick(args.modules, known, "unknown module(s)")
+
+
+def _released_modules(args: argparse.Namespace) -> list[str]:
+    """The modules asked for (all released to the cohort when none), in course order."""
+    from ..grading.gradebook import open_gradebook
+    from ..scenario.catalog import load_course
+
+    with open_gradebook(args.course_dir, must_exist=True) as gb:
+        released = {a.name for a in gb.assignments}
+    in_order = [c.module.id for c in load_course(args.scenarios).modules if c.module.id in released]
+    return _pick(args.modules, in_order, "module(s) not released to this cohort")
+
+
+def cmd_roster(args: argparse.Namespace) -> int:
+    from .roster import ImportFailed, RosterError, import_roster, read_roster
+
+    try:
+        entries = read_roster(args.file)
+        print(import_roster(args.course_dir, entries).summary())
+    except (RosterError, ImportFailed) as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_release(args: argparse.Namespace) -> int:
+    from .cycle import release
+
+    due = datetime.combine(args.due, datetime.min.time()) if args.due else None
+    return _report(release(args.course_dir, _course_modules(args), duedate=due))
+
+
+def cmd_collect(args: argparse.Namespace) -> int:
+    from .cycle import collect
+
+    return _report(collect(args.course_dir, _released_modules(args)))
+
+
+def cmd_autograde(args: argparse.Namespace) -> int:
+    from .cycle import autograde, default_workers
+
+    workers = args.workers or default_workers()
+    print(f"autograding with {workers} worker(s)")
+    return _report(autograde(args.course_dir, _released_modules(args), args.student or None, workers))
+
+
+def cmd_feedback(args: argparse.Namespace) -> int:
+    from .cycle import feedback
+
+    return _report(feedback(args.course_dir, _released_modules(args)))
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from ..grading.results import FAILED
+    from .exports import GRADES, export
+    from .report import cohort_report
+
+    report = cohort_report(args.course_dir)
+    for kind in (GRADES, *args.lms):
+        for path in export(report, args.course_dir, kind, args.to):
+            print(f"wrote {path}")
+    failed = report.grid[report.grid["status"] == FAILED]
+    if len(failed):
+        listed = ", ".join(f"{s}/{m}" for s, m in failed[["student", "module"]].itertuples(index=False))
+        print(
+            f"warning: {len(failed)} grading(s) failed and show as 'failed': {listed}. Moodle refuses a "
+            "file containing them; re-run autograde for those trainees or leave those columns out.",
+            file=sys.stderr,
+        )
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from .exports import REPORT, export
+    from .report import cohort_report
+
+    report = cohort_report(args.course_dir, low_score=args.low_score, today=args.today)
+    written = export(report, args.course_dir, REPORT, args.to)
+    summary = report.summary
+    print(
+        f"cohort {report.name}: {len(summary)} trainee(s), {len(report.modules)} module(s) released; "
+        f"mean completion {summary['completion'].mean():.0%}; {int(summary['at_risk'].sum())} at risk"
+    )
+    for row in summary[summary["at_risk"]].itertuples(index=False):
+        print(f"  at risk: {row.student}: {row.reasons}")
+    print(f"wrote {len(written)} table(s) to {written[0].parent}")
+    return 0
+
+
+def cmd_review(args: argparse.Namespace) -> int:
+    from .report import cohort_report
+
+    review = cohort_report(args.course_dir, today=args.today).review
+    if review.empty:
+        print("no trainee is due a retake")
+        return 0
+    for student, rows in review.groupby("student", sort=False):
+        print(f"{student} must retake {len(rows)} module(s):")
+        for row in rows.itertuples(index=False):
+            print(f"  {row.module}: {row.reason}")
+    if args.csv:
+        from .csv_safe import write_csv
+
+        write_csv(review, args.csv)
+        print(f"wrote {args.csv}")
+    return 0
+
+
+def cmd_dashboard(args: argparse.Namespace) -> int:
+    from .dashboard import serve_dashboard
+
+    cohorts = args.cohort or [args.course_dir]
+    print(f"Serving the tutor dashboard at http://127.0.0.1:{args.port}/ (Ctrl-C to stop)", flush=True)
+    voila_args = args.voila_args[1:] if args.voila_args[:1] == ["--"] else args.voila_args
+    serve_dashboard(port=args.port, cohorts=cohorts, voila_args=voila_args)
+    return 0
+
+
+def add_cohort_parser(sub: argparse._SubParsersAction) -> None:
+    cohort = sub.add_parser("cohort", help="tutors: roster, release, collect, autograde, feedback, reports")
+    cohort.add_argument(
+        "--course-dir", type=Path, default=GRADING_DIR, help="the cohort's nbgrader course directory"
+    )
+    verbs = cohort.add_subparsers(dest="verb", required=True)
+
+    roster = verbs.add_parser(
+        "roster", help="import a roster CSV (id,first_name,last_name,email[,lms_user_id])"
+    )
+    roster.add_argument("file", type=Path)
+    roster.set_defaults(run=cmd_roster)
+
+    def modules_verb(name: str, help: str, run) -> argparse.ArgumentParser:
+        verb = verbs.add_parser(name, help=help)
+        verb.add_argument("modules", nargs="*", help="module ids (default: all)")
+        verb.set_defaults(run=run)
+        return verb
+
+    release = modules_verb("release", "generate and release modules to the trainees", cmd_release)
+    release.add_argument("--due", type=date.fromisoformat, help="due date YYYY-MM-DD (flags overdue)")
+    modules_verb("collect", "collect the trainees' submissions", cmd_collect)
+    autograde = modules_verb("autograde", "autograde collected submissions in parallel", cmd_autograde)
+    autograde.add_argument("--workers", type=int, help="worker processes (default: one per core)")
+    autograde.add_argument("--student", action="append", help="only this trainee (repeatable)")
+    modules_verb("feedback", "generate and release feedback", cmd_feedback)
+
+    export = verbs.add_parser("export", help="grades CSV (nbgrader's columns) and LMS gradebook CSVs")
+    export.add_argument("--to", type=Path, help="folder (default: <course-dir>/exports)")
+    export.add_argument("--lms", nargs="+", choices=LMS_CHOICES, default=list(LMS_CHOICES))
+    export.set_defaults(run=cmd_export)
+
+    report = verbs.add_parser("report", help="analytics tables as CSV, and who is at risk")
+    report.add_argument("--to", type=Path, help="folder for report/ (default: <course-dir>/exports)")
+    report.add_argument("--low-score", type=float, default=0.6, help="overall score below this is at risk")
+    report.add_argument("--today", type=date.fromisoformat, help="date to judge overdue work by")
+    report.set_defaults(run=cmd_report)
+
+    review = verbs.add_parser(
+        "review", help="trainees due a retake (policy revised, or review period passed)"
+    )
+    review.add_argument("--today", type=date.fromisoformat)
+    review.add_argument("--csv", type=Path, help="also write the list as CSV")
+    review.set_defaults(run=cmd_review)
+
+    dashboard = verbs.add_parser("dashboard", help="serve the tutor dashboard with Voila")
+    dashboard.add_argument(
+        "--cohort", type=Path, action="append", help="a cohort's course directory (repeatable)"
+    )
+    dashboard.add_argument("--port", type=int, default=8867)
+    dashboard.add_argument("voila_args", nargs=argparse.REMAINDER, help="after --, Voila's own options")
+    dashboard.set_defaults(run=cmd_dashboard)

@@ -1,0 +1,220 @@
+"""The cohort cycle through nbgrader's own API, in one process (not one command per trainee):
+release, collect, autograde (in parallel worker processes), feedback.
+
+Each step returns one :class:`StepResult` per module (or per trainee and module, for
+autograde), so a failure is reported with its reason and never stops the rest of the cohort.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import re
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from nbgrader.api import MissingEntry
+from nbgrader.apps.api import NbGraderAPI
+from nbgrader.converters import GenerateFeedback
+from nbgrader.exchange import ExchangeFactory
+from nbgrader.utils import capture_log, temp_attrs
+from tqdm import tqdm
+
+from ..grading.gradebook import course_directory, open_gradebook
+from ..grading.verdict import TAMPERED, read_verdict
+
+LOCKED = "database is locked"  # SQLite: another worker is writing; wait and try again
+RETRIES = 3
+# The line of a traceback that names the exception, e.g. "nbformat.reader.NotJSONError: ...".
+EXCEPTION_LINE = re.compile(r"^\s*(?:[\w.]+\.)?(\w*(?:Error|Exception|Timeout|Exit)\w*): (.+)$")
+CONVERTING = re.compile(r"Converting notebook (\S+)")
+
+
+@dataclass(frozen=True)
+class StepResult:
+    """One nbgrader action on one module (and trainee, for autograde)."""
+
+    action: str
+    module: str
+    student: str = ""
+    ok: bool = True
+    reason: str = ""  # why it failed, in a line
+    # Scenarios graded but flagged by the guard as tampered with: "scenario: reason".
+    tampered: tuple[str, ...] = ()
+
+    def __str__(self) -> str:
+        who = f" {self.student}" if self.student else ""
+        if not self.ok:
+            return f"{self.action} {self.module}{who}: FAILED - {self.reason}"
+        flagged = "; ".join(self.tampered)
+        return f"{self.action} {self.module}{who}: ok" + (f" (tampered: {flagged})" if flagged else "")
+
+
+def api(course_dir: Path) -> NbGraderAPI:
+    """nbgrader's API on the course at ``course_dir``, configured as its own commands are."""
+    coursedir = course_directory(course_dir)
+    config = coursedir.config
+    return NbGraderAPI(coursedir=coursedir, config=config, exchange=ExchangeFactory(config=config))
+
+
+def failure_reason(outcome: dict) -> str:
+    """What went wrong, in a line, from the traceback and log nbgrader's API captured: the notebook
+    being converted and the exception that stopped it, else the last error line."""
+    text = "\n".join(str(outcome.get(k) or "") for k in ("log", "error"))
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    # nbgrader ends with its own "see the above traceback" exception: the cause is the one before.
+    exceptions = [m for m in map(EXCEPTION_LINE.match, lines) if m and "above traceback" not in m.group(2)]
+    notebooks = CONVERTING.findall(text)
+    where = f"{Path(notebooks[-1]).name}: " if notebooks else ""
+    if exceptions:
+        name, message = exceptions[-1].groups()
+        return f"{where}{name}: {message}"[:300]
+    errors = [line for line in lines if line.startswith(("[ERROR]", "[CRITICAL]")) and "above" not in line]
+    return where + (errors or lines or ["nbgrader reported a failure without a message"])[-1][:300]
+
+
+def _result(action: str, module: str, outcome: dict, student: str = "") -> StepResult:
+    ok = bool(outcome.get("success"))
+    return StepResult(action, module, student, ok, "" if ok else failure_reason(outcome))
+
+
+def release(course_dir: Path, modules: Iterable[str], duedate: datetime | None = None) -> list[StepResult]:
+    """Generate each module's student version from ``source/`` (recording ``duedate`` in the
+    gradebook, for the overdue flag) and release it to the exchange."""
+    nb = api(course_dir)
+    results = []
+    for module in tqdm(list(modules), desc="release", unit="module"):
+        if duedate is not None:
+            with open_gradebook(course_dir) as gb:
+                gb.update_or_create_assignment(module, duedate=duedate)
+        generated = _result("generate", module, nb.generate_assignment(module))
+        results.append(generated)
+        if generated.ok:
+            results.append(_result("release", module, nb.release_assignment(module)))
+    return results
+
+
+def collect(course_dir: Path, modules: Iterable[str]) -> list[StepResult]:
+    """Copy every trainee's latest submission of each module out of the exchange."""
+    nb = api(course_dir)
+    return [
+        _result("collect", module, nb.collect(module))
+        for module in tqdm(list(modules), desc="collect", unit="module")
+    ]
+
+
+def submitted_students(course_dir: Path, module: str) -> list[str]:
+    """Trainees with a collected submission of ``module``."""
+    coursedir = course_directory(course_dir)
+    submitted = Path(coursedir.root) / coursedir.submitted_directory
+    return sorted(p.name for p in submitted.glob("*") if (p / module).is_dir())
+
+
+def default_workers() -> int:
+    """One per core: each worker runs one grading kernel at a time, and more processes than cores
+    was measured slower here."""
+    return max(1, os.cpu_count() or 1)
+
+
+def autograde(
+    course_dir: Path,
+    modules: Iterable[str],
+    students: Sequence[str] | None = None,
+    workers: int | None = None,
+) -> list[StepResult]:
+    """Autograde every collected submission of ``modules`` (or only ``students``'), ``workers``
+    submissions at a time (default :func:`default_workers`; 1 grades in this process).
+
+    Returns one result per trainee and module, in module then trainee order. The gradebook's
+    shared rows (the course, the trainees) are written here first, so the workers only ever add
+    their own submission's rows."""
+    jobs = [
+        (module, student)
+        for module in modules
+        for student in submitted_students(course_dir, module)
+        if students is None or student in students
+    ]
+    missing = _prepare_gradebook(course_dir, jobs)
+    results: dict[tuple[str, str], StepResult] = {
+        (m, s): StepResult("autograde", m, s, False, f"module {m} is not in the gradebook: release it first")
+        for m, s in jobs
+        if m in missing
+    }
+    todo = [job for job in jobs if job not in results]
+    workers = workers or default_workers()
+    with tqdm(total=len(todo), desc="autograde", unit="submission") as bar:
+        if workers == 1:
+            for module, student in todo:
+                results[module, student] = autograde_one(course_dir, module, student)
+                bar.update()
+        else:
+            # "spawn": fresh workers that share no SQLite connection or thread with this process.
+            context = multiprocessing.get_context("spawn")
+            with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+                futures = {pool.submit(autograde_one, course_dir, m, s): (m, s) for m, s in todo}
+                for future in as_completed(futures):
+                    module, student = futures[future]
+                    try:
+                        results[module, student] = future.result()
+                    except Exception as exc:  # a worker that died must not stop the cohort
+                        reason = f"the grading worker stopped: {exc!r}"[:300]
+                        results[module, student] = StepResult("autograde", module, student, False, reason)
+                    bar.update()
+    return [results[job] for job in jobs]
+
+
+def _prepare_gradebook(course_dir: Path, jobs: Sequence[tuple[str, str]]) -> set[str]:
+    """Create the gradebook and any trainee not on the roster; return the modules it lacks."""
+    with open_gradebook(course_dir) as gb:
+        known = {student.id for student in gb.students}
+        for student in sorted({s for _, s in jobs} - known):
+            gb.update_or_create_student(student)
+        missing = set()
+        for module in {m for m, _ in jobs}:
+            try:
+                gb.find_assignment(module)
+            except MissingEntry:
+                missing.add(module)
+    return missing
+
+
+def autograde_one(course_dir: Path, module: str, student: str) -> StepResult:
+    """One trainee's module (in a worker process, or this one); retried while another worker
+    holds the gradebook's write lock."""
+    nb = api(course_dir)
+    for _ in range(RETRIES):
+        outcome = nb.autograde(module, student, force=True, create=True)
+        said = f"{outcome.get('error') or ''}{outcome.get('log') or ''}"
+        if outcome.get("success") or LOCKED not in said:
+            break
+    result = _result("autograde", module, outcome, student)
+    if not result.ok:
+        return result
+    graded = Path(nb.coursedir.format_path(nb.coursedir.autograded_directory, student, module))
+    flagged = []
+    for notebook in sorted(graded.glob("*.ipynb")):
+        verdict = read_verdict(graded, notebook.stem)
+        if verdict is not None and verdict.status == TAMPERED:
+            flagged.append(f"{notebook.stem}: {' '.join(verdict.reasons)}"[:300])
+    return StepResult("autograde", module, student, tampered=tuple(flagged))
+
+
+def feedback(course_dir: Path, modules: Iterable[str]) -> list[StepResult]:
+    """Generate feedback pages for every graded submission of each module and release them.
+
+    Not ``NbGraderAPI.generate_feedback``: it forces nbgrader's stock template, which loads
+    MathJax from a CDN; the course's configuration names its own."""
+    nb = api(course_dir)
+    results = []
+    for module in tqdm(list(modules), desc="feedback", unit="module"):
+        with temp_attrs(nb.coursedir, assignment_id=module):
+            app = GenerateFeedback(coursedir=nb.coursedir, parent=nb)
+            app.force = True
+            generated = _result("generate_feedback", module, capture_log(app))
+        results.append(generated)
+        if generated.ok:
+            results.append(_result("release_feedback", module, nb.release_feedback(module)))
+    return results

@@ -1,0 +1,102 @@
+"""nbgrader's grades CSV, made safe: the exporter behind ``nbgrader export`` (set as
+``ExportApp.plugin_class`` in grading/nbgrader_config.py) and ``course cohort export``.
+
+nbgrader's own ``CsvExportPlugin`` joins the fields with commas unquoted (a name such as
+"Smith, Jr" shifts every later column), copies names and e-mails as typed (a roster cell
+``=HYPERLINK(...)`` runs as a formula in a spreadsheet) and writes 0 for a trainee whose grading
+failed. This exporter keeps nbgrader's columns in nbgrader's order and adds ``status``:
+``graded``, ``failed`` (score cells read "failed", never 0) or ``not-submitted`` (scored 0, as
+nbgrader does).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+from nbgrader.api import Gradebook, MissingEntry
+from nbgrader.plugins import ExportPlugin
+
+from ..grading.results import FAILED, GRADED, grading_results
+from .csv_safe import write_csv
+from .scores import NOT_SUBMITTED
+
+NBGRADER_COLUMNS = [
+    "assignment",
+    "duedate",
+    "timestamp",
+    "student_id",
+    "last_name",
+    "first_name",
+    "email",
+    "raw_score",
+    "late_submission_penalty",
+    "score",
+    "max_score",
+]
+COLUMNS = [*NBGRADER_COLUMNS, "status"]
+DEFAULT_FILE = "grades.csv"  # nbgrader's own default name
+
+
+def grades_table(gradebook: Gradebook, failed: set[tuple[str, str]]) -> pd.DataFrame:
+    """One row per module x trainee of the gradebook, as nbgrader's export lists them.
+    ``failed`` holds the (student, module) pairs whose grading failed."""
+    rows = []
+    for assignment in gradebook.assignments:
+        for student in gradebook.students:
+            row = {
+                "assignment": assignment.name,
+                "duedate": assignment.duedate,
+                "student_id": student.id,
+                "last_name": student.last_name,
+                "first_name": student.first_name,
+                "email": student.email,
+                "max_score": assignment.max_score,
+            }
+            try:
+                submission = gradebook.find_submission(assignment.name, student.id)
+            except MissingEntry:
+                row |= {"timestamp": None, "raw_score": 0.0, "late_submission_penalty": 0.0, "score": 0.0}
+                row["status"] = NOT_SUBMITTED
+            else:
+                penalty = submission.late_submission_penalty
+                row |= {"timestamp": submission.timestamp, "late_submission_penalty": penalty}
+                if (student.id, assignment.name) in failed:
+                    row |= {"raw_score": FAILED, "score": FAILED, "status": FAILED}
+                else:
+                    score = submission.score
+                    row |= {"raw_score": score, "score": max(0.0, score - penalty), "status": GRADED}
+            rows.append(row)
+    return pd.DataFrame(rows, columns=COLUMNS, dtype=object)
+
+
+def failed_gradings(course_dir: Path) -> set[tuple[str, str]]:
+    results = grading_results(course_dir)
+    return set(
+        results.loc[results["status"] == FAILED, ["student", "module"]].itertuples(index=False, name=None)
+    )
+
+
+class SafeCsvExportPlugin(ExportPlugin):
+    """``nbgrader export`` writing :func:`grades_table` through the course's safe CSV writer."""
+
+    def export(self, gradebook: Gradebook) -> None:
+        dest = Path(self.to or DEFAULT_FILE)
+        table = grades_table(gradebook, failed_gradings(Path(self.parent.coursedir.root)))
+        if self.assignment:
+            table = table[table["assignment"].isin([str(a) for a in self.assignment])]
+        if self.student:
+            table = table[table["student_id"].isin([str(s) for s in self.student])]
+        self.log.info("Exporting grades to %s", dest)
+        write_csv(table, dest)
+
+
+def export_grades(course_dir: Path, path: Path) -> pd.DataFrame:
+    """Write the cohort's grades CSV to ``path``; return the table written."""
+    from ..grading.gradebook import open_gradebook
+
+    failed = failed_gradings(course_dir)
+    with open_gradebook(course_dir, must_exist=True) as gb:
+        table = grades_table(gb, failed)
+    write_csv(table, path)
+    return table

@@ -1,0 +1,117 @@
+"""Everything a tutor reads about one cohort, computed once: the frames behind ``course cohort
+report``, the tutor dashboard and the tests.
+
+A cohort is one nbgrader course directory (its gradebook, roster and submissions). The modules
+reported are the ones released to it (the gradebook's assignments), in course order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+
+from ..grading.gradebook import open_gradebook
+from ..grading.results import grading_results
+from ..policy import Policy, load_policy
+from ..scenario.catalog import Course, load_course
+from .analytics import choice_split, clause_mastery, common_wrong_choices, item_statistics, trainee_summary
+from .choices import read_cohort_answers
+from .csv_safe import write_csv
+from .gradebook import gradebook_students
+from .review import read_completions, review_due
+from .scores import cohort_grid, module_scores
+
+LOW_SCORE = 0.6  # an overall score below this flags a trainee as at risk
+
+
+@dataclass(frozen=True)
+class CohortReport:
+    """The cohort's figures; each frame is documented where it is computed."""
+
+    name: str
+    modules: dict[str, str]  # released module id -> title, in course order
+    due: dict[str, date]  # module -> due date, where the tutor set one at release
+    roster: pd.DataFrame  # gradebook.gradebook_students
+    results: pd.DataFrame  # grading.results.grading_results: per trainee x scenario
+    grid: pd.DataFrame  # scores.cohort_grid: every trainee x released module
+    summary: pd.DataFrame  # analytics.trainee_summary: completion, scores, at-risk flags
+    choices: pd.DataFrame  # choices: one row per decision taken
+    invalid: pd.DataFrame  # choices: answers files refused as tampered, with the reason
+    mastery: pd.DataFrame  # analytics.clause_mastery by module x clause
+    split: pd.DataFrame  # analytics.choice_split
+    wrong: pd.DataFrame  # analytics.common_wrong_choices
+    items: pd.DataFrame  # analytics.item_statistics: difficulty, discrimination
+    review: pd.DataFrame  # review.review_due: completions due for a retake
+
+
+# What `course cohort report` writes: file stem -> CohortReport field.
+TABLES = ("summary", "grid", "results", "mastery", "split", "wrong", "items", "review", "invalid")
+
+
+def cohort_name(course_dir: Path) -> str:
+    """A cohort is named after its course directory (e.g. ``cohorts/2026-autumn``)."""
+    return Path(course_dir).resolve().name
+
+
+def cohort_report(
+    course_dir: Path,
+    course: Course | None = None,
+    policy: Policy | None = None,
+    *,
+    low_score: float = LOW_SCORE,
+    today: date | None = None,
+) -> CohortReport:
+    """Read the cohort at ``course_dir`` and compute every figure of its report."""
+    course = course or load_course()
+    policy = policy or load_policy()
+    today = today or date.today()
+    with open_gradebook(course_dir, must_exist=True) as gb:
+        released = {a.name: a.duedate for a in gb.assignments}
+    modules = {c.module.id: c.module.title for c in course.modules if c.module.id in released}
+    due = {m: released[m].date() for m in modules if released[m] is not None}
+    roster = gradebook_students(course_dir)
+    students = list(roster["id"])
+
+    results = grading_results(course_dir)
+    scores = module_scores(results)
+    scores = scores[scores["module"].isin(list(modules))]
+    grid = cohort_grid(scores, students, list(modules))
+    summary = trainee_summary(grid, students, list(modules), low_score=low_score, due=due, today=today)
+
+    answers = read_cohort_answers(course_dir, course)
+    choices = answers.choices[answers.choices["module"].isin(list(modules))].reset_index(drop=True)
+    clauses = {c.module.id: sorted(c.clauses) for c in course.modules if c.module.id in modules}
+    completions = read_completions(course_dir, answers.answered)
+    completions = completions[completions["module"].isin(list(clauses))]
+    review = review_due(completions, policy, clauses, today)
+    return CohortReport(
+        name=cohort_name(course_dir),
+        modules=modules,
+        due=due,
+        roster=roster,
+        results=results,
+        grid=grid,
+        summary=summary,
+        choices=choices,
+        invalid=answers.invalid,
+        mastery=clause_mastery(choices, by="module"),
+        split=choice_split(choices),
+        wrong=common_wrong_choices(choices),
+        items=item_statistics(choices),
+        review=review,
+    )
+
+
+def report_table(report: CohortReport, table: str) -> pd.DataFrame:
+    if table not in TABLES:
+        raise ValueError(f"no report table {table!r}; expected one of {', '.join(TABLES)}")
+    frame = getattr(report, table)
+    return frame.assign(clauses=frame["clauses"].map(", ".join)) if "clauses" in frame else frame
+
+
+def write_report(report: CohortReport, folder: Path) -> list[Path]:
+    """Write each of :data:`TABLES` as ``<folder>/<table>.csv`` (formula-safe, see csv_safe)."""
+    return [write_csv(report_table(report, table), Path(folder) / f"{table}.csv") for table in TABLES]

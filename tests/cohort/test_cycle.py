@@ -1,0 +1,79 @@
+"""The cohort cycle on the synthetic cohort: every verb ran, failures are reported with their
+reason and stop nobody else, parallel autograde writes the same gradebook as a sequential run."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from course.cohort import cycle
+from course.grading.results import grading_results
+
+from .conftest import FAILING, MODULE, NEVER_SUBMIT, TAMPERED, cohort_cli
+
+pytestmark = pytest.mark.slow
+
+
+def test_every_verb_of_the_cycle_ran(synthetic_cohort):
+    cohort = synthetic_cohort
+    for verb in ("roster", "release", "collect", "feedback", "export", "report"):
+        status, output = cohort.outputs[verb]
+        assert status == 0, (verb, output)
+    assert "32 added" in cohort.outputs["roster"][1]
+    assert cycle.submitted_students(cohort.root, MODULE) == cohort.submitters
+
+
+def test_parallel_autograde_writes_the_same_gradebook_as_a_sequential_run(synthetic_cohort):
+    cohort = synthetic_cohort
+    assert cohort.sequential_gradebook  # not two empty gradebooks
+    assert cohort.parallel_gradebook == cohort.sequential_gradebook
+    # nbgrader records the failing trainee's submission too (the notebooks it read before failing).
+    assert {student for student, _, _ in cohort.sequential_gradebook} == set(cohort.submitters)
+
+
+def test_a_failing_submission_is_reported_with_its_reason_and_stops_nobody(synthetic_cohort):
+    cohort = synthetic_cohort
+    assert [r.student for r in cohort.sequential] == cohort.submitters
+    failed = [r for r in cohort.sequential if not r.ok]
+    assert [r.student for r in failed] == [FAILING]
+    assert "NotJSONError" in failed[0].reason and ".ipynb" in failed[0].reason
+    status, output = cohort.outputs["autograde"]  # the CLI, in parallel workers
+    assert status == 1
+    assert re.search(rf"autograde {MODULE} {FAILING}: FAILED - \S+\.ipynb: NotJSONError", output), output
+    assert f"{len(cohort.submitters) - 1} of {len(cohort.submitters)} done, 1 FAILED" in output
+
+
+def test_a_tampered_submission_is_graded_flagged_and_named(synthetic_cohort):
+    cohort = synthetic_cohort
+    (tampered,) = [r for r in cohort.sequential if r.tampered]
+    assert tampered.student == TAMPERED and tampered.ok
+    assert "answers" in tampered.tampered[0]
+    assert f"autograde {MODULE} {TAMPERED}: ok (tampered:" in cohort.outputs["autograde"][1]
+    results = grading_results(cohort.root)
+    flagged = results[results["status"] == "tampered"]
+    assert list(flagged["student"]) == [TAMPERED] and list(flagged["score"]) == [0]
+
+
+def test_feedback_is_released_for_every_graded_trainee_and_loads_nothing_off_the_machine(synthetic_cohort):
+    cohort = synthetic_cohort
+    released = cohort.nbc.exchange / "mip-social-media" / "feedback"
+    pages = sorted(released.glob("*.html"))
+    graded = set(cohort.submitters) - {FAILING}
+    assert len({p.name for p in pages}) == len(pages)  # one file per (trainee, notebook) hash
+    for trainee in graded:
+        folder = cohort.root / "feedback" / trainee / MODULE
+        html = sorted(folder.glob("*.html"))
+        assert html, trainee
+        for page in html:
+            text = page.read_text(encoding="utf-8")
+            assert re.findall(r'(?:src|href)="(?:https?:)?//[^"]*"', text) == [], page
+    assert not (cohort.root / "feedback" / FAILING).exists()
+    assert not any((cohort.root / "feedback" / t).exists() for t in NEVER_SUBMIT)
+
+
+def test_verbs_refuse_modules_the_cohort_does_not_have(synthetic_cohort):
+    with pytest.raises(SystemExit, match="not released to this cohort: 01-public-and-permanent"):
+        cohort_cli(synthetic_cohort.root, "collect", "01-public-and-permanent")
+    with pytest.raises(SystemExit, match="unknown module"):
+        cohort_cli(synthetic_cohort.root, "release", "no-such-module")

@@ -1,0 +1,265 @@
+"""Every figure the tutors' report gives for the synthetic cohort, computed again here from what
+the trainees did (their answers and the scenario model), independently of the analytics code."""
+
+from __future__ import annotations
+
+import csv
+import math
+import statistics
+from collections import Counter, defaultdict
+from datetime import date, timedelta
+
+import pandas as pd
+import pytest
+
+from course.cohort.report import TABLES, cohort_report
+from course.policy import load_policy
+from course.scenario.validate import max_points
+
+from ..play.test_progress_and_certificate import revised
+from .conftest import FAILING, MODULE, NEVER_SUBMIT, NEW_VERSION, OLD_VERSION, TAMPERED
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def report(synthetic_cohort):
+    return cohort_report(synthetic_cohort.root)
+
+
+@pytest.fixture(scope="module")
+def decisions(synthetic_cohort, course) -> list[dict]:
+    """Each decision a trainee submitted: what it earned, its best, the clauses at stake."""
+    items = {item.id: item for item in course.module(MODULE).items}
+    rows = []
+    for (trainee, scenario), choices in synthetic_cohort.answered.items():
+        steps = {step.id: step for step in items[scenario].steps}
+        for choice in choices:
+            step = steps[choice["step"]]
+            option = next(o for o in step.options if o.id == choice["option"])
+            rows.append(
+                {
+                    "student": trainee,
+                    "scenario": scenario,
+                    "step": step.id,
+                    "option": option.id,
+                    "points": option.points,
+                    "best": max(o.points for o in step.options),
+                    "clauses": {c for o in step.options for c in o.clauses},
+                }
+            )
+    return rows
+
+
+def module_points(cohort, course) -> tuple[dict[str, int], int]:
+    """Each submitter's autograded points and the module's maximum (reflections included, graded
+    by hand later, so 0 for now)."""
+    content = course.module(MODULE)
+    points = {trainee: 0 for trainee in cohort.submitters}
+    items = {item.id: item for item in content.items}
+    for (trainee, scenario), choices in cohort.answered.items():
+        steps = {step.id: step for step in items[scenario].steps}
+        for choice in choices:
+            points[trainee] += next(
+                o.points for o in steps[choice["step"]].options if o.id == choice["option"]
+            )
+    maximum = sum(
+        max_points(item) + (item.reflection.points if item.reflection else 0) for item in content.items
+    )
+    return points, maximum
+
+
+def test_per_trainee_completion_score_and_at_risk_flags(synthetic_cohort, course, report):
+    cohort = synthetic_cohort
+    points, maximum = module_points(cohort, course)
+    summary = report.summary.set_index("student")
+    assert set(summary.index) == {t["id"] for t in cohort.roster}
+    at_risk = set()
+    for trainee in summary.index:
+        row = summary.loc[trainee]
+        submitted = trainee not in NEVER_SUBMIT
+        assert row["completion"] == (1.0 if submitted else 0.0)
+        expected = points[trainee] / maximum if submitted and trainee != FAILING else math.nan
+        assert row[MODULE] == pytest.approx(expected, nan_ok=True), trainee
+        assert row["overall"] == pytest.approx(expected, nan_ok=True), trainee
+        flags = {
+            "not_started": not submitted,
+            "low_score": not math.isnan(expected) and expected < 0.6,
+            "overdue": not submitted,  # the module was due a week ago
+            "grading_failed": trainee == FAILING,
+            "tampered": trainee == TAMPERED,
+        }
+        assert {flag: bool(row[flag]) for flag in flags} == flags, trainee
+        assert bool(row["at_risk"]) == any(flags.values())
+        if any(flags.values()):
+            at_risk.add(trainee)
+            assert row["reasons"]
+    assert 0 < len(at_risk) < len(summary)  # the cohort is varied: some at risk, some not
+    lines = cohort.outputs["report"][1].splitlines()
+    printed = {line.split("at risk: ")[1].split(":")[0] for line in lines if "at risk: " in line}
+    assert printed == at_risk
+
+
+def test_clause_mastery_per_module(report, decisions):
+    fractions = defaultdict(list)
+    for d in decisions:
+        for clause in d["clauses"]:
+            fractions[clause].append(d["points"] / d["best"])
+    mastery = report.mastery.set_index("clause")
+    assert set(mastery["module"]) == {MODULE}
+    assert set(mastery.index) == set(fractions)
+    for clause, values in fractions.items():
+        assert mastery.loc[clause, "mastery"] == pytest.approx(statistics.mean(values)), clause
+        assert mastery.loc[clause, "decisions"] == len(values)
+
+
+def test_choice_split_and_the_most_common_wrong_choice(report, decisions):
+    counts = Counter((d["scenario"], d["step"], d["option"]) for d in decisions)
+    taken = Counter((d["scenario"], d["step"]) for d in decisions)
+    split = report.split
+    assert len(split) == len(counts)
+    for row in split.itertuples(index=False):
+        assert row.count == counts[(row.scenario, row.step, row.option)]
+        assert row.decisions == taken[(row.scenario, row.step)]
+        assert row.share == pytest.approx(row.count / row.decisions)
+
+    earned = {(d["scenario"], d["step"], d["option"]): (d["points"], d["best"]) for d in decisions}
+    expected = {}
+    for (scenario, step), _ in taken.items():
+        wrong = [
+            (-n, option)
+            for (s, st, option), n in counts.items()
+            if (s, st) == (scenario, step) and earned[(s, st, option)][0] < earned[(s, st, option)][1]
+        ]
+        if wrong:
+            expected[(scenario, step)] = min(wrong)[1]
+    got = {(row.scenario, row.step): row.option for row in report.wrong.itertuples(index=False)}
+    assert got == expected
+    assert expected  # some decisions were got wrong
+
+
+def test_item_difficulty_and_discrimination(report, decisions):
+    totals = Counter()
+    for d in decisions:
+        totals[d["student"]] += d["points"]
+    by_item = defaultdict(list)
+    for d in decisions:
+        by_item[(d["scenario"], d["step"])].append(
+            (d["points"] / d["best"], totals[d["student"]] - d["points"])
+        )
+    items = report.items.set_index(["scenario", "step"])
+    assert set(items.index) == set(by_item)
+    defined = 0
+    for key, pairs in by_item.items():
+        fraction, rest = zip(*pairs, strict=True)
+        assert items.loc[key, "n"] == len(pairs)
+        assert items.loc[key, "difficulty"] == pytest.approx(statistics.mean(fraction))
+        if len(pairs) > 1 and len(set(fraction)) > 1 and len(set(rest)) > 1:
+            expected = statistics.correlation(fraction, rest)
+            defined += 1
+        else:
+            expected = math.nan
+        assert items.loc[key, "discrimination"] == pytest.approx(expected, nan_ok=True), key
+    assert defined  # not all NaN
+
+
+def test_the_tampered_answers_file_is_listed_with_its_reason(report, course):
+    (row,) = report.invalid.itertuples(index=False)
+    assert (row.student, row.scenario) == (TAMPERED, course.module(MODULE).items[0].id)
+    assert "JSON" in row.reason
+
+
+def read_csv(path) -> list[list[str]]:
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        return list(csv.reader(fh))
+
+
+def test_lms_gradebooks_show_scores_failed_and_blank_and_neutralise_formulas(synthetic_cohort, course):
+    cohort = synthetic_cohort
+    points, maximum = module_points(cohort, course)
+
+    def expected_cell(trainee: str) -> str:
+        if trainee in NEVER_SUBMIT:
+            return ""
+        return "failed" if trainee == FAILING else str(points[trainee])
+
+    moodle = read_csv(cohort.root / "exports" / "gradebook-moodle.csv")
+    header, rows = moodle[0], moodle[1:]
+    assert header[-2:] == [f"Keeping up to date (out of {maximum})", f"Total (out of {maximum})"]
+    by_id = {row[header.index("ID number")]: row for row in rows}
+    assert set(by_id) == {t["id"] for t in cohort.roster}
+    for trainee, row in by_id.items():
+        assert row[-2] == row[-1] == expected_cell(trainee), trainee
+    assert by_id["t02"][header.index("Last name")] == "'=SUM(1+1)"  # not a formula
+    assert by_id["t04"][header.index("Last name")] == "Smith, Jr"  # quoted, not split
+
+    canvas = read_csv(cohort.root / "exports" / "gradebook-canvas.csv")
+    assert canvas[1][0] == "Points Possible" and canvas[1][5] == str(maximum)
+    for row in canvas[2:]:
+        assert row[5] == expected_cell(row[2]), row
+
+
+def test_grades_csv_keeps_nbgraders_columns_and_marks_failed_not_zero(synthetic_cohort, course):
+    cohort = synthetic_cohort
+    points, maximum = module_points(cohort, course)
+    rows = read_csv(cohort.root / "exports" / "grades.csv")
+    header = rows[0]
+    assert header[:11] == [
+        "assignment",
+        "duedate",
+        "timestamp",
+        "student_id",
+        "last_name",
+        "first_name",
+        "email",
+        "raw_score",
+        "late_submission_penalty",
+        "score",
+        "max_score",
+    ]
+    table = {row[3]: dict(zip(header, row, strict=True)) for row in rows[1:]}
+    assert set(table) == {t["id"] for t in cohort.roster}
+    for trainee, row in table.items():
+        assert float(row["max_score"]) == maximum
+        if trainee in NEVER_SUBMIT:
+            assert (row["status"], float(row["score"])) == ("not-submitted", 0.0)
+        elif trainee == FAILING:
+            assert (row["status"], row["score"], row["raw_score"]) == ("failed", "failed", "failed")
+        else:
+            assert (row["status"], float(row["score"])) == ("graded", points[trainee])
+    assert table["t02"]["last_name"] == "'=SUM(1+1)"
+
+
+def test_report_tables_are_written_as_csv(synthetic_cohort, report):
+    folder = synthetic_cohort.root / "exports" / "report"
+    for table in TABLES:
+        frame = pd.read_csv(folder / f"{table}.csv", encoding="utf-8-sig", keep_default_na=False)
+        assert len(frame) == len(getattr(report, table)), table
+
+
+def test_review_lists_completions_under_a_since_revised_clause(synthetic_cohort, course):
+    cohort = synthetic_cohort
+    content = course.module(MODULE)
+    clause = sorted({c for item in content.items for s in item.steps for o in s.options for c in o.clauses})[
+        0
+    ]
+    policy = revised(load_policy(), clause, NEW_VERSION)
+    review = cohort_report(cohort.root, policy=policy).review
+    expected = sorted(t for t in cohort.submitters if cohort.versions[t] == OLD_VERSION)
+    assert list(review["student"]) == expected
+    assert set(review["revised_clauses"]) == {clause}
+    assert set(review["module"]) == {MODULE} and not review["expired"].any()
+    assert all(clause in reason and OLD_VERSION in reason for reason in review["reason"])
+    assert cohort_report(cohort.root).review.empty  # the current policy: nothing revised
+
+
+def test_review_lists_completions_older_than_the_review_period(synthetic_cohort):
+    cohort = synthetic_cohort
+    period = load_policy().review_every_months
+    later = date.today() + timedelta(days=31 * period + 1)
+    review = cohort_report(cohort.root, today=later).review
+    assert list(review["student"]) == sorted(cohort.submitters)
+    assert review["expired"].all()
+    assert all(f"more than {period} months ago" in reason for reason in review["reason"])
+    just_inside = date.today() + timedelta(days=28 * period - 31)
+    assert cohort_report(cohort.root, today=just_inside).review.empty
