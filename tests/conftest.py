@@ -182,6 +182,15 @@ def voila(root: Path, *voila_args: str, **env: str) -> Iterator[Server]:
         yield Server(url, log, progress)
 
 
+@pytest.fixture
+def shots(tmp_path) -> Path:
+    """Where page screenshots go: docs/screenshots when COURSE_SCREENSHOTS names it (the README
+    shows those), else a scratch folder, so ordinary runs leave the repository untouched."""
+    folder = Path(os.environ.get("COURSE_SCREENSHOTS") or tmp_path / "screenshots")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
 @pytest.fixture(scope="session")
 def browser():
     from playwright.sync_api import sync_playwright

@@ -3,7 +3,6 @@ WCAG 2.x A/AA), and playable with the keyboard alone."""
 
 from __future__ import annotations
 
-import os
 import time
 import urllib.request
 from pathlib import Path
@@ -19,15 +18,6 @@ from .conftest import axe_violations, voila, watch
 
 MODULE = "05-must-not"
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-
-
-@pytest.fixture
-def shots(tmp_path) -> Path:
-    """Where page screenshots go: docs/screenshots when COURSE_SCREENSHOTS names it (the README
-    shows those), else a scratch folder, so ordinary runs leave the repository untouched."""
-    folder = Path(os.environ.get("COURSE_SCREENSHOTS") or tmp_path / "screenshots")
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
 
 
 @pytest.fixture

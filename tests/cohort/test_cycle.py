@@ -12,9 +12,8 @@ from course.grading.results import grading_results
 
 from .conftest import FAILING, MODULE, NEVER_SUBMIT, TAMPERED, cohort_cli
 
-pytestmark = pytest.mark.slow
 
-
+@pytest.mark.slow
 def test_every_verb_of_the_cycle_ran(synthetic_cohort):
     cohort = synthetic_cohort
     for verb in ("roster", "release", "collect", "feedback", "export", "report"):
@@ -24,6 +23,7 @@ def test_every_verb_of_the_cycle_ran(synthetic_cohort):
     assert cycle.submitted_students(cohort.root, MODULE) == cohort.submitters
 
 
+@pytest.mark.slow
 def test_parallel_autograde_writes_the_same_gradebook_as_a_sequential_run(synthetic_cohort):
     cohort = synthetic_cohort
     assert cohort.sequential_gradebook  # not two empty gradebooks
@@ -32,6 +32,7 @@ def test_parallel_autograde_writes_the_same_gradebook_as_a_sequential_run(synthe
     assert {student for student, _, _ in cohort.sequential_gradebook} == set(cohort.submitters)
 
 
+@pytest.mark.slow
 def test_a_failing_submission_is_reported_with_its_reason_and_stops_nobody(synthetic_cohort):
     cohort = synthetic_cohort
     assert [r.student for r in cohort.sequential] == cohort.submitters
@@ -44,6 +45,7 @@ def test_a_failing_submission_is_reported_with_its_reason_and_stops_nobody(synth
     assert f"{len(cohort.submitters) - 1} of {len(cohort.submitters)} done, 1 FAILED" in output
 
 
+@pytest.mark.slow
 def test_a_tampered_submission_is_graded_flagged_and_named(synthetic_cohort):
     cohort = synthetic_cohort
     (tampered,) = [r for r in cohort.sequential if r.tampered]
@@ -55,6 +57,7 @@ def test_a_tampered_submission_is_graded_flagged_and_named(synthetic_cohort):
     assert list(flagged["student"]) == [TAMPERED] and list(flagged["score"]) == [0]
 
 
+@pytest.mark.slow
 def test_feedback_is_released_for_every_graded_trainee_and_loads_nothing_off_the_machine(synthetic_cohort):
     cohort = synthetic_cohort
     released = cohort.nbc.exchange / "mip-social-media" / "feedback"
@@ -72,8 +75,37 @@ def test_feedback_is_released_for_every_graded_trainee_and_loads_nothing_off_the
     assert not any((cohort.root / "feedback" / t).exists() for t in NEVER_SUBMIT)
 
 
+@pytest.mark.slow
 def test_verbs_refuse_modules_the_cohort_does_not_have(synthetic_cohort):
     with pytest.raises(SystemExit, match="not released to this cohort: 01-public-and-permanent"):
         cohort_cli(synthetic_cohort.root, "collect", "01-public-and-permanent")
     with pytest.raises(SystemExit, match="unknown module"):
         cohort_cli(synthetic_cohort.root, "release", "no-such-module")
+
+
+NBGRADER_FAILURE = {
+    "success": False,
+    "log": "[INFO] Converting notebook /c/submitted/t1/m/a.ipynb\n"
+    "[INFO] Converting notebook /c/submitted/t1/m/b.ipynb\n"
+    "[ERROR] There was an error processing assignment: /c/submitted/t1/m\n"
+    "[ERROR] Please see the the above traceback for details on the specific errors on the above failures.",
+    "error": "Traceback (most recent call last):\n  File x, line 1\n"
+    "nbformat.reader.NotJSONError: Notebook does not appear to be JSON: 'oops'\n\n"
+    "nbgrader.converters.base.NbGraderException: Please see the the above traceback for details",
+}
+
+
+def test_a_failure_reason_names_the_notebook_and_the_exception_that_stopped_it():
+    assert cycle.failure_reason(NBGRADER_FAILURE) == (
+        "b.ipynb: NotJSONError: Notebook does not appear to be JSON: 'oops'"
+    )
+    no_traceback = {"success": False, "log": "[ERROR] No assignment called 'x' in the gradebook"}
+    assert cycle.failure_reason(no_traceback) == "[ERROR] No assignment called 'x' in the gradebook"
+    assert cycle.failure_reason({"success": False}) == "nbgrader reported a failure without a message"
+
+
+def test_step_results_say_what_failed_and_what_was_flagged():
+    assert str(cycle.StepResult("autograde", "m", "t1", False, "why")) == "autograde m t1: FAILED - why"
+    flagged = cycle.StepResult("autograde", "m", "t2", tampered=("s: answers are code",))
+    assert str(flagged) == "autograde m t2: ok (tampered: s: answers are code)"
+    assert str(cycle.StepResult("release", "m")) == "release m: ok"

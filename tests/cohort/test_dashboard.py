@@ -559,7 +559,7 @@ def dashboard_server(*cohorts: Path) -> Iterator[str]:
 
 @pytest.mark.slow
 @pytest.mark.browser
-def test_the_dashboard_in_the_browser(cohort, tmp_path, browser):
+def test_the_dashboard_in_the_browser(cohort, tmp_path, browser, shots):
     root = copy_cohort(cohort, tmp_path / "summer")
     with dashboard_server(root) as url:
         page = browser.new_page(viewport={"width": 1200, "height": 900})
@@ -583,6 +583,7 @@ def test_the_dashboard_in_the_browser(cohort, tmp_path, browser):
         assert "score in Keeping up to date" in images.nth(0).get_attribute("alt")
         page.wait_for_timeout(300)
         violations["one module"] = axe_violations(page)
+        page.screenshot(path=str(shots / "dashboard.png"))
 
         page.get_by_role("button", name="Export report tables (CSV)").click()
         status = page.get_by_role("status").filter(has_text="Wrote the report")
