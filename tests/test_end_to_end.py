@@ -159,10 +159,13 @@ def test_cohort_through_nbgrader(nbgrader_course, course, monkeypatch, tmp_path)
     assert len(rows) == 5 * len(course.module(MODULE).items)  # scenarios and the knowledge check
     assert {r["status"] for r in rows if r["student"] == "eve"} == {"failed"}
 
-    # nbgrader's own export still works, and lists the graded trainees.
-    with open(nbc.root / "grades.csv") as fh:
+    # `nbgrader export` (the course's export plugin) lists the graded trainees, and a failed
+    # grading as failed, not 0.
+    with open(nbc.root / "grades.csv", encoding="utf-8-sig", newline="") as fh:
         exported = {row["student_id"]: row for row in csv.DictReader(fh)}
     assert float(exported["ana"]["raw_score"]) == sum(expected[("ana", s.id)] for s in scenarios)
+    assert (exported["ana"]["status"], exported["eve"]["status"]) == ("graded", "failed")
+    assert exported["eve"]["score"] == "failed"
 
 
 def test_released_and_fetched_notebooks_hold_no_answer_key(nbgrader_course, course):

@@ -24,7 +24,7 @@ def export(report: CohortReport, course_dir: Path, kind: str, folder: Path | Non
     folder = Path(folder) if folder is not None else Path(course_dir) / EXPORTS
     if kind == GRADES:
         path = folder / "grades.csv"
-        export_grades(course_dir, path)
+        export_grades(course_dir, path, results=report.results)
         return [path]
     if kind in (MOODLE, CANVAS):
         path = folder / f"gradebook-{kind}.csv"

@@ -17,6 +17,7 @@ import pandas as pd
 from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.plugins import ExportPlugin
 
+from ..grading.gradebook import open_gradebook
 from ..grading.results import FAILED, GRADED, grading_results
 from .csv_safe import write_csv
 from .scores import NOT_SUBMITTED
@@ -70,8 +71,8 @@ def grades_table(gradebook: Gradebook, failed: set[tuple[str, str]]) -> pd.DataF
     return pd.DataFrame(rows, columns=COLUMNS, dtype=object)
 
 
-def failed_gradings(course_dir: Path) -> set[tuple[str, str]]:
-    results = grading_results(course_dir)
+def failed_gradings(results: pd.DataFrame) -> set[tuple[str, str]]:
+    """The (student, module) pairs of :func:`course.grading.results.grading_results` that failed."""
     return set(
         results.loc[results["status"] == FAILED, ["student", "module"]].itertuples(index=False, name=None)
     )
@@ -82,7 +83,8 @@ class SafeCsvExportPlugin(ExportPlugin):
 
     def export(self, gradebook: Gradebook) -> None:
         dest = Path(self.to or DEFAULT_FILE)
-        table = grades_table(gradebook, failed_gradings(Path(self.parent.coursedir.root)))
+        failed = failed_gradings(grading_results(Path(self.parent.coursedir.root)))
+        table = grades_table(gradebook, failed)
         if self.assignment:
             table = table[table["assignment"].isin([str(a) for a in self.assignment])]
         if self.student:
@@ -91,11 +93,10 @@ class SafeCsvExportPlugin(ExportPlugin):
         write_csv(table, dest)
 
 
-def export_grades(course_dir: Path, path: Path) -> pd.DataFrame:
-    """Write the cohort's grades CSV to ``path``; return the table written."""
-    from ..grading.gradebook import open_gradebook
-
-    failed = failed_gradings(course_dir)
+def export_grades(course_dir: Path, path: Path, results: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Write the cohort's grades CSV to ``path``; return the table written. ``results`` is for
+    callers that already have :func:`course.grading.results.grading_results` output."""
+    failed = failed_gradings(grading_results(course_dir) if results is None else results)
     with open_gradebook(course_dir, must_exist=True) as gb:
         table = grades_table(gb, failed)
     write_csv(table, path)
