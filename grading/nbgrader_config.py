@@ -7,20 +7,24 @@ Self-study defaults are embedded: a SQLite gradebook (gradebook.db here) and a l
 
 from pathlib import Path
 
-import nbgrader
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
+from nbgrader.converters import Autograde
 from nbgrader.preprocessors import (
     CheckCellMetadata,
     ClearOutput,
     DeduplicateIds,
+    Execute,
     GetGrades,
     OverwriteCells,
     OverwriteKernelspec,
 )
 
-import course
-from course.grading.feedback import HideCode
+from course.grading.collect import SafeCollect
+from course.grading.execute import ScoreWithoutKernel
+from course.grading.feedback import TEMPLATES as FEEDBACK_TEMPLATES
+from course.grading.feedback import FeedbackExporter, HideCode
 from course.grading.guard import GuardSubmission
+from course.grading.release_feedback import SafeReleaseFeedback
 
 c = get_config()  # noqa: F821 - provided by traitlets when it loads this file
 here = Path(__file__).resolve().parent
@@ -28,9 +32,14 @@ here = Path(__file__).resolve().parent
 c.CourseDirectory.root = str(here)
 c.CourseDirectory.course_id = "mip-social-media"
 c.Exchange.root = str(here / "exchange")
-# Submissions are named after the trainee by the app (see course/play/submit.py), not the Unix
-# user that owns the files, so the owner check would flag every honest submission.
-c.CollectApp.check_owner = False
+# Collect refuses what cannot be trusted, each submission on its own: ids not on the roster,
+# stated times that are in the future or disagree with the folder's own, links, files the course
+# does not grade (course/grading/collect.py). A deployment where trainees are real Unix users
+# (JupyterHub) also sets `c.SafeCollect.check_owner = True`: a submission not owned by the trainee
+# it names is refused. Here one account may submit for several trainees (self-study, tests).
+c.ExchangeFactory.collect = SafeCollect
+# Each trainee's feedback is released on its own: one unusable folder stops nobody else.
+c.ExchangeFactory.release_feedback = SafeReleaseFeedback
 
 # Released reflection cells start empty: the app, not the notebook, is where trainees write.
 c.ClearSolutions.text_stub = ""
@@ -45,17 +54,23 @@ c.Autograde.sanitize_preprocessors = [
     OverwriteCells,
     CheckCellMetadata,
 ]
+# ...and no kernel runs: each grade cell's result is computed in the grading process from the
+# guard's verdict (see course/grading/execute.py). nbgrader's own list, its kernel step replaced.
+c.Autograde.autograde_preprocessors = [
+    ScoreWithoutKernel if step is Execute else step
+    for step in Autograde.class_traits()["autograde_preprocessors"].default()
+]
+# Only trainees on the cohort's roster are graded: an unknown id is never added to the gradebook.
+c.Autograde.create_student = False
 
 # Feedback shows explanations and scores, never the grading code or the key's source.
 c.GenerateFeedback.preprocessors = [GetGrades, CSSHTMLHeaderPreprocessor, HideCode]
-# ...and loads nothing from the network: the course's feedback template is nbgrader's own
-# without MathJax from cdnjs. Setting the template dirs replaces nbgrader's default, so list its
-# templates too.
-c.HTMLExporter.template_name = "mip-feedback"
-c.HTMLExporter.extra_template_basedirs = [
-    str(Path(course.__file__).parent / "share" / "jupyter" / "nbconvert" / "templates"),
-    str(Path(nbgrader.__file__).parent / "server_extensions" / "formgrader" / "templates"),
-]
+# ...and loads nothing from the network: the course's feedback template is nbgrader's own without
+# MathJax from cdnjs. Set on the feedback exporter alone: the formgrader renders its grading page
+# with an HTMLExporter from this same configuration (see course/grading/feedback.py).
+c.GenerateFeedback.exporter_class = FeedbackExporter
+c.FeedbackExporter.template_name = "mip-feedback"
+c.FeedbackExporter.extra_template_basedirs = FEEDBACK_TEMPLATES
 
 # `nbgrader export` (and `course cohort export`): quoted, formula-safe CSV in nbgrader's columns,
 # with failed gradings marked "failed" rather than 0. Named as text so that loading this file does

@@ -189,7 +189,9 @@ def test_a_whole_module_in_assessed_mode_from_release_to_feedback(nbgrader_cours
             saved = json.loads((submission / f"{item.id}.answers.json").read_text())
             assert saved["choices"] == [{"step": s.id, "option": o.id} for s, o in paths[item.id]]
 
-        # The tutor grades and releases feedback with nbgrader's own commands...
+        # The tutor grades and releases feedback with nbgrader's own commands (the trainee on
+        # the cohort's roster first: nothing else is collected)...
+        nbc.nbgrader("db", "student", "add", "gus", "--first-name=Gus", "--last-name=Trainee")
         for command in ("collect", "autograde", "generate_feedback", "release_feedback"):
             nbc.nbgrader(command, module_id)
         with Gradebook(f"sqlite:///{nbc.root / 'gradebook.db'}", "mip-social-media") as gb:

@@ -48,9 +48,15 @@ def test_cohort_through_nbgrader(nbgrader_course, course, monkeypatch, tmp_path)
     nbc.nbgrader("generate_assignment", MODULE)
     nbc.nbgrader("release_assignment", MODULE)
     marker = tmp_path / "TRAINEE-CODE-RAN"
+    trainees = ["ana", "ben", "cat", "dan", "eve"]
+    roster = tmp_path / "roster.csv"
+    roster.write_text(
+        "id,first_name,last_name,email\n" + "".join(f"{t},{t},Trainee,{t}@example.org\n" for t in trainees)
+    )
+    assert main(["cohort", "--course-dir", str(nbc.root), "roster", str(roster)]) == 0
 
     expected: dict[tuple[str, str], float] = {}
-    for trainee in ["ana", "ben", "cat", "dan", "eve"]:
+    for trainee in trainees:
         home = nbc.trainee_home(trainee)
         monkeypatch.setenv("JUPYTER_CONFIG_DIR", str(home))
         monkeypatch.setenv("JUPYTER_DATA_DIR", str(home / ".data"))

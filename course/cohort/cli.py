@@ -23,7 +23,7 @@ def _report(results: Sequence) -> int:
     """Print what failed (and what was flagged); 1 if anything failed."""
     failed = [r for r in results if not r.ok]
     for result in results:
-        if not result.ok or getattr(result, "tampered", ()):
+        if not result.ok or result.tampered or result.notes:
             print(f"  {result}", file=sys.stderr if not result.ok else sys.stdout)
     print(
         f"{len(results) - len(failed)} of {len(results)} done" + (f", {len(failed)} FAILED" if failed else "")

@@ -12,7 +12,7 @@ import os
 import re
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -23,7 +23,10 @@ from nbgrader.exchange import ExchangeFactory
 from nbgrader.utils import capture_log, temp_attrs
 from tqdm import tqdm
 
+from ..grading.collect import SafeCollect
+from ..grading.files import printable
 from ..grading.gradebook import course_directory, open_gradebook
+from ..grading.release_feedback import SafeReleaseFeedback
 from ..grading.verdict import TAMPERED, read_verdict
 
 LOCKED = "database is locked"  # SQLite: another worker is writing; wait and try again
@@ -44,13 +47,17 @@ class StepResult:
     reason: str = ""  # why it failed, in a line
     # Scenarios graded but flagged by the guard as tampered with: "scenario: reason".
     tampered: tuple[str, ...] = ()
+    # What the tutor should know of a step that worked: submissions set aside, files left out.
+    notes: tuple[str, ...] = ()
 
     def __str__(self) -> str:
-        who = f" {self.student}" if self.student else ""
+        # Ids, reasons and folder names can come from trainees: never print their control codes.
+        who = f" {printable(self.student)}" if self.student else ""
         if not self.ok:
-            return f"{self.action} {self.module}{who}: FAILED - {self.reason}"
-        flagged = "; ".join(self.tampered)
-        return f"{self.action} {self.module}{who}: ok" + (f" (tampered: {flagged})" if flagged else "")
+            return f"{self.action} {self.module}{who}: FAILED - {printable(self.reason, 400)}"
+        flagged = "; ".join(printable(t, 400) for t in self.tampered)
+        line = f"{self.action} {self.module}{who}: ok" + (f" (tampered: {flagged})" if flagged else "")
+        return "\n    ".join([line, *(printable(n, 400) for n in self.notes)])
 
 
 def api(course_dir: Path) -> NbGraderAPI:
@@ -98,12 +105,31 @@ def release(course_dir: Path, modules: Iterable[str], duedate: datetime | None =
 
 
 def collect(course_dir: Path, modules: Iterable[str]) -> list[StepResult]:
-    """Copy every trainee's latest submission of each module out of the exchange."""
+    """Copy every trainee's latest trustworthy submission of each module out of the exchange
+    (the course's :class:`SafeCollect`, as ``nbgrader collect --update`` runs it); what was set
+    aside, and why, and what was left out of a submission, comes back in the result's notes."""
     nb = api(course_dir)
-    return [
-        _result("collect", module, nb.collect(module))
-        for module in tqdm(list(modules), desc="collect", unit="module")
-    ]
+    results = []
+    for module in tqdm(list(modules), desc="collect", unit="module"):
+        with temp_attrs(nb.coursedir, assignment_id=module):
+            app = nb.exchange.Collect(coursedir=nb.coursedir, authenticator=nb.authenticator, parent=nb)
+            app.update = True
+            outcome = capture_log(app)
+        result = _result("collect", module, outcome)
+        if not isinstance(app, SafeCollect):
+            result = StepResult(
+                "collect", module, ok=False, reason="the course's SafeCollect is not configured"
+            )
+        elif result.ok:
+            collected, unchanged, refused = len(app.collected), len(app.unchanged), len(app.refused)
+            notes = [f"collected {collected}, unchanged {unchanged}, set aside {refused}"]
+            notes += [f"set aside {refused}" for refused in app.refused]
+            notes += [
+                f"left out of {c.student}'s: {', '.join(c.left_out)}" for c in app.collected if c.left_out
+            ]
+            result = replace(result, notes=tuple(notes))
+        results.append(result)
+    return results
 
 
 def submitted_students(course_dir: Path, module: str) -> list[str]:
@@ -128,21 +154,25 @@ def autograde(
     """Autograde every collected submission of ``modules`` (or only ``students``'), ``workers``
     submissions at a time (default :func:`default_workers`; 1 grades in this process).
 
-    Returns one result per trainee and module, in module then trainee order. The gradebook's
-    shared rows (the course, the trainees) are written here first, so the workers only ever add
-    their own submission's rows."""
+    Returns one result per trainee and module, in module then trainee order. Trainees not on the
+    roster are not graded."""
     jobs = [
         (module, student)
         for module in modules
         for student in submitted_students(course_dir, module)
         if students is None or student in students
     ]
-    missing = _prepare_gradebook(course_dir, jobs)
-    results: dict[tuple[str, str], StepResult] = {
-        (m, s): StepResult("autograde", m, s, False, f"module {m} is not in the gradebook: release it first")
-        for m, s in jobs
-        if m in missing
-    }
+    missing, strangers = _check_gradebook(course_dir, jobs)
+    results: dict[tuple[str, str], StepResult] = {}
+    for m, s in jobs:
+        if m in missing:
+            results[m, s] = StepResult(
+                "autograde", m, s, False, f"module {m} is not in the gradebook: release it first"
+            )
+        elif s in strangers:
+            results[m, s] = StepResult(
+                "autograde", m, s, False, f"{s} is not on the cohort's roster: not graded"
+            )
     todo = [job for job in jobs if job not in results]
     workers = workers or default_workers()
     with tqdm(total=len(todo), desc="autograde", unit="submission") as bar:
@@ -159,26 +189,27 @@ def autograde(
                     module, student = futures[future]
                     try:
                         results[module, student] = future.result()
-                    except Exception as exc:  # a worker that died must not stop the cohort
-                        reason = f"the grading worker stopped: {exc!r}"[:300]
-                        results[module, student] = StepResult("autograde", module, student, False, reason)
+                    except Exception:
+                        # A worker killed or starved by the machine says nothing about the
+                        # submission: grade it again here before reporting anything.
+                        results[module, student] = autograde_one(course_dir, module, student)
                     bar.update()
     return [results[job] for job in jobs]
 
 
-def _prepare_gradebook(course_dir: Path, jobs: Sequence[tuple[str, str]]) -> set[str]:
-    """Create the gradebook and any trainee not on the roster; return the modules it lacks."""
+def _check_gradebook(course_dir: Path, jobs: Sequence[tuple[str, str]]) -> tuple[set[str], set[str]]:
+    """The modules the gradebook lacks, and the trainees it does not know (not on the roster:
+    nbgrader would add them as students; they are never graded). Creates the gradebook first,
+    so the workers only ever add their own submission's rows."""
     with open_gradebook(course_dir) as gb:
         known = {student.id for student in gb.students}
-        for student in sorted({s for _, s in jobs} - known):
-            gb.update_or_create_student(student)
         missing = set()
         for module in {m for m, _ in jobs}:
             try:
                 gb.find_assignment(module)
             except MissingEntry:
                 missing.add(module)
-    return missing
+    return missing, {s for _, s in jobs} - known
 
 
 def autograde_one(course_dir: Path, module: str, student: str) -> StepResult:
@@ -186,7 +217,7 @@ def autograde_one(course_dir: Path, module: str, student: str) -> StepResult:
     holds the gradebook's write lock."""
     nb = api(course_dir)
     for _ in range(RETRIES):
-        outcome = nb.autograde(module, student, force=True, create=True)
+        outcome = nb.autograde(module, student, force=True, create=False)
         said = f"{outcome.get('error') or ''}{outcome.get('log') or ''}"
         if outcome.get("success") or LOCKED not in said:
             break
@@ -216,5 +247,25 @@ def feedback(course_dir: Path, modules: Iterable[str]) -> list[StepResult]:
             generated = _result("generate_feedback", module, capture_log(app))
         results.append(generated)
         if generated.ok:
-            results.append(_result("release_feedback", module, nb.release_feedback(module)))
+            results += release_feedback(nb, module)
     return results
+
+
+def release_feedback(nb: NbGraderAPI, module: str) -> list[StepResult]:
+    """Release the module's feedback to every trainee who has some; one result for the module,
+    and one per trainee whose feedback could not be released, with the reason."""
+    with temp_attrs(nb.coursedir, assignment_id=module):
+        app = nb.exchange.ReleaseFeedback(coursedir=nb.coursedir, authenticator=nb.authenticator, parent=nb)
+        outcome = capture_log(app)
+    result = _result("release_feedback", module, outcome)
+    if not isinstance(app, SafeReleaseFeedback):
+        return [
+            StepResult(
+                "release_feedback",
+                module,
+                ok=False,
+                reason="the course's SafeReleaseFeedback is not configured",
+            )
+        ]
+    failed = [StepResult("release_feedback", module, student, False, why) for student, why in app.problems]
+    return [replace(result, notes=(f"released to {len(app.released)} trainee(s)",)), *failed]

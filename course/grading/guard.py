@@ -17,6 +17,9 @@ from __future__ import annotations
 
 import copy
 import json
+import logging
+import os
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -28,9 +31,11 @@ from nbgrader.preprocessors import NbGraderPreprocessor
 
 from ..build.documents import SCENARIO_SUFFIX
 from ..build.notebooks import REFLECTION_CELL
-from ..play.answers import InvalidAnswers, answers_path, parse_answers
+from ..play.answers import MAX_BYTES, SUFFIX, InvalidAnswers, answers_path, parse_answers
+from .files import UnsafeFile, printable, read_regular
 from .tutor_view import note_markdown, reflection_markdown, source_notebook_path
 from .verdict import NOT_STARTED, OK, TAMPERED, Verdict
+from .verdict import SUFFIX as VERDICT_SUFFIX
 
 NOTE_CELL = "reflection-note"  # the cell above a reflection that has nothing to grade
 
@@ -80,6 +85,27 @@ def show_reflection(
     return problem
 
 
+def remove_unexpected(
+    graded_dir: Path, coursedir: CourseDirectory, assignment: str, log: logging.Logger
+) -> None:
+    """Keep in the autograded folder only what the course put there or grades: the module's source
+    files (copied by nbgrader), its notebooks, answers files and verdicts, nbgrader's timestamp
+    and secret. Anything else a submission brought (collected by other means than the course's
+    collect) is removed from this working copy; the submitted folder keeps it."""
+    source = Path(coursedir.format_path(coursedir.source_directory, ".", assignment))
+    notebooks = {p.stem for p in source.glob("*.ipynb")}
+    kept = {p.name for p in source.iterdir()} | {"timestamp.txt", "submission_secret.txt"}
+    kept |= {f"{n}{suffix}" for n in notebooks for suffix in (".ipynb", SUFFIX, VERDICT_SUFFIX)}
+    for entry in os.scandir(graded_dir):
+        if entry.name in kept and entry.is_file(follow_symlinks=False):
+            continue
+        log.warning("Removed from %s (not part of the course): %s", graded_dir, printable(entry.name))
+        if entry.is_dir(follow_symlinks=False):
+            shutil.rmtree(entry.path)
+        else:
+            os.unlink(entry.path)
+
+
 class GuardSubmission(NbGraderPreprocessor):
     """Rebuild each submission from the released notebook and judge its answers as data."""
 
@@ -99,21 +125,30 @@ class GuardSubmission(NbGraderPreprocessor):
         if scenario_file.exists():
             scenario = json.loads(scenario_file.read_text(encoding="utf-8"))["scenario"]
             answers_file = answers_path(submitted_dir, notebook)
-            if answers_file.exists():
+            if os.path.lexists(answers_file):
                 try:
-                    answers = parse_answers(answers_file.read_bytes(), scenario)
+                    # Never through a link, never more than the app writes.
+                    answers = parse_answers(read_regular(answers_file, MAX_BYTES), scenario)
                     verdict.choices, verdict.reflection = answers.choices, answers.reflection
-                except InvalidAnswers as exc:
+                except (InvalidAnswers, UnsafeFile) as exc:
                     reasons.append(f"The answers file is invalid: {exc}.")
+                except Exception as exc:  # whatever else the data provokes: this item only
+                    self.log.error("Answers of %s/%s/%s could not be checked", student, assignment, notebook)
+                    reasons.append(f"The answers file could not be checked ({type(exc).__name__}).")
             elif not reasons:
                 verdict.status = NOT_STARTED
         if reasons:
             verdict = Verdict(scenario=notebook, status=TAMPERED, reasons=reasons)
             self.log.warning(
-                "Tampered submission %s/%s/%s: %s", student, assignment, notebook, " ".join(reasons)
+                "Tampered submission %s/%s/%s: %s",
+                student,
+                assignment,
+                notebook,
+                printable(" ".join(reasons), 400),
             )
         graded_dir.mkdir(parents=True, exist_ok=True)
         verdict.write(graded_dir)
+        remove_unexpected(graded_dir, coursedir, assignment, self.log)
 
         rebuilt = copy.deepcopy(released)
         key_file = source_notebook_path(coursedir, assignment, notebook)

@@ -33,11 +33,15 @@ def grading_results(course_dir: Path) -> pd.DataFrame:
                     continue
                 graded = Path(coursedir.format_path(coursedir.autograded_directory, student, assignment.name))
                 for name in notebooks:
-                    rows.append(_row(gb, graded, student, assignment.name, name))
+                    # A notebook left out of a submission that was graded: nbgrader scored it 0.
+                    left_out = (
+                        graded.is_dir() and not (student_dir / assignment.name / f"{name}.ipynb").exists()
+                    )
+                    rows.append(_row(gb, graded, student, assignment.name, name, left_out))
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
-def _row(gb: Gradebook, graded: Path, student: str, module: str, scenario: str) -> dict:
+def _row(gb: Gradebook, graded: Path, student: str, module: str, scenario: str, left_out: bool) -> dict:
     row = {"student": student, "module": module, "scenario": scenario, "reasons": ""}
     verdict = read_verdict(graded, scenario) if (graded / f"{scenario}.ipynb").exists() else None
     try:
@@ -45,7 +49,9 @@ def _row(gb: Gradebook, graded: Path, student: str, module: str, scenario: str) 
         row["score"], row["max_score"] = notebook.score, notebook.max_score
     except MissingEntry:
         row["score"], row["max_score"] = None, None
-    if verdict is None:
+    if left_out:
+        row["status"], row["reasons"] = NOT_STARTED, "the notebook was not in the submission"
+    elif verdict is None:
         row["status"], row["score"] = FAILED, None
         row["reasons"] = "autograde did not complete for this submission; see the nbgrader log"
     else:

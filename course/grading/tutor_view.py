@@ -13,24 +13,19 @@ the grading key embedded in the source notebook of the same assignment.
 from __future__ import annotations
 
 import copy
-import json
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import nbformat
 from nbgrader.coursedir import CourseDirectory
 
 from ..build.documents import KEY_OPTION_FIELDS
-from ..build.notebooks import DECISIONS_CELL
 from ..play.engine import InvalidChoices, walk
 from ..play.render import points_text, walk_score
+from .key import KeyUnavailable, read_grading_key
 from .verdict import NOT_STARTED, OK, TAMPERED, Verdict
 
-# The key as ``source_notebook`` embeds it: ``json.loads(r"""{key}""")``. Compact JSON never holds
-# three quotes in a row (a string's closing quote is always followed by ``,``, ``:``, ``]`` or ``}``).
-KEY_PATTERN = re.compile(r'json\.loads\(r"""(.*?)"""\)', re.S)
 # Said in the notebook (which the trainee later sees) when the key cannot be used; the reason,
 # which may name server paths or quote the file, goes to the grader's log only.
 PATH_UNAVAILABLE = (
@@ -45,10 +40,6 @@ NOTES = {
     TAMPERED: "this submission was changed outside the course app (the decisions above give the reasons)",
     OK: "no reflection was written",
 }
-
-
-class KeyUnavailable(ValueError):
-    """The grading key for a scenario could not be read from its source notebook."""
 
 
 def markdown_text(text: str) -> str:
@@ -80,36 +71,6 @@ def literal_markdown(text: str) -> str:
 def source_notebook_path(coursedir: CourseDirectory, assignment: str, notebook: str) -> Path:
     """The source notebook of ``notebook`` in ``assignment``: where its grading key lives."""
     return Path(coursedir.format_path(coursedir.source_directory, ".", assignment)) / f"{notebook}.ipynb"
-
-
-def read_grading_key(path: Path) -> dict[str, Any]:
-    """The grading key embedded in the hidden test of a source notebook built by ``course build``."""
-    if not path.is_file():
-        raise KeyUnavailable(f"{path}: no such source notebook (`course build` writes it)")
-    try:
-        nb = nbformat.read(path, as_version=4)
-    except Exception as exc:  # nbformat raises many kinds (JSON, schema, encoding, I/O)
-        raise KeyUnavailable(f"{path}: not a readable notebook ({type(exc).__name__})") from exc
-    cells = [
-        c
-        for c in nb.get("cells", [])
-        if c.get("metadata", {}).get("nbgrader", {}).get("grade_id") == DECISIONS_CELL
-    ]
-    if len(cells) != 1:
-        raise KeyUnavailable(f"{path}: expected one {DECISIONS_CELL!r} cell, found {len(cells)}")
-    match = KEY_PATTERN.search(cells[0].get("source", ""))
-    if match is None:
-        raise KeyUnavailable(f'{path}: the {DECISIONS_CELL!r} cell holds no json.loads(r"""...""") key')
-    try:
-        key = json.loads(match.group(1))
-    except (ValueError, RecursionError) as exc:
-        raise KeyUnavailable(f"{path}: the key in the {DECISIONS_CELL!r} cell is not valid JSON") from exc
-    scenario = key.get("scenario") if isinstance(key, dict) else None
-    if not isinstance(scenario, dict) or not {"id", "start", "steps", "endings"} <= set(scenario):
-        raise KeyUnavailable(f"{path}: the key has no scenario with id, start, steps and endings")
-    if not isinstance(key.get("max_points"), int | float):
-        raise KeyUnavailable(f"{path}: the key has no max_points number")
-    return key
 
 
 def _public(scenario: Mapping[str, Any]) -> dict[str, Any]:

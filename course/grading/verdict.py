@@ -25,7 +25,7 @@ class Verdict:
     def write(self, folder: Path) -> Path:
         path = verdict_path(folder, self.scenario)
         path.write_text(
-            json.dumps(asdict(self), indent=1, sort_keys=True, ensure_ascii=False), encoding="utf-8"
+            json.dumps(asdict(self), indent=1, sort_keys=True, ensure_ascii=True), encoding="utf-8"
         )
         return path
 
