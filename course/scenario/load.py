@@ -13,6 +13,84 @@ from .errors import Problem, ScenarioError
 M = TypeVar("M", bound=BaseModel)
 Loc = tuple[str | int, ...]
 
+# Scenario and module files are hand-written data, at most about 22 KB and 7 levels deep, so
+# these limits are generous. With them, and anchors and aliases refused, reading a file takes
+# time and memory in proportion to its size: a file of nested aliases (a "billion laughs") is a
+# few hundred bytes but expands to billions of values.
+MAX_BYTES = 256 * 1024  # PyYAML takes 10-20 s a MiB of tiny items; at this cap, a few seconds
+MAX_DEPTH = 50
+MAX_NUMBER_CHARS = 100  # Python refuses longer decimals; YAML's base-60 numbers are quadratic
+
+
+class _Refused(Exception):
+    """Valid YAML that scenario files do not use, found at ``mark``."""
+
+    def __init__(self, message: str, mark: yaml.Mark):
+        super().__init__(message)
+        self.message, self.mark = message, mark
+
+
+class _ScenarioLoader(yaml.SafeLoader):
+    """The safe loader, refusing anchors, aliases and deep nesting as it composes.
+
+    Refusing an alias here, before any node refers to another, means nothing downstream (the
+    line map, the constructor, pydantic) ever sees a shared node, so none of it can expand one.
+    """
+
+    def __init__(self, text: str):
+        super().__init__(text)
+        self._depth = 0
+        self._anchors: dict[str, yaml.Mark] = {}
+
+    def compose_document(self) -> yaml.Node:
+        node = super().compose_document()
+        # An anchor alone is harmless, so it is reported only once the document is read: a file
+        # that uses one also has an alias, which is refused at the alias.
+        if self._anchors:
+            name, mark = next(iter(self._anchors.items()))
+            raise _Refused(
+                f"YAML anchor '&{name}' is not allowed in scenario files; remove it "
+                "(scenario files write every value out in full)",
+                mark,
+            )
+        return node
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node:
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent):
+            anchor = self._anchors.get(event.anchor)
+            raise _Refused(
+                f"YAML alias '*{event.anchor}'"
+                + (f" (of the anchor on line {anchor.line + 1})" if anchor else "")
+                + " is not allowed in scenario files; write the value out in full here instead",
+                event.start_mark,
+            )
+        if event.anchor is not None:
+            self._anchors.setdefault(event.anchor, event.start_mark)
+        if self._depth >= MAX_DEPTH:
+            raise _Refused(
+                f"nested more than {MAX_DEPTH} levels deep; scenario files need only a few levels, "
+                "so check the indentation and the brackets here",
+                event.start_mark,
+            )
+        self._depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+    def construct_yaml_int(self, node: yaml.ScalarNode) -> int:
+        if len(node.value) > MAX_NUMBER_CHARS:
+            raise _Refused(
+                f"a number of {len(node.value)} characters is too long (at most {MAX_NUMBER_CHARS}); "
+                "if it is meant as text, put it in quotes",
+                node.start_mark,
+            )
+        return super().construct_yaml_int(node)
+
+
+_ScenarioLoader.add_constructor("tag:yaml.org,2002:int", _ScenarioLoader.construct_yaml_int)
+
 
 def field_path(loc: Loc) -> str:
     """('steps', 0, 'options', 1, 'next') -> 'steps[0].options[1].next'."""
@@ -28,6 +106,8 @@ def _line_map(node: yaml.Node, loc: Loc = (), lines: dict[Loc, int] | None = Non
     lines[loc] = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
         for key, value in node.value:
+            if not isinstance(key, yaml.ScalarNode):
+                continue  # not a field name; constructing the mapping reports it
             lines[(*loc, key.value)] = key.start_mark.line + 1
             _line_map(value, (*loc, key.value), lines)
             lines[(*loc, key.value)] = key.start_mark.line + 1
@@ -42,16 +122,36 @@ class SourceFile:
 
     def __init__(self, path: Path):
         self.path = path
+        with path.open("rb") as file:
+            raw = file.read(MAX_BYTES + 1)  # never more, whatever the file is
+        if len(raw) > MAX_BYTES:
+            raise ScenarioError(
+                [
+                    Problem(
+                        path,
+                        "",
+                        f"file is larger than {MAX_BYTES // 1024} KiB, the limit for a scenario or "
+                        "module file (they are a few KB); check it is the right file, or split it",
+                    )
+                ]
+            )
+        loader: _ScenarioLoader | None = None
         try:
-            text = path.read_text(encoding="utf-8")
-            node = yaml.compose(text, Loader=yaml.SafeLoader)
-            self.data: Any = yaml.safe_load(text)
+            loader = _ScenarioLoader(raw.decode("utf-8"))
+            node = loader.get_single_node()
+            # Map the lines first: constructing a mapping with a '<<' merge key rewrites its node.
+            self.lines = _line_map(node) if node is not None else {}
+            self.data: Any = loader.construct_document(node) if node is not None else None
         except UnicodeDecodeError as exc:
             raise ScenarioError([Problem(path, "", f"expected UTF-8 text ({exc.reason})")]) from exc
         except yaml.MarkedYAMLError as exc:
             line = exc.problem_mark.line + 1 if exc.problem_mark else None
             raise ScenarioError([Problem(path, "", f"invalid YAML: {exc.problem}", line)]) from exc
-        self.lines = _line_map(node) if node is not None else {}
+        except _Refused as exc:
+            raise ScenarioError([Problem(path, "", exc.message, exc.mark.line + 1)]) from exc
+        finally:
+            if loader is not None:
+                loader.dispose()
 
     def line(self, loc: Loc) -> int | None:
         """The line of a field, or of its nearest parent that exists in the file."""
@@ -70,12 +170,8 @@ class SourceFile:
         except ValidationError as exc:
             errors = exc.errors()
             # A container fails when one of its items does; report the item, not both.
-            locs = [tuple(e["loc"]) for e in errors]
-            kept = [
-                e
-                for e in errors
-                if not any(len(o) > len(e["loc"]) and o[: len(e["loc"])] == tuple(e["loc"]) for o in locs)
-            ]
+            containers = {tuple(e["loc"])[:k] for e in errors for k in range(len(e["loc"]))}
+            kept = [e for e in errors if tuple(e["loc"]) not in containers]
             raise ScenarioError([self._from_pydantic(e) for e in kept]) from exc
 
     def _from_pydantic(self, error: Any) -> Problem:
