@@ -1,11 +1,14 @@
-"""How long a cohort's autograde takes: one ``nbgrader autograde --student`` command per trainee
-(the baseline a tutor had) against ``course.cohort.cycle.autograde`` in this process
-(``workers=1``) and in worker processes (default: one per core).
+"""How long a cohort's autograde takes. The baseline is nbgrader's own kernel step (``Execute``,
+as the course graded before it computed scores without a kernel), one ``nbgrader autograde
+--student`` command per trainee; against it, the course's configuration (no kernel) by the same
+commands, by ``course.cohort.cycle.autograde`` in this process (``workers=1``) and in worker
+processes (default: one per core).
 
 Run: ``python3 -m uv run python benchmarks/autograde.py [--trainees N] [--workers N]``. It builds a
-scratch course and exchange in a temp folder, releases one module, has N trainees fetch, answer and
-submit it, collects, then grades the same submissions three ways, each from the same collected
-gradebook. It checks the three gradebooks agree, then prints seconds per submission and ratios.
+scratch course and exchange in a temp folder, releases one module, has N trainees on the roster
+fetch, answer and submit it, collects, then grades the same submissions four ways, each from the
+same collected gradebook. It checks the four gradebooks agree (so the kernel-free scores are the
+kernel's), then prints seconds per submission and ratios.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from nbgrader.exchange import ExchangeFactory
 
 from course.build.notebooks import build_course
 from course.cohort import cycle
+from course.cohort.roster import RosterEntry, import_roster
 from course.paths import GRADING_DIR
 from course.play.answers import Answers, save_answers
 from course.play.exchange import load_nbgrader_config, submit_module
@@ -49,6 +53,8 @@ def scratch_cohort(tmp: Path, trainees: int) -> Path:
     course = load_course()
     build_course(course, source_dir=root / "source", practice_dir=tmp / "unused-practice")
     assert all(r.ok for r in cycle.release(root, [MODULE]))
+    ids = [f"t{n:03d}" for n in range(trainees)]
+    import_roster(root, [RosterEntry(t, "First", t, f"{t}@example.org") for t in ids])
     rng = random.Random(1)
     for n in range(trainees):
         trainee, home = f"t{n:03d}", tmp / "homes" / f"t{n:03d}"
@@ -74,7 +80,15 @@ def scratch_cohort(tmp: Path, trainees: int) -> Path:
             save_answers(home / MODULE, Answers(item.id, choices, "Reflection."))
         submit_module(home / MODULE, trainee)
     assert all(r.ok for r in cycle.collect(root, [MODULE]))
+    assert cycle.submitted_students(root, MODULE) == ids
     return root
+
+
+# Appended to the cohort's configuration for the baseline: nbgrader's own autograde steps.
+KERNEL_STEP = (
+    "\nfrom nbgrader.converters import Autograde as _Autograde\n"
+    "c.Autograde.autograde_preprocessors = _Autograde.class_traits()['autograde_preprocessors'].default()\n"
+)
 
 
 def scores(root: Path) -> dict[tuple[str, str], float]:
@@ -108,6 +122,9 @@ def main() -> None:
         notebooks = len(list((root / "release" / MODULE).glob("*.ipynb")))
         collected = (root / "gradebook.db").read_bytes()
 
+        config = root / "nbgrader_config.py"
+        course_config = config.read_text(encoding="utf-8")
+
         def per_trainee_commands() -> None:
             for student in students:
                 subprocess.run(
@@ -118,11 +135,16 @@ def main() -> None:
                     capture_output=True,
                 )
 
+        config.write_text(course_config + KERNEL_STEP, encoding="utf-8")
         baseline, expected = timed(root, collected, per_trainee_commands)
-        runs = {"one nbgrader command per trainee (baseline)": baseline}
+        config.write_text(course_config, encoding="utf-8")
+        runs = {"kernel (nbgrader Execute), one command per trainee": baseline}
+        seconds, got = timed(root, collected, per_trainee_commands)
+        assert got == expected, "no kernel: scores differ from the kernel's"
+        runs["no kernel, one nbgrader command per trainee"] = seconds
         for label, workers in (
-            ("cycle.autograde, in-process", 1),
-            (f"cycle.autograde, {args.workers} workers", args.workers),
+            ("no kernel, cycle.autograde in-process", 1),
+            (f"no kernel, cycle.autograde, {args.workers} workers", args.workers),
         ):
             seconds, got = timed(
                 root, collected, lambda w=workers: cycle.autograde(root, [MODULE], workers=w)
@@ -136,7 +158,7 @@ def main() -> None:
     )
     for label, seconds in runs.items():
         print(
-            f"{label:45} {seconds:7.1f} s  {seconds / submissions:5.2f} s/submission  "
+            f"{label:52} {seconds:7.1f} s  {seconds / submissions:5.2f} s/submission  "
             f"{seconds / (submissions * notebooks):5.2f} s/notebook  x{baseline / seconds:4.2f} vs baseline"
         )
 

@@ -71,6 +71,11 @@ c.GenerateFeedback.preprocessors = [GetGrades, CSSHTMLHeaderPreprocessor, HideCo
 c.GenerateFeedback.exporter_class = FeedbackExporter
 c.FeedbackExporter.template_name = "mip-feedback"
 c.FeedbackExporter.extra_template_basedirs = FEEDBACK_TEMPLATES
+# The formgrader's grading page: nbgrader's own, with MathJax (from cdnjs) replaced by a stand-in.
+# nbgrader's formgrader sets its template as HTMLExporter's and reads this file after, so this is
+# where it can be changed; FeedbackExporter's own section keeps feedback on mip-feedback.
+c.HTMLExporter.template_name = "mip-formgrade"
+c.HTMLExporter.extra_template_basedirs = FEEDBACK_TEMPLATES
 
 # `nbgrader export` (and `course cohort export`): quoted, formula-safe CSV in nbgrader's columns,
 # with failed gradings marked "failed" rather than 0. Named as text so that loading this file does

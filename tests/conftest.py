@@ -8,7 +8,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -141,31 +141,48 @@ class Server:
         return self.progress / cookie["value"]
 
 
+def voila_answers(url: str) -> bool:
+    """Whether a Voila server answers at ``url`` (any HTTP status will do)."""
+    try:
+        urllib.request.urlopen(f"{url}/voila/api/shutdown/x", timeout=1)
+    except urllib.error.HTTPError:
+        return True  # 405/404: it is up
+    except OSError:
+        return False
+    return True
+
+
 @contextmanager
-def http_server(args: list[str], port: int, log: Path, **env: str) -> Iterator[str]:
+def http_server(
+    args: list[str],
+    port: int,
+    log: Path,
+    *,
+    up: Callable[[str], bool] = voila_answers,
+    cwd: Path | None = None,
+    start_seconds: float = 180,
+    env: dict[str, str] | None = None,
+) -> Iterator[str]:
     """Run the server command ``args`` (listening on ``port``, output to ``log``); yield its base
-    URL once it answers, and stop it afterwards."""
+    URL once ``up(url)`` says it answers (a busy 2-core machine may take a while), and stop it
+    afterwards."""
     with open(log, "w") as out:
-        proc = subprocess.Popen(args, env=tool_env(**env), stdout=out, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(args, cwd=cwd, env=env or tool_env(), stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                urllib.request.urlopen(f"{url}/voila/api/shutdown/x", timeout=1)
-            except urllib.error.HTTPError:
-                break  # the server answers (405/404): it is up
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise AssertionError(f"{' '.join(args)} did not start:\n{log.read_text()}") from None
-                time.sleep(0.3)
+        deadline = time.monotonic() + start_seconds
+        while not up(url):
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise AssertionError(f"{' '.join(args)} did not start:\n{log.read_text()}")
+            time.sleep(0.3)
         yield url
     finally:
         proc.terminate()
         try:
-            proc.wait(timeout=15)
+            proc.wait(timeout=30)
         except subprocess.TimeoutExpired:
             proc.kill()
+            proc.wait()
 
 
 @contextmanager
@@ -178,7 +195,7 @@ def voila(root: Path, *voila_args: str, **env: str) -> Iterator[Server]:
         *(str(BIN / "course"), "serve", "--root", str(root), "--port", str(port)),
         *("--progress", str(progress), "--", *voila_args),
     ]
-    with http_server(args, port, log, **env) as url:
+    with http_server(args, port, log, env=tool_env(**env)) as url:
         yield Server(url, log, progress)
 
 

@@ -12,7 +12,7 @@ from nbgrader.preprocessors import NbGraderPreprocessor
 import course
 
 TEMPLATES = [
-    # The course's feedback template: nbgrader's own without MathJax from cdnjs...
+    # The course's templates (feedback, formgrade): nbgrader's own without MathJax from cdnjs...
     str(Path(course.__file__).parent / "share" / "jupyter" / "nbconvert" / "templates"),
     # ...which extends nbgrader's, so its folder is listed too.
     str(Path(nbgrader.__file__).parent / "server_extensions" / "formgrader" / "templates"),

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
+from contextlib import nullcontext
 from html import escape as _escape
 from pathlib import Path
 from typing import Any
@@ -15,9 +17,13 @@ from .answers import (
     MAX_REFLECTION_CHARS,
     Answers,
     InvalidAnswers,
-    read_answers,
+    answers_lock,
+    answers_path,
+    parse_answers,
+    read_saved,
     save_answers,
     set_aside,
+    without_surrogates,
 )
 from .engine import walk
 from .exchange import ExchangeProblem, fetch_feedback, latest_feedback, submit_module
@@ -26,8 +32,31 @@ from .progress import NEEDS_RETAKE, module_progress, page_progress
 from .render import announcement, choice_html, ending_html, nav_html, points_text, situation_html, walk_score
 
 
+def answered_elsewhere(dropped: str) -> str:
+    """The alert for a change not saved because another tab saved first (``dropped`` says what)."""
+    return (
+        '<p class="mip-notice mip-elsewhere" role="alert">This scenario was answered in another tab '
+        f"or window, so {dropped}. This page now shows what was saved there; you can choose again "
+        "if you wish.</p>"
+    )
+
+
+MERGED_ELSEWHERE = (
+    '<p class="mip-notice mip-elsewhere" role="status">This scenario was also answered in another '
+    "tab or window: this page now shows the choices saved there, and your reflection is saved with "
+    "them.</p>"
+)
+
+
 class ScenarioApp:
-    """One scenario: every answer is saved the moment it is given and restored on reload."""
+    """One scenario: every answer is saved the moment it is given and restored on reload.
+
+    Each tab is its own kernel with its own app, so two tabs on one scenario share the answers
+    file. Every save is optimistic: under a lock it checks the file is still what this app last
+    read or wrote (``seen``). If another tab saved since, a choice is not saved (it was made on a
+    stale page); the page shows what was saved and says so. A reflection is saved together with
+    the other tab's choices. So no confirmed choice is ever dropped without the trainee knowing.
+    """
 
     def __init__(self, document: dict[str, Any], folder: Path):
         self.doc, self.folder = document, folder
@@ -36,18 +65,12 @@ class ScenarioApp:
         self.scenario = document["scenario"]
         self.practice = document["mode"] == "practice"
         self.notice = widgets.HTML()
-        try:
-            saved = read_answers(self.store, self.scenario)
-        except InvalidAnswers as exc:
-            # The scenario was revised since these answers were saved: start afresh, keep the old.
-            kept = set_aside(self.store, self.scenario["id"])
-            self.notice.value = (
-                f'<p class="mip-notice" role="status">Your earlier answers no longer match this '
-                f"scenario, which has been revised ({_escape(str(exc))}). They are kept in "
-                f"{_escape(kept.name)}, and the scenario starts afresh.</p>"
-            )
-            saved = None
-        self.answers = saved or Answers(scenario=self.scenario["id"])
+        self.answers = Answers(scenario=self.scenario["id"])
+        self.seen: bytes | None = None  # the answers file as this app last read or wrote it
+        # Locked only if there may be a file to set aside: opening a page creates no folder.
+        there = answers_path(self.store, self.scenario["id"]).exists()
+        with answers_lock(self.store, self.scenario["id"]) if there else nullcontext():
+            self._load()
 
         nav = document["navigation"]
         mode = (
@@ -61,6 +84,7 @@ class ScenarioApp:
         )
         self.situation = widgets.HTML(situation_html(self.scenario))
         self.history = widgets.HTML()
+        self.elsewhere = widgets.HTML()  # says when another tab's answers replaced this page's
         self.prompt = widgets.HTML()
         self.options = widgets.RadioButtons(options=[], value=None, layout=widgets.Layout(width="auto"))
         self.options.add_class("mip-options")
@@ -119,6 +143,7 @@ class ScenarioApp:
                 self.notice,
                 self.situation,
                 self.history,
+                self.elsewhere,
                 self.decision,
                 self.ending,
                 self.reflection_label,
@@ -135,6 +160,53 @@ class ScenarioApp:
         self.view.add_class("mip-scenario")
         self._render()
         self._show_retake()
+
+    # -- the answers file -----------------------------------------------------------------------
+    def _load(self) -> None:
+        """Take up the saved answers (the caller holds the lock when there is a file)."""
+        self.seen = read_saved(self.store, self.scenario["id"])
+        self.notice.value = ""
+        try:
+            saved = None if self.seen is None else parse_answers(self.seen, self.scenario)
+        except InvalidAnswers as exc:
+            # The scenario was revised since these answers were saved: start afresh, keep the old.
+            kept = set_aside(self.store, self.scenario["id"])
+            self.notice.value = (
+                f'<p class="mip-notice" role="status">Your earlier answers no longer match this '
+                f"scenario, which has been revised ({_escape(str(exc))}). They are kept in "
+                f"{_escape(kept.name)}, and the scenario starts afresh.</p>"
+            )
+            saved, self.seen = None, None
+        self.answers = saved or Answers(scenario=self.scenario["id"])
+
+    def _save(self, change: Callable[[Answers], None], *, merge: bool) -> str:
+        """Apply ``change`` to the answers and save them: ``"saved"``; or, when another tab saved
+        first, take up what it saved and redraw the page from it, then ``"merged"`` (``change``
+        applied to that and saved) or ``"refused"`` (nothing written).
+
+        A reflection (``merge``) always merges. A choice or a restart merges only if the other
+        tab left the choices as this page shows them (it changed the reflection, say): otherwise
+        it was made on a stale page and is refused."""
+        with answers_lock(self.store, self.scenario["id"]):
+            changed = read_saved(self.store, self.scenario["id"]) != self.seen
+            shown = list(self.answers.choices)
+            if changed:
+                self._load()
+            refused = changed and not merge and self.answers.choices != shown
+            if not refused:
+                change(self.answers)
+                save_answers(self.store, self.answers)
+                self.seen = read_saved(self.store, self.scenario["id"])  # ours, under the lock
+        # Redrawn once the lock is let go: widget callbacks must never wait on it.
+        if changed:
+            self._render()
+            self._show_retake()
+            self.reflection.value = self.answers.reflection  # the observer finds nothing to save
+        if refused:
+            self.announce.value = ""
+            return "refused"
+        self.saved.value = '<p class="mip-saved" aria-live="polite">Your answers are saved.</p>'
+        return "merged" if changed else "saved"
 
     # -- state -> widgets -------------------------------------------------------------------
     def _show_retake(self) -> None:
@@ -192,17 +264,32 @@ class ScenarioApp:
             self.hint.value = '<p class="mip-hint" role="alert">Choose one of the options first.</p>'
             return
         self.hint.value = ""
-        self.answers.choices.append({"step": played.current["id"], "option": self.options.value})
-        self.answers.policy_version = self.doc["policy_version"]  # the choices rest on this text
-        self._save()
+        choice = {"step": played.current["id"], "option": self.options.value}
+
+        def confirm(answers: Answers) -> None:
+            answers.choices.append(choice)
+            answers.policy_version = self.doc["policy_version"]  # the choices rest on this text
+
+        if self._save(confirm, merge=False) == "refused":
+            self.elsewhere.value = answered_elsewhere("your choice was not saved")
+            return
+        self.elsewhere.value = ""
         self._render()
         self.announce.value = _escape(
             announcement(walk(self.scenario, self.answers.choices), self.practice, self.doc["max_points"])
         )
 
     def _on_reflection(self, change: dict[str, Any]) -> None:
-        self.answers.reflection = change["new"][:MAX_REFLECTION_CHARS]
-        self._save()
+        # A browser can send half a surrogate pair (e.g. a cut emoji), which UTF-8 cannot hold.
+        text = without_surrogates(change["new"])[:MAX_REFLECTION_CHARS]
+
+        def reflect(answers: Answers) -> None:
+            answers.reflection = text
+
+        # Nothing new (e.g. the box shows a reflection just reloaded): writing it anyway would
+        # make other tabs' pages stale for nothing.
+        if text != self.answers.reflection and self._save(reflect, merge=True) == "merged":
+            self.elsewhere.value = MERGED_ELSEWHERE  # the choices shown here may have changed
         if len(change["new"]) > MAX_REFLECTION_CHARS:
             self.saved.value = (
                 f'<p class="mip-saved" role="alert">Reflections are limited to {MAX_REFLECTION_CHARS} '
@@ -210,10 +297,15 @@ class ScenarioApp:
             )
 
     def _on_restart(self, _button: widgets.Button) -> None:
-        self.answers.choices = []
-        self.answers.policy_version = self.doc["policy_version"]
+        def restart(answers: Answers) -> None:
+            answers.choices = []
+            answers.policy_version = self.doc["policy_version"]
+
+        if self._save(restart, merge=False) == "refused":
+            self.elsewhere.value = answered_elsewhere("it was not started again")
+            return
         self.notice.value = ""
-        self._save()
+        self.elsewhere.value = ""
         self._render()
 
     def _on_submit(self, _button: widgets.Button) -> None:
@@ -264,10 +356,6 @@ class ScenarioApp:
             f'sandbox="" srcdoc="{_escape(page.read_text(encoding="utf-8"))}"></iframe>'
         )
         return True
-
-    def _save(self) -> None:
-        save_answers(self.store, self.answers)
-        self.saved.value = '<p class="mip-saved" aria-live="polite">Your answers are saved.</p>'
 
 
 def play_scenario(scenario_id: str, folder: Path | None = None) -> None:

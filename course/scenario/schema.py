@@ -19,6 +19,9 @@ ClauseId = Annotated[str, StringConstraints(pattern=r"^[a-z]+(?:-[a-z]+)*\.[a-z]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 
 
+MAX_STEPS = 40
+
+
 class Action(StrEnum):
     """The kind of action an option takes.
 
@@ -165,7 +168,9 @@ class Scenario(_Model):
     platform: Platform | None = None
     situation: Situation | None = None
     start: Slug
-    steps: tuple[Step, ...] = Field(min_length=1)
+    # Far more than a trainee can follow (the course's longest has 5); it also bounds how deep the
+    # graph checks go, so no file can exhaust them.
+    steps: tuple[Step, ...] = Field(min_length=1, max_length=MAX_STEPS)
     endings: tuple[Ending, ...] = Field(min_length=1)
     reflection: Reflection | None = None
 

@@ -314,3 +314,23 @@ def test_reading_clauses_and_the_knowledge_check_reference_are_checked(tmp_path)
     assert "reading[0].clauses[0]: unknown clause id 'conduct.gossip'" in joined
     assert "knowledge_check: 'demo' is a scenario, expected a knowledge-check" in joined
     assert "scenarios[0]: 'check-demo' is a knowledge-check, expected a scenario" in joined
+
+
+def test_a_chain_of_hundreds_of_steps_is_refused_not_a_crash(tmp_path):
+    """600 chained steps (under the file size cap) once exhausted the graph checks' recursion."""
+    from course.scenario.schema import MAX_STEPS
+
+    head, _, tail = SCENARIO.partition("steps:\n")
+    option = (
+        "{{id: {}, text: T., action: {}, points: {}, feedback: F., clauses: [review.cycle], "
+        "consequence: C., next: {}}}"
+    )
+    chain = "".join(
+        f"  - {{id: s{n}, prompt: Go on, points: 1, options: ["
+        f"{option.format('go', 'withdraw', 1, f's{n + 1}' if n < 599 else 'good-end')}, "
+        f"{option.format('stop', 'ignore', 0, 'bad-end')}]}}\n"
+        for n in range(600)
+    )
+    bad = head.replace("start: first", "start: s0") + "steps:\n" + chain + tail[tail.index("endings:") :]
+    (msg,) = problems(tmp_path, bad)
+    assert f":{line_of(bad, 'steps:')}: steps:" in msg and f"at most {MAX_STEPS}" in msg, msg
