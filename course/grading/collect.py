@@ -96,10 +96,13 @@ class SafeCollect(ExchangeCollect):
     ).tag(config=True)
     settle_seconds = Integer(
         600,
-        help="Seconds after its stated time within which a submission's files must have been written; "
-        "a folder changed later was backdated or changed after it was submitted.",
+        help="Seconds after its stated time within which a submission's files must have been written "
+        "(their inode change time, which no user can set); a folder changed later was backdated or "
+        "changed after it was submitted. Maintenance that changes the exchange's files (chmod, chown, "
+        "a restore from backup) changes that time too: raise this for collects after it.",
     ).tag(config=True)
     max_notebook_bytes = Integer(4 * 1024 * 1024, help="Largest notebook collected.").tag(config=True)
+    max_entries = Integer(1000, help="Most files and folders a submission folder may hold.").tag(config=True)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -200,7 +203,7 @@ class SafeCollect(ExchangeCollect):
             raise Refusal(f"{TIMESTAMP} says {written} but the folder's name says {stated}")
         if stated > now + timedelta(seconds=self.clock_skew):
             raise Refusal(f"dated {stated} UTC, in the future")
-        changed = max([info.st_ctime] + [os.lstat(e.path).st_ctime for e in os.scandir(folder)])
+        changed = max([info.st_ctime] + [os.lstat(e.path).st_ctime for e in self._entries(folder)])
         last = _utc(changed)
         if last - stated > timedelta(seconds=self.settle_seconds):
             raise Refusal(
@@ -222,6 +225,17 @@ class SafeCollect(ExchangeCollect):
             except UnsafeFile as exc:
                 raise Refusal(str(exc)) from exc
         return Candidate(folder, student, stated)
+
+    def _entries(self, folder: Path) -> list[os.DirEntry]:
+        """The folder's entries; refused past ``max_entries`` (a submission holds a few dozen), so
+        no folder of a million files makes collect crawl."""
+        entries = []
+        with os.scandir(folder) as found:
+            for entry in found:
+                entries.append(entry)
+                if len(entries) > self.max_entries:
+                    raise Refusal(f"holds more than {self.max_entries} files")
+        return sorted(entries, key=lambda e: e.name)
 
     def copy_files(self) -> None:
         for candidate in self.src_records:
@@ -257,7 +271,7 @@ class SafeCollect(ExchangeCollect):
         staging = Path(tempfile.mkdtemp(prefix=f".{dest.name}.collecting-", dir=dest.parent))
         try:
             left_out = []
-            for entry in sorted(os.scandir(candidate.path), key=lambda e: e.name):
+            for entry in self._entries(candidate.path):
                 if entry.name not in self.expected:
                     if not self._quiet(entry.name):
                         left_out.append(

@@ -191,9 +191,10 @@ NO_SECRET = "a-no-secret"  # a folder without nbgrader's submission_secret.txt
 DELETED = "a-deleted"  # a notebook deleted before submitting
 SURROGATE = "a-surrogate"  # a lone surrogate in a reflection
 NO_FEEDBACK_SECRET = "a-feedback"  # graded, but its feedback folder lost submission_secret.txt
+CROWD = "a-crowd"  # a submission folder of more files than any submission holds
 ATTACKERS = (
     PACKAGE, SHADOWS, BYPASS, FUTURE, BACKDATED, MISMATCH, LINKS, LINKS_EXTRA, LINK_FOLDER, HARD_LINK,
-    BAD_TIME, SPARSE, DANGLING, FIFO, NO_SECRET, DELETED, SURROGATE, NO_FEEDBACK_SECRET,
+    BAD_TIME, SPARSE, DANGLING, FIFO, NO_SECRET, DELETED, SURROGATE, NO_FEEDBACK_SECRET, CROWD,
 )  # fmt: skip
 SHADOW_NAMES = (
     "json.py",
@@ -318,6 +319,11 @@ def attacked_cohort(tmp_path_factory, course) -> Cohort:
     cohort.answer(NO_SECRET)
     inbound = cohort.submit(NO_SECRET)
     (inbound / "submission_secret.txt").unlink()
+
+    cohort.answer(CROWD)
+    inbound = cohort.submit(CROWD)
+    for n in range(1001):
+        (inbound / f"extra-{n}.txt").write_text("x")
 
     # Ids nobody on the roster has.
     cohort.answer(STRANGER)
