@@ -63,7 +63,9 @@ def write_csv(frame: pd.DataFrame, path: Path) -> Path:
     partial = path.with_name(f".{path.name}.partial")
     try:
         with open(partial, "w", encoding=ENCODING, newline="") as out:
-            writer = csv.writer(out, lineterminator=LINE_END)
+            # Every text cell quoted: a spreadsheet that splits on ";" (Excel and LibreOffice in
+            # many European locales) keeps "x;=1+1" one cell, so no formula hides after a separator.
+            writer = csv.writer(out, lineterminator=LINE_END, quoting=csv.QUOTE_NONNUMERIC)
             writer.writerow([neutralise(str(name)) for name in frame.columns])
             for row in frame.itertuples(index=False, name=None):
                 writer.writerow([neutralise(cell) for cell in row])

@@ -6,16 +6,20 @@ stops the whole module at the first folder it cannot read. This one, for every i
 of the module, on its own:
 
 - accepts only trainees on the cohort's roster (the gradebook's students), named by a valid id;
-- where trainees are real users (``check_owner``, on JupyterHub), refuses a folder or file not
-  owned by the Unix user of the trainee it names;
-- refuses a stated submission time that cannot be read, is in the future, differs from the one
-  in ``timestamp.txt``, or disagrees with the folder's own time (the inode change time, which a
-  user cannot set): a backdated folder, or one changed after it was submitted, is refused, so a
-  late submission cannot be made on time;
-- copies only the files the course grades (each released notebook, its answers file, and
-  nbgrader's ``timestamp.txt`` and ``submission_secret.txt``), each a small regular file read
-  without following links; everything else is left out and listed;
-- sets a refused folder aside with its reason (``refused``) and goes on with the rest.
+- where trainees are real users, refuses a folder or file not owned by the Unix user of the
+  trainee it names (``check_owner``; by default on as soon as the submissions belong to more than
+  one Unix user or to a trainee's own account, so a hub is never left unchecked);
+- accepts only times written as nbgrader writes them in UTC (parsed here: never a time zone
+  looked up by a name a trainee wrote, which dateutil would open as a file), and refuses one in
+  the future, one that differs from ``timestamp.txt``, or one that disagrees with the files' own
+  time (the inode change time, which no user can set): a backdated folder, or one changed after
+  it was submitted, is refused, so a late submission cannot be made on time;
+- reads the folder in one pass through one open handle, never following a link, so nothing can
+  be swapped in between the checks and the copy: only the files the course grades (each released
+  notebook, its answers file, nbgrader's ``timestamp.txt`` and ``submission_secret.txt``), each a
+  small regular file; everything else is left out and listed; ``timestamp.txt`` is written anew;
+- sets a refused folder aside with its reason (``refused``) and goes on with the rest: the
+  trainee's next newest folder, then the other trainees.
 
 Of the accepted folders, each trainee's newest is collected (before the due date, with
 ``--before-duedate``), as nbgrader does.
@@ -35,14 +39,15 @@ from pathlib import Path
 
 from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.exchange.default.collect import ExchangeCollect
-from nbgrader.utils import parse_utc
 from traitlets import Bool, Integer
 
 from ..play.answers import MAX_BYTES as MAX_ANSWERS_BYTES
 from ..play.answers import SUFFIX as ANSWERS_SUFFIX
-from .files import UnsafeFile, check_entry, owner_name, printable, read_regular
+from .files import UnsafeFile, owner_name, printable, read_in
 
 TIMESTAMP, SECRET = "timestamp.txt", "submission_secret.txt"
+# A time as nbgrader's submit writes it with its default format and time zone (UTC).
+STAMP = re.compile(r"(\d{4})-(\d\d)-(\d\d) (\d\d):(\d\d):(\d\d)(?:\.(\d{1,6}))? UTC")
 # What nbgrader's submit writes in submission_secret.txt: secrets.token_hex(64).
 SECRET_TEXT = re.compile(r"[0-9a-f]{16,256}")
 # Ids as the roster accepts them (course.cohort.roster.ID_PATTERN): safe as folder names.
@@ -69,6 +74,7 @@ class Candidate:
     path: Path
     student: str
     stated: datetime  # naive UTC, as nbgrader keeps times
+    identity: tuple[int, int]  # the folder's device and inode when it was checked
 
 
 @dataclass
@@ -82,20 +88,41 @@ def _utc(timestamp: float) -> datetime:
     return datetime.fromtimestamp(timestamp, UTC).replace(tzinfo=None)
 
 
+def parse_stamp(text: str) -> datetime:
+    """A submission time, naive UTC; :class:`Refusal` unless written as nbgrader writes it in UTC."""
+    match = STAMP.fullmatch(text)
+    if match is None:
+        raise Refusal(
+            f"{printable(text, 60)!r} is not a time as nbgrader writes it (YYYY-MM-DD HH:MM:SS.ffffff UTC)"
+        )
+    *parts, fraction = match.groups()
+    try:
+        return datetime(*map(int, parts), int((fraction or "0").ljust(6, "0")))
+    except ValueError as exc:
+        raise Refusal(f"{printable(text, 60)!r} is not a real time ({exc})") from exc
+
+
+def format_stamp(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M:%S.%f UTC")
+
+
 class SafeCollect(ExchangeCollect):
     """Collect each trainee's submission of one module, refusing what cannot be trusted."""
 
     check_owner = Bool(
-        False,
+        None,
+        allow_none=True,
         help="Refuse a submission whose folder or files are not owned by the Unix user named like "
-        "the trainee it is submitted as. Turn on where trainees are real users (JupyterHub); off "
-        "where one account submits for everyone (self-study, tests).",
+        "the trainee it is submitted as. None (the default): checked whenever the module's inbound "
+        "folders belong to more than one Unix user, or to an account named like a trainee on the "
+        "roster (trainees are users, as on JupyterHub); not where one account submits for everyone "
+        "(self-study, tests). True or False decides for every collect.",
     ).tag(config=True)
     clock_skew = Integer(
         120, help="Seconds by which a stated submission time may run ahead of the folder's own time."
     ).tag(config=True)
     settle_seconds = Integer(
-        600,
+        60,
         help="Seconds after its stated time within which a submission's files must have been written "
         "(their inode change time, which no user can set); a folder changed later was backdated or "
         "changed after it was submitted. Maintenance that changes the exchange's files (chmod, chown, "
@@ -146,33 +173,56 @@ class SafeCollect(ExchangeCollect):
             except MissingEntry:
                 self.duedate = None
         wanted = self.coursedir.student_id if self.coursedir.student_id not in ("", "*") else None
-        now = datetime.now(UTC).replace(tzinfo=None)
-        accepted: dict[str, list[Candidate]] = {}
+        entries = []
         for entry in sorted(os.scandir(self.inbound_path), key=lambda e: e.name):
             parts = entry.name.split("+")
             if len(parts) < 3 or parts[1] != self.coursedir.assignment_id:
                 continue  # another module's
-            if wanted is not None and parts[0] != wanted:
-                continue
+            if wanted is None or parts[0] == wanted:
+                entries.append((entry, parts))
+        self.checking = self._checking_owners([entry for entry, _ in entries])
+        now = datetime.now(UTC).replace(tzinfo=None)
+        accepted: dict[str, list[Candidate]] = {}
+        for entry, parts in entries:
             try:
                 candidate = self.inspect(Path(entry.path), parts, now)
             except (Refusal, OSError) as exc:
                 self._refuse(entry.name, str(exc))
                 continue
             accepted.setdefault(candidate.student, []).append(candidate)
-        self.src_records = [self._choose(found) for found in accepted.values()]
+        self.src_records = [self._in_order(found) for found in accepted.values()]
+
+    def _checking_owners(self, entries: list[os.DirEntry]) -> bool:
+        """Whether to check owners: as configured, else when trainees look like Unix users."""
+        if self.check_owner is not None:
+            return self.check_owner
+        owners = set()
+        for entry in entries:
+            try:
+                owners.add(owner_name(entry.stat(follow_symlinks=False).st_uid))
+            except OSError:
+                continue
+        checking = len(owners) > 1 or bool(owners & self.roster)
+        if checking:
+            self.log.info(
+                "Submissions belong to Unix users (%s): each must be its trainee's own", len(owners)
+            )
+        return checking
 
     def _refuse(self, folder: str, reason: str) -> None:
         refused = Refused(printable(folder), printable(reason, 400))
         self.refused.append(refused)
         self.log.warning("Not collected: %s", refused)
 
-    def _choose(self, found: list[Candidate]) -> Candidate:
+    def _in_order(self, found: list[Candidate]) -> list[Candidate]:
+        """A trainee's folders, the one to collect first: the newest (on time first, with
+        ``before_duedate``); the next is tried if it is refused."""
         newest = sorted(found, key=lambda c: c.stated, reverse=True)
         if self.before_duedate and self.duedate is not None:
-            on_time = [c for c in newest if c.stated <= self.duedate]
-            return (on_time or newest)[0]
-        return newest[0]
+            return [c for c in newest if c.stated <= self.duedate] + [
+                c for c in newest if c.stated > self.duedate
+            ]
+        return newest
 
     def inspect(self, folder: Path, parts: list[str], now: datetime) -> Candidate:
         """Check one inbound folder; raise :class:`Refusal` saying why it is not collected."""
@@ -184,27 +234,119 @@ class SafeCollect(ExchangeCollect):
         info = os.lstat(folder)
         if not stat.S_ISDIR(info.st_mode):
             raise Refusal("not a folder (links are never followed)")
-        owner = student if self.check_owner else None
-        if owner is not None and owner_name(info.st_uid) != owner:
+        if self.checking and owner_name(info.st_uid) != student:
             raise Refusal(f"submitted as {student} by the Unix user {owner_name(info.st_uid)}")
-        try:
-            stated = parse_utc(parts[2])
-        except Exception as exc:  # dateutil raises several kinds for a bad string
-            raise Refusal(f"the time in the folder's name cannot be read ({type(exc).__name__})") from exc
-        try:
-            written = parse_utc(
-                read_regular(folder / TIMESTAMP, self.expected[TIMESTAMP], owner).decode().strip()
-            )
-        except (UnsafeFile, UnicodeDecodeError) as exc:
-            raise Refusal(f"no readable {TIMESTAMP} ({exc})") from exc
-        except Exception as exc:
-            raise Refusal(f"the time in {TIMESTAMP} cannot be read ({type(exc).__name__})") from exc
-        if written != stated:
-            raise Refusal(f"{TIMESTAMP} says {written} but the folder's name says {stated}")
+        stated = parse_stamp(parts[2])
         if stated > now + timedelta(seconds=self.clock_skew):
             raise Refusal(f"dated {stated} UTC, in the future")
-        changed = max([info.st_ctime] + [os.lstat(e.path).st_ctime for e in self._entries(folder)])
-        last = _utc(changed)
+        return Candidate(folder, student, stated, (info.st_dev, info.st_ino))
+
+    def copy_files(self) -> None:
+        for in_order in self.src_records:
+            for candidate in in_order:
+                try:
+                    self._collect(candidate)
+                    break
+                except (Refusal, UnsafeFile, OSError) as exc:
+                    self._refuse(candidate.path.name, str(exc))
+        self.log.info(
+            "Collected %d submission(s) of %s; %d unchanged; %d refused",
+            len(self.collected),
+            self.coursedir.assignment_id,
+            len(self.unchanged),
+            len(self.refused),
+        )
+
+    def _existing(self, dest: Path) -> datetime | None:
+        """When the submission already collected at ``dest`` was made (None if none or unreadable)."""
+        try:
+            return parse_stamp((dest / TIMESTAMP).read_text(encoding="ascii").strip())
+        except (OSError, UnicodeDecodeError, Refusal):
+            return None
+
+    def _collect(self, candidate: Candidate) -> None:
+        dest = Path(
+            self.coursedir.format_path(
+                self.coursedir.submitted_directory, candidate.student, self.coursedir.assignment_id
+            )
+        )
+        existing = self._existing(dest) if dest.is_dir() else None
+        if existing is not None:
+            # As nbgrader: replaced only by a newer one with --update (the cohort tool's default),
+            # or by the one chosen with --before-duedate.
+            newer = self.update and candidate.stated > existing
+            chosen = self.before_duedate and candidate.stated != existing
+            if not (newer or chosen):
+                self.unchanged.append(candidate.student)
+                return
+        files, left_out = self._read(candidate)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{dest.name}.collecting-", dir=dest.parent))
+        try:
+            for name, data in files.items():
+                (staging / name).write_bytes(data)
+            if dest.exists():
+                shutil.rmtree(dest)
+            os.replace(staging, dest)
+        finally:
+            if staging.exists():
+                shutil.rmtree(staging)
+        self.collected.append(Collected(candidate.student, candidate.stated, left_out))
+        self.log.info(
+            "Collected %s's submission of %s (%s UTC)", candidate.student, dest.name, candidate.stated
+        )
+        if left_out:
+            shown = ", ".join(left_out[:20]) + (
+                f" and {len(left_out) - 20} more" if len(left_out) > 20 else ""
+            )
+            self.log.warning(
+                "Left out of %s's submission (the course grades only its notebooks and answers): %s",
+                candidate.student,
+                shown,
+            )
+
+    def _read(self, candidate: Candidate) -> tuple[dict[str, bytes], list[str]]:
+        """The files to collect, read in one pass through one open handle on the folder, and
+        what was left out; :class:`Refusal` if anything is not as the course accepts it."""
+        owner = candidate.student if self.checking else None
+        try:
+            folder = os.open(candidate.path, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
+        except OSError as exc:
+            raise Refusal(f"cannot be opened as a folder ({exc.strerror}; links are never followed)") from exc
+        files: dict[str, bytes] = {}
+        left_out: list[str] = []
+        try:
+            info = os.fstat(folder)
+            if (info.st_dev, info.st_ino) != candidate.identity:
+                raise Refusal("was replaced by another folder while it was being collected")
+            changed = [info.st_ctime]
+            with os.scandir(folder) as entries:
+                for count, entry in enumerate(entries, start=1):
+                    if count > self.max_entries:
+                        raise Refusal(f"holds more than {self.max_entries} files")
+                    if entry.name not in self.expected:
+                        if not self._quiet(entry.name):
+                            kind = "/" if entry.is_dir(follow_symlinks=False) else ""
+                            left_out.append(printable(entry.name, 80) + kind)
+                        continue
+                    data, ctime = read_in(folder, entry.name, self.expected[entry.name], owner)
+                    files[entry.name] = data
+                    changed.append(ctime)
+            changed.append(os.fstat(folder).st_ctime)  # after the reads: a change meanwhile shows
+        except UnsafeFile as exc:
+            raise Refusal(str(exc)) from exc
+        finally:
+            os.close(folder)
+        for name in (TIMESTAMP, SECRET):
+            if name not in files:
+                raise Refusal(f"no {name}: not made by nbgrader's submit")
+        written = parse_stamp(files[TIMESTAMP].decode("ascii", "replace").strip())
+        if written != candidate.stated:
+            raise Refusal(f"{TIMESTAMP} says {written} but the folder's name says {candidate.stated}")
+        files[TIMESTAMP] = format_stamp(candidate.stated).encode("ascii")  # never the trainee's bytes
+        if not SECRET_TEXT.fullmatch(files[SECRET].decode("ascii", "replace").strip()):
+            raise Refusal(f"{SECRET} is not what nbgrader's submit writes")
+        last, stated = _utc(max(changed)), candidate.stated
         if last - stated > timedelta(seconds=self.settle_seconds):
             raise Refusal(
                 f"dated {stated:%Y-%m-%d %H:%M:%S} UTC but written at {last:%Y-%m-%d %H:%M:%S} UTC "
@@ -215,89 +357,4 @@ class SafeCollect(ExchangeCollect):
                 f"dated {stated:%Y-%m-%d %H:%M:%S} UTC, after its files were written "
                 f"({last:%Y-%m-%d %H:%M:%S} UTC)"
             )
-        for name, limit in self.expected.items():
-            if not os.path.lexists(folder / name):
-                if name in (TIMESTAMP, SECRET):
-                    raise Refusal(f"no {name}: not made by nbgrader's submit")
-                continue  # a notebook or answers file left out: nbgrader scores it 0
-            try:
-                check_entry(folder / name, limit, owner)
-            except UnsafeFile as exc:
-                raise Refusal(str(exc)) from exc
-        return Candidate(folder, student, stated)
-
-    def _entries(self, folder: Path) -> list[os.DirEntry]:
-        """The folder's entries; refused past ``max_entries`` (a submission holds a few dozen), so
-        no folder of a million files makes collect crawl."""
-        entries = []
-        with os.scandir(folder) as found:
-            for entry in found:
-                entries.append(entry)
-                if len(entries) > self.max_entries:
-                    raise Refusal(f"holds more than {self.max_entries} files")
-        return sorted(entries, key=lambda e: e.name)
-
-    def copy_files(self) -> None:
-        for candidate in self.src_records:
-            try:
-                self._collect(candidate)
-            except (Refusal, UnsafeFile, OSError) as exc:
-                self._refuse(candidate.path.name, str(exc))
-        self.log.info(
-            "Collected %d submission(s) of %s; %d unchanged; %d refused",
-            len(self.collected),
-            self.coursedir.assignment_id,
-            len(self.unchanged),
-            len(self.refused),
-        )
-
-    def _collect(self, candidate: Candidate) -> None:
-        dest = Path(
-            self.coursedir.format_path(
-                self.coursedir.submitted_directory, candidate.student, self.coursedir.assignment_id
-            )
-        )
-        existing = self.coursedir.get_existing_timestamp(str(dest)) if dest.is_dir() else None
-        if existing is not None:
-            # As nbgrader: replaced only by a newer one with --update (the cohort tool's default),
-            # or by the one chosen with --before-duedate.
-            newer = self.update and candidate.stated > existing
-            chosen = self.before_duedate and candidate.stated != existing
-            if not (newer or chosen):
-                self.unchanged.append(candidate.student)
-                return
-        owner = candidate.student if self.check_owner else None
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{dest.name}.collecting-", dir=dest.parent))
-        try:
-            left_out = []
-            for entry in self._entries(candidate.path):
-                if entry.name not in self.expected:
-                    if not self._quiet(entry.name):
-                        left_out.append(
-                            printable(entry.name) + ("/" if entry.is_dir(follow_symlinks=False) else "")
-                        )
-                    continue
-                data = read_regular(Path(entry.path), self.expected[entry.name], owner)
-                if entry.name == SECRET and not SECRET_TEXT.fullmatch(
-                    data.decode("ascii", "replace").strip()
-                ):
-                    raise Refusal(f"{SECRET} is not what nbgrader's submit writes")
-                (staging / entry.name).write_bytes(data)
-            if dest.exists():
-                shutil.rmtree(dest)
-            os.replace(staging, dest)
-        finally:
-            if staging.exists():
-                shutil.rmtree(staging)
-        collected = Collected(candidate.student, candidate.stated, left_out)
-        self.collected.append(collected)
-        self.log.info(
-            "Collected %s's submission of %s (%s UTC)", candidate.student, dest.name, candidate.stated
-        )
-        if left_out:
-            self.log.warning(
-                "Left out of %s's submission (the course grades only its notebooks and answers): %s",
-                candidate.student,
-                ", ".join(left_out),
-            )
+        return files, sorted(left_out)

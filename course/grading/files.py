@@ -26,15 +26,6 @@ def owner_name(uid: int) -> str:
         return f"uid {uid}"
 
 
-def check_entry(path: Path, limit: int, owner: str | None = None) -> os.stat_result:
-    """``lstat`` a file and refuse what is not a small regular file of its own (of ``owner``)."""
-    try:
-        info = os.lstat(path)
-    except OSError as exc:
-        raise UnsafeFile(f"{path.name} cannot be read ({exc.strerror})") from exc
-    return _check(path.name, info, limit, owner)
-
-
 def _check(name: str, info: os.stat_result, limit: int, owner: str | None) -> os.stat_result:
     if stat.S_ISLNK(info.st_mode):
         raise UnsafeFile(f"{name} is a symbolic link (links are never followed)")
@@ -65,6 +56,25 @@ def read_regular(path: Path, limit: int, owner: str | None = None) -> bytes:
     if len(data) > limit:  # grew since the check
         raise UnsafeFile(f"{path.name} is larger than the {limit:,} bytes the course accepts")
     return data
+
+
+def read_in(folder_fd: int, name: str, limit: int, owner: str | None = None) -> tuple[bytes, float]:
+    """Like :func:`read_regular`, for ``name`` inside the open folder ``folder_fd`` (so the folder
+    cannot be swapped for another between a check and the read); also the file's latest inode
+    change time, taken after the read, so a change made while it was read shows."""
+    try:
+        fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC, dir_fd=folder_fd)
+    except OSError as exc:
+        if stat.S_ISLNK(os.lstat(name, dir_fd=folder_fd).st_mode):
+            raise UnsafeFile(f"{name} is a symbolic link (links are never followed)") from exc
+        raise UnsafeFile(f"{name} cannot be read ({exc.strerror})") from exc
+    with os.fdopen(fd, "rb") as fh:
+        _check(name, os.fstat(fd), limit, owner)
+        data = fh.read(limit + 1)
+        changed = os.fstat(fd).st_ctime
+    if len(data) > limit:
+        raise UnsafeFile(f"{name} is larger than the {limit:,} bytes the course accepts")
+    return data, changed
 
 
 def printable(text: object, limit: int = 200) -> str:

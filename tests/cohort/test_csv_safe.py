@@ -97,7 +97,17 @@ def test_written_file_neutralises_cells_and_header_keeps_numbers_and_has_a_bom(t
 
 def test_each_record_ends_in_crlf(tmp_path):
     path = write_csv(pd.DataFrame({"a": ["x", "y"], "b": [1, 2]}), tmp_path / "g.csv")
-    assert path.read_bytes() == BOM + b"a,b\r\nx,1\r\ny,2\r\n"
+    assert path.read_bytes() == BOM + b'"a","b"\r\n"x",1\r\n"y",2\r\n'
+
+
+def test_text_cells_are_quoted_so_no_formula_hides_after_a_semicolon(tmp_path):
+    """Excel and LibreOffice in many locales split on ";": a quoted cell stays one cell."""
+    path = write_csv(pd.DataFrame({"reason": ["x;=1+1;@SUM(1+1);"], "score": [2]}), tmp_path / "r.csv")
+    text = path.read_bytes().decode("utf-8-sig")
+    assert text.splitlines()[1] == '"x;=1+1;@SUM(1+1);",2'
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        cells = list(csv.reader(fh, delimiter=";"))
+    assert all(not cell.startswith(("=", "@")) for row in cells for cell in row)
 
 
 class Unprintable:

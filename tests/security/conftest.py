@@ -192,9 +192,11 @@ DELETED = "a-deleted"  # a notebook deleted before submitting
 SURROGATE = "a-surrogate"  # a lone surrogate in a reflection
 NO_FEEDBACK_SECRET = "a-feedback"  # graded, but its feedback folder lost submission_secret.txt
 CROWD = "a-crowd"  # a submission folder of more files than any submission holds
+ZONE = "a-zone"  # timestamp.txt naming a file as its time zone (dateutil would open it)
 ATTACKERS = (
     PACKAGE, SHADOWS, BYPASS, FUTURE, BACKDATED, MISMATCH, LINKS, LINKS_EXTRA, LINK_FOLDER, HARD_LINK,
     BAD_TIME, SPARSE, DANGLING, FIFO, NO_SECRET, DELETED, SURROGATE, NO_FEEDBACK_SECRET, CROWD,
+    ZONE,
 )  # fmt: skip
 SHADOW_NAMES = (
     "json.py",
@@ -320,6 +322,12 @@ def attacked_cohort(tmp_path_factory, course) -> Cohort:
     inbound = cohort.submit(NO_SECRET)
     (inbound / "submission_secret.txt").unlink()
 
+    cohort.answer(ZONE)
+    inbound = cohort.submit(ZONE)
+    written = (inbound / "timestamp.txt").read_text().removesuffix(" UTC")
+    (tmp / "zone").write_bytes(Path("/usr/share/zoneinfo/UTC").read_bytes())
+    (inbound / "timestamp.txt").write_text(f"{written} {tmp / 'zone'}")
+
     cohort.answer(CROWD)
     inbound = cohort.submit(CROWD)
     for n in range(1001):
@@ -347,7 +355,9 @@ def attacked_cohort(tmp_path_factory, course) -> Cohort:
     cohort.submit(NO_FEEDBACK_SECRET)
 
     # The tutor: nbgrader's own commands, with the course's configuration.
-    cohort.nbgrader("collect", "collect", "--update", MODULE)
+    # --before-duedate: the last submission before the due date, where there is one (the
+    # backdated copy is tried first, and refused).
+    cohort.nbgrader("collect", "collect", "--update", "--before-duedate", MODULE)
     folder = cohort.answer(BYPASS, worst)
     plant_package(folder, markers, BYPASS)
     (folder / "gradebook.db").symlink_to(cohort.root / "gradebook.db")

@@ -10,6 +10,8 @@ from datetime import datetime
 import pytest
 from nbgrader.api import Gradebook
 
+from course.grading.collect import STAMP
+
 from ..conftest import COURSE_ID
 from .conftest import (
     BACKDATED,
@@ -31,7 +33,9 @@ from .conftest import (
     NO_SECRET,
     SPARSE,
     STRANGER,
+    ZONE,
     decisions,
+    new_cohort,
     worst_points,
 )
 
@@ -45,12 +49,13 @@ REFUSED = {
     LINKS: "is a symbolic link (links are never followed)",
     LINK_FOLDER: "not a folder (links are never followed)",
     HARD_LINK: "is a hard link",
-    BAD_TIME: "cannot be read",
+    BAD_TIME: "is not a time as nbgrader writes it",
     SPARSE: "1,073,741,824 bytes",
     DANGLING: "is a symbolic link",
     FIFO: "is not a regular file",
     NO_SECRET: "no submission_secret.txt",
     CROWD: "holds more than 1000 files",
+    ZONE: "is not a time as nbgrader writes it",
     STRANGER: "is not on the cohort's roster",
     r"\x1b[31mred": "is not <trainee>+<module>+<time>",
 }
@@ -64,8 +69,10 @@ def refusals(cohort) -> list[str]:
 def test_each_bad_folder_is_set_aside_with_its_reason(attacked_cohort, claimed, reason):
     lines = [line for line in refusals(attacked_cohort) if f"Not collected: {claimed}+{MODULE}+" in line]
     assert len(lines) == 1 and reason in lines[0], refusals(attacked_cohort)
-    # The tutors' command reports the same, without running anything again.
-    assert f"set aside {claimed}+{MODULE}+" in attacked_cohort.outputs["cohort collect"][1]
+    # The tutors' command reports the same, without running anything again (the backdated copy
+    # is tried only when the last submission before the due date is asked for).
+    if claimed != BACKDATED:
+        assert f"set aside {claimed}+{MODULE}+" in attacked_cohort.outputs["cohort collect"][1]
 
 
 def test_nothing_else_is_refused_and_everyone_else_is_collected(attacked_cohort):
@@ -142,3 +149,40 @@ def test_one_trainee_without_a_feedback_secret_stops_nobody_elses_feedback(attac
     for trainee in (NO_FEEDBACK_SECRET, BYPASS):
         assert f"Feedback not released to {trainee}: FileNotFoundError" in log
     assert f"Releasing feedback for student '{HONEST[-1]}'" in log  # after it, alphabetically
+
+
+def test_every_collected_timestamp_is_written_by_collect_in_nbgrader_s_utc_form(attacked_cohort):
+    """Autograde, reports and the review cycle read timestamp.txt again: it is never the trainee's."""
+    stamps = [p.read_text() for p in (attacked_cohort.root / "submitted").glob(f"*/{MODULE}/timestamp.txt")]
+    assert len(stamps) >= len(HONEST) and all(STAMP.fullmatch(s) for s in stamps), stamps
+
+
+def test_a_folder_swapped_for_a_link_after_its_checks_is_not_followed(tmp_path, course):
+    """Between collect's checks of a folder and its copy, the trainee puts a link to another
+    trainee's folder in its place: the copy opens the folder it checked, or nothing."""
+    cohort = new_cohort(tmp_path, course, ["t-swap", "t-other"])
+    cohort.answer("t-other")
+    victim = cohort.submit("t-other")
+    cohort.answer("t-swap")
+    mine = cohort.submit("t-swap")
+    collect = course_collect(cohort)
+    collect.init_src()
+    mine.rename(mine.with_name("elsewhere"))
+    mine.symlink_to(victim, target_is_directory=True)
+    collect.copy_files()
+    refused = {r.folder: r.reason for r in collect.refused}
+    assert "cannot be opened as a folder" in refused[mine.name]
+    assert [c.student for c in collect.collected] == ["t-other"]
+    assert not (cohort.root / "submitted" / "t-swap").exists()
+
+
+def course_collect(cohort):
+    """The cohort's collect, as nbgrader's own command builds it from the course's configuration."""
+    from course.cohort.cycle import api
+
+    nb = api(cohort.root)
+    nb.coursedir.assignment_id = MODULE
+    app = nb.exchange.Collect(coursedir=nb.coursedir, authenticator=nb.authenticator, parent=nb)
+    app.update = True
+    app.set_timestamp()
+    return app

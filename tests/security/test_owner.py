@@ -47,10 +47,13 @@ def give(folder: Path, uid: int) -> None:
             os.chown(name, uid, -1, follow_symlinks=False)
 
 
-def test_a_submission_made_as_another_trainee_is_refused(tmp_path, course, unix_users):
+@pytest.mark.parametrize("configured", [True, None])
+def test_a_submission_made_as_another_trainee_is_refused(tmp_path, course, unix_users, configured):
+    """Checked when configured, and by default as soon as submissions belong to trainees' own
+    Unix accounts (a hub left with the default is not left unchecked)."""
     cohort = new_cohort(tmp_path, course, [VICTIM, ATTACKER])
     with open(cohort.root / "nbgrader_config.py", "a", encoding="utf-8") as fh:
-        fh.write("c.SafeCollect.check_owner = True  # trainees are Unix users here\n")
+        fh.write(f"c.SafeCollect.check_owner = {configured}  # trainees are Unix users here\n")
     cohort.answer(VICTIM, best)
     give(cohort.submit(VICTIM), unix_users[VICTIM])
     cohort.answer(ATTACKER, worst)
