@@ -1,8 +1,9 @@
 """One true end-to-end run through the real nbgrader commands, in a scratch course and exchange.
 
-Five trainees: one takes the best path everywhere, one the worst and skips a scenario, one tampers
+Six trainees: one takes the best path everywhere, one the worst and skips a scenario, one tampers
 with notebooks (an added code cell that would create a file, an edited locked cell), one submits
-garbage answers files, and one submits a notebook that is not JSON so that its grading fails.
+garbage answers files, one submits a notebook that is not JSON (that scenario is flagged), and one
+whose collected notebook is damaged on the tutor's disk so that its grading fails.
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ def test_cohort_through_nbgrader(nbgrader_course, course, monkeypatch, tmp_path)
     nbc.nbgrader("generate_assignment", MODULE)
     nbc.nbgrader("release_assignment", MODULE)
     marker = tmp_path / "TRAINEE-CODE-RAN"
-    trainees = ["ana", "ben", "cat", "dan", "eve"]
+    trainees = ["ana", "ben", "cat", "dan", "eve", "fay"]
     roster = tmp_path / "roster.csv"
     roster.write_text(
         "id,first_name,last_name,email\n" + "".join(f"{t},{t},Trainee,{t}@example.org\n" for t in trainees)
@@ -106,9 +107,10 @@ def test_cohort_through_nbgrader(nbgrader_course, course, monkeypatch, tmp_path)
         submit_module(folder, trainee)
 
     nbc.nbgrader("collect", MODULE)
+    (nbc.root / "submitted" / "fay" / MODULE / f"{first}.ipynb").write_text("damaged on disk")
     autograde = nbc.nbgrader("autograde", MODULE, check=False)
-    assert autograde.returncode != 0  # nbgrader reports eve's failure...
-    assert "There was an error processing assignment '05-must-not' for student 'eve'" in autograde.stderr
+    assert autograde.returncode != 0  # nbgrader reports fay's failure...
+    assert "There was an error processing assignment '05-must-not' for student 'fay'" in autograde.stderr
     nbc.nbgrader("generate_feedback", MODULE)
     nbc.nbgrader("export")
     assert not marker.exists(), "trainee-authored code was executed during grading"
@@ -143,8 +145,13 @@ def test_cohort_through_nbgrader(nbgrader_course, course, monkeypatch, tmp_path)
     assert "do not follow the scenario" in results.loc[("dan", second), "reasons"]
     dan_feedback = (nbc.root / "feedback" / "dan" / MODULE / f"{second}.html").read_text()
     assert "<img src=x" not in dan_feedback and "&lt;img src=x" in dan_feedback
-    eve = results.loc["eve"]
-    assert set(eve["status"]) == {"failed"} and eve["score"].isna().all()
+    # eve's notebook that is not a notebook costs that scenario only.
+    assert results.loc[("eve", first), "status"] == "tampered"
+    assert "was not a valid notebook (NotJSONError)" in results.loc[("eve", first), "reasons"]
+    assert results.loc[("eve", first), "score"] == 0
+    assert all(results.loc[("eve", s.id), "status"] == "graded" for s in scenarios[1:])
+    fay = results.loc["fay"]
+    assert set(fay["status"]) == {"failed"} and fay["score"].isna().all()
 
     # Feedback shows explanations, never grading code or the key's source.
     feedback = (nbc.root / "feedback" / "ana" / MODULE / f"{first}.html").read_text()
@@ -162,16 +169,16 @@ def test_cohort_through_nbgrader(nbgrader_course, course, monkeypatch, tmp_path)
     assert main(["results", "--course-dir", str(nbc.root), "--csv", str(tmp_path / "r.csv")]) == 0
     with open(tmp_path / "r.csv") as fh:
         rows = list(csv.DictReader(fh))
-    assert len(rows) == 5 * len(course.module(MODULE).items)  # scenarios and the knowledge check
-    assert {r["status"] for r in rows if r["student"] == "eve"} == {"failed"}
+    assert len(rows) == 6 * len(course.module(MODULE).items)  # scenarios and the knowledge check
+    assert {r["status"] for r in rows if r["student"] == "fay"} == {"failed"}
 
     # `nbgrader export` (the course's export plugin) lists the graded trainees, and a failed
     # grading as failed, not 0.
     with open(nbc.root / "grades.csv", encoding="utf-8-sig", newline="") as fh:
         exported = {row["student_id"]: row for row in csv.DictReader(fh)}
     assert float(exported["ana"]["raw_score"]) == sum(expected[("ana", s.id)] for s in scenarios)
-    assert (exported["ana"]["status"], exported["eve"]["status"]) == ("graded", "failed")
-    assert exported["eve"]["score"] == "failed"
+    assert (exported["ana"]["status"], exported["fay"]["status"]) == ("graded", "failed")
+    assert exported["fay"]["score"] == "failed"
 
 
 def test_released_and_fetched_notebooks_hold_no_answer_key(nbgrader_course, course):

@@ -27,6 +27,7 @@ Of the accepted folders, each trainee's newest is collected (before the due date
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -37,15 +38,21 @@ from datetime import UTC, datetime, timedelta
 from fnmatch import fnmatch
 from pathlib import Path
 
+import nbformat
 from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.exchange.default.collect import ExchangeCollect
 from traitlets import Bool, Integer
 
 from ..play.answers import MAX_BYTES as MAX_ANSWERS_BYTES
 from ..play.answers import SUFFIX as ANSWERS_SUFFIX
-from .files import UnsafeFile, owner_name, printable, read_in
+from .files import UnsafeFile, owner_name, printable, read_in, read_regular
 
 TIMESTAMP, SECRET = "timestamp.txt", "submission_secret.txt"
+# Written by collect beside a submission: each notebook that was not a valid notebook, and why.
+# The guard flags that scenario; the released notebook is graded in its place, so one broken
+# notebook costs its own item, not the trainee's whole module (nbgrader reads every notebook
+# before any preprocessor runs, and fails the module on one it cannot read).
+NOTES = "course-collect.json"
 # A time as nbgrader's submit writes it with its default format and time zone (UTC).
 STAMP = re.compile(r"(\d{4})-(\d\d)-(\d\d) (\d\d):(\d\d):(\d\d)(?:\.(\d{1,6}))? UTC")
 # What nbgrader's submit writes in submission_secret.txt: secrets.token_hex(64).
@@ -104,6 +111,24 @@ def parse_stamp(text: str) -> datetime:
 
 def format_stamp(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%d %H:%M:%S.%f UTC")
+
+
+def notebook_problem(data: bytes) -> str | None:
+    """Why ``data`` is not a notebook nbgrader can read, or ``None``."""
+    try:
+        nbformat.validate(nbformat.reads(data.decode("utf-8"), as_version=4))
+    except Exception as exc:  # JSON, schema, encoding, recursion: nbformat raises many kinds
+        return type(exc).__name__
+    return None
+
+
+def collect_notes(submitted: Path) -> dict[str, str]:
+    """The notebooks collect found broken in the submission at ``submitted``, with the reason."""
+    try:
+        notes = json.loads(read_regular(submitted / NOTES, 64 * 1024))
+    except (UnsafeFile, ValueError):
+        return {}
+    return {str(k): str(v) for k, v in notes.items()} if isinstance(notes, dict) else {}
 
 
 class SafeCollect(ExchangeCollect):
@@ -305,6 +330,19 @@ class SafeCollect(ExchangeCollect):
                 shown,
             )
 
+    def _replace_broken_notebooks(self, files: dict[str, bytes]) -> None:
+        notes = {}
+        for name in [n for n in files if n.endswith(".ipynb")]:
+            problem = notebook_problem(files[name])
+            if problem is not None:
+                stem = name.removesuffix(".ipynb")
+                notes[stem] = (
+                    f"{name} was not a valid notebook ({problem}); the released one was graded in its place."
+                )
+                files[name] = (self._released() / name).read_bytes()
+        if notes:
+            files[NOTES] = json.dumps(notes, indent=1, sort_keys=True).encode("utf-8")
+
     def _read(self, candidate: Candidate) -> tuple[dict[str, bytes], list[str]]:
         """The files to collect, read in one pass through one open handle on the folder, and
         what was left out; :class:`Refusal` if anything is not as the course accepts it."""
@@ -344,6 +382,7 @@ class SafeCollect(ExchangeCollect):
         if written != candidate.stated:
             raise Refusal(f"{TIMESTAMP} says {written} but the folder's name says {candidate.stated}")
         files[TIMESTAMP] = format_stamp(candidate.stated).encode("ascii")  # never the trainee's bytes
+        self._replace_broken_notebooks(files)
         if not SECRET_TEXT.fullmatch(files[SECRET].decode("ascii", "replace").strip()):
             raise Refusal(f"{SECRET} is not what nbgrader's submit writes")
         last, stated = _utc(max(changed)), candidate.stated

@@ -32,6 +32,7 @@ from nbgrader.preprocessors import NbGraderPreprocessor
 from ..build.documents import SCENARIO_SUFFIX
 from ..build.notebooks import REFLECTION_CELL
 from ..play.answers import MAX_BYTES, SUFFIX, InvalidAnswers, answers_path, parse_answers
+from .collect import NOTES, collect_notes
 from .files import UnsafeFile, printable, read_regular
 from .tutor_view import note_markdown, reflection_markdown, source_notebook_path
 from .verdict import NOT_STARTED, OK, TAMPERED, Verdict
@@ -94,7 +95,7 @@ def remove_unexpected(
     collect) is removed from this working copy; the submitted folder keeps it."""
     source = Path(coursedir.format_path(coursedir.source_directory, ".", assignment))
     notebooks = {p.stem for p in source.glob("*.ipynb")}
-    kept = {p.name for p in source.iterdir()} | {"timestamp.txt", "submission_secret.txt"}
+    kept = {p.name for p in source.iterdir()} | {"timestamp.txt", "submission_secret.txt", NOTES}
     kept |= {f"{n}{suffix}" for n in notebooks for suffix in (".ipynb", SUFFIX, VERDICT_SUFFIX)}
     for entry in os.scandir(graded_dir):
         if entry.name in kept and entry.is_file(follow_symlinks=False):
@@ -119,6 +120,9 @@ class GuardSubmission(NbGraderPreprocessor):
         released = nbformat.read(released_dir / f"{notebook}.ipynb", as_version=4)
 
         reasons = cell_changes(nb, released)
+        broken = collect_notes(submitted_dir).get(notebook)
+        if broken:
+            reasons.append(broken)
         verdict = Verdict(scenario=notebook, status=OK)
         scenario_file = released_dir / f"{notebook}{SCENARIO_SUFFIX}"
         scenario: dict[str, Any] = {}

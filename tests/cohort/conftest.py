@@ -36,7 +36,7 @@ MODULE = "07-keeping-up-to-date"
 SIZE = 32
 NEVER_SUBMIT = {f"t{n:02d}" for n in range(SIZE) if n % 10 == 7}
 TAMPERED = "t05"  # an answers file replaced by code
-FAILING = "t09"  # a notebook that is not a notebook: autograde fails for the module
+FAILING = "t09"  # a collected notebook damaged on the tutor's disk: autograde fails for the module
 OLD_VERSION, NEW_VERSION = "2021-09", "2026-06"
 # Names a roster may hold: accents, an apostrophe, a comma (CSV quoting) and a formula.
 NAMES = {"t01": ("Zoë", "O'Brien"), "t02": ("Ann", "=SUM(1+1)"), "t04": ("Tom", "Smith, Jr")}
@@ -160,14 +160,13 @@ def synthetic_cohort(tmp_path_factory, course) -> SyntheticCohort:
         if trainee == TAMPERED:
             answers_path(folder, content.items[0].id).write_text("__import__('os').system('true')")
             del cohort.answered[(trainee, content.items[0].id)]
-        if trainee == FAILING:
-            (folder / f"{content.items[0].id}.ipynb").write_text("not a notebook")
         if trainee in NEVER_SUBMIT:
             continue
         submit_module(folder, trainee)
     cohort.answered = {k: v for k, v in cohort.answered.items() if k[0] not in NEVER_SUBMIT}
 
     cohort.outputs["collect"] = cohort_cli(nbc.root, "collect")
+    (nbc.root / "submitted" / FAILING / MODULE / f"{content.items[0].id}.ipynb").write_text("not a notebook")
     collected = (nbc.root / "gradebook.db").read_bytes()
     cohort.sequential = cycle.autograde(nbc.root, [MODULE], workers=1)
     cohort.sequential_gradebook = gradebook_dump(nbc.root)

@@ -192,11 +192,12 @@ DELETED = "a-deleted"  # a notebook deleted before submitting
 SURROGATE = "a-surrogate"  # a lone surrogate in a reflection
 NO_FEEDBACK_SECRET = "a-feedback"  # graded, but its feedback folder lost submission_secret.txt
 CROWD = "a-crowd"  # a submission folder of more files than any submission holds
+BROKEN = "a-broken"  # a notebook that is not a notebook
 ZONE = "a-zone"  # timestamp.txt naming a file as its time zone (dateutil would open it)
 ATTACKERS = (
     PACKAGE, SHADOWS, BYPASS, FUTURE, BACKDATED, MISMATCH, LINKS, LINKS_EXTRA, LINK_FOLDER, HARD_LINK,
     BAD_TIME, SPARSE, DANGLING, FIFO, NO_SECRET, DELETED, SURROGATE, NO_FEEDBACK_SECRET, CROWD,
-    ZONE,
+    ZONE, BROKEN,
 )  # fmt: skip
 SHADOW_NAMES = (
     "json.py",
@@ -350,6 +351,10 @@ def attacked_cohort(tmp_path_factory, course) -> Cohort:
     answers_path(folder, first).write_text(text)
     del cohort.answered[(SURROGATE, first)]
     cohort.submit(SURROGATE)
+
+    folder = cohort.answer(BROKEN)
+    (folder / f"{first}.ipynb").write_text('{"cells": "not a notebook"}')
+    cohort.submit(BROKEN)
 
     cohort.answer(NO_FEEDBACK_SECRET)
     cohort.submit(NO_FEEDBACK_SECRET)

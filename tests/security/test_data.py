@@ -8,7 +8,15 @@ import pytest
 
 from course.grading.results import grading_results
 
-from .conftest import DELETED, MODULE, SURROGATE, assert_only_the_first_item_flagged, decisions, points
+from .conftest import (
+    BROKEN,
+    DELETED,
+    MODULE,
+    SURROGATE,
+    assert_only_the_first_item_flagged,
+    decisions,
+    points,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -37,3 +45,9 @@ def test_a_deleted_notebook_reads_not_started_scores_zero_and_exports(attacked_c
 
 def test_a_lone_surrogate_in_a_reflection_flags_that_item_and_grades_the_rest(attacked_cohort):
     assert_only_the_first_item_flagged(attacked_cohort, SURROGATE, "not valid Unicode")
+
+
+def test_a_notebook_that_is_not_a_notebook_flags_that_item_and_grades_the_rest(attacked_cohort):
+    """nbgrader reads every notebook before any preprocessor and fails the whole module on one it
+    cannot read: collect grades the released notebook in its place and the guard flags the item."""
+    assert_only_the_first_item_flagged(attacked_cohort, BROKEN, "was not a valid notebook (ValidationError)")

@@ -24,7 +24,13 @@ from .conftest import (
 pytestmark = pytest.mark.slow
 # What the course puts in an autograded folder, by name pattern.
 EXPECTED_SUFFIXES = (".ipynb", ".answers.json", ".verdict.json", ".scenario.json")
-EXPECTED_NAMES = {"module.json", "reading.json", "timestamp.txt", "submission_secret.txt"}
+EXPECTED_NAMES = {
+    "module.json",
+    "reading.json",
+    "timestamp.txt",
+    "submission_secret.txt",
+    "course-collect.json",
+}
 
 
 def test_no_trainee_code_ran_and_the_grading_commands_succeeded(attacked_cohort):
