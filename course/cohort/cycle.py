@@ -121,9 +121,9 @@ def collect(course_dir: Path, modules: Iterable[str]) -> list[StepResult]:
                 "collect", module, ok=False, reason="the course's SafeCollect is not configured"
             )
         elif result.ok:
-            collected, unchanged, refused = len(app.collected), len(app.unchanged), len(app.refused)
-            notes = [f"collected {collected}, unchanged {unchanged}, set aside {refused}"]
-            notes += [f"set aside {refused}" for refused in app.refused]
+            counts = len(app.collected), len(app.unchanged), len(app.refused)
+            notes = ["collected {}, unchanged {}, set aside {}".format(*counts)]
+            notes += [f"set aside {folder}" for folder in app.refused]
             notes += [
                 f"left out of {c.student}'s: {', '.join(c.left_out)}" for c in app.collected if c.left_out
             ]
