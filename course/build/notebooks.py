@@ -37,6 +37,11 @@ KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "nam
 PLAY_CELL, DECISIONS_CELL, REFLECTION_CELL, TITLE_CELL = "play", "decisions", "reflection", "title"
 
 
+def grade_id(cell: NotebookNode) -> str | None:
+    """The nbgrader id of a cell (``None`` for a cell nbgrader does not track), read as data."""
+    return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+
+
 @dataclass
 class BuildReport:
     written: list[Path] = field(default_factory=list)

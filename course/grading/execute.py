@@ -20,14 +20,10 @@ from nbformat.v4 import new_output
 from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import NbGraderPreprocessor
 
-from ..build.notebooks import DECISIONS_CELL
+from ..build.notebooks import DECISIONS_CELL, grade_id
 from .key import KeyUnavailable, key_from_source
 from .score import score
 from .verdict import read_verdict
-
-
-def _grade_id(cell: NotebookNode) -> str | None:
-    return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
 
 
 def _error(name: str, message: str) -> NotebookNode:
@@ -49,7 +45,7 @@ class ScoreWithoutKernel(NbGraderPreprocessor):
                 continue
             cell.execution_count = None
             cell.outputs = []
-            if _grade_id(cell) == DECISIONS_CELL:
+            if grade_id(cell) == DECISIONS_CELL:
                 cell.execution_count = number
                 cell.outputs = self._decisions(cell, info["notebook"], graded)
         return nb, resources

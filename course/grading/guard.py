@@ -30,9 +30,9 @@ from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import NbGraderPreprocessor
 
 from ..build.documents import SCENARIO_SUFFIX
-from ..build.notebooks import REFLECTION_CELL
+from ..build.notebooks import REFLECTION_CELL, grade_id
 from ..play.answers import MAX_BYTES, SUFFIX, InvalidAnswers, answers_path, parse_answers
-from .collect import NOTES, collect_notes
+from .collect import NOTES, SECRET, TIMESTAMP, collect_notes
 from .files import UnsafeFile, printable, read_regular
 from .tutor_view import note_markdown, reflection_markdown, source_notebook_path
 from .verdict import NOT_STARTED, OK, TAMPERED, Verdict
@@ -41,18 +41,14 @@ from .verdict import SUFFIX as VERDICT_SUFFIX
 NOTE_CELL = "reflection-note"  # the cell above a reflection that has nothing to grade
 
 
-def _grade_id(cell: NotebookNode) -> str | None:
-    return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
-
-
 def cell_changes(submitted: NotebookNode, released: NotebookNode) -> list[str]:
     """What differs between the submitted and released cells (outputs are ignored)."""
     changes = []
     for i, (sub, rel) in enumerate(zip(submitted.cells, released.cells, strict=False), start=1):
-        name = _grade_id(rel) or f"#{i}"
+        name = grade_id(rel) or f"#{i}"
         if sub.get("cell_type") != rel.cell_type or sub.get("source") != rel.source:
             changes.append(f"cell {name} was edited.")
-        elif _grade_id(sub) != _grade_id(rel):
+        elif grade_id(sub) != grade_id(rel):
             changes.append(f"cell {name} has altered grading metadata.")
     extra = len(submitted.cells) - len(released.cells)
     if extra > 0:
@@ -71,7 +67,7 @@ def show_reflection(
     With nothing to grade (not started, tampered, no reflection written) the cell stays exactly
     as released, so nbgrader scores it 0 itself instead of asking the tutor; a note above says why.
     """
-    index = next((i for i, cell in enumerate(nb.cells) if _grade_id(cell) == REFLECTION_CELL), None)
+    index = next((i for i, cell in enumerate(nb.cells) if grade_id(cell) == REFLECTION_CELL), None)
     if index is None:
         return None
     note = note_markdown(verdict)
@@ -95,7 +91,7 @@ def remove_unexpected(
     collect) is removed from this working copy; the submitted folder keeps it."""
     source = Path(coursedir.format_path(coursedir.source_directory, ".", assignment))
     notebooks = {p.stem for p in source.glob("*.ipynb")}
-    kept = {p.name for p in source.iterdir()} | {"timestamp.txt", "submission_secret.txt", NOTES}
+    kept = {p.name for p in source.iterdir()} | {TIMESTAMP, SECRET, NOTES}
     kept |= {f"{n}{suffix}" for n in notebooks for suffix in (".ipynb", SUFFIX, VERDICT_SUFFIX)}
     for entry in os.scandir(graded_dir):
         if entry.name in kept and entry.is_file(follow_symlinks=False):

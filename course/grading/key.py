@@ -15,7 +15,7 @@ from typing import Any
 
 import nbformat
 
-from ..build.notebooks import DECISIONS_CELL
+from ..build.notebooks import DECISIONS_CELL, grade_id
 
 # Compact JSON never holds three quotes in a row (a string's closing quote is always followed by
 # ``,``, ``:``, ``]`` or ``}``), so the key ends at the first three.
@@ -51,11 +51,7 @@ def read_grading_key(path: Path) -> dict[str, Any]:
         nb = nbformat.read(path, as_version=4)
     except Exception as exc:  # nbformat raises many kinds (JSON, schema, encoding, I/O)
         raise KeyUnavailable(f"{path}: not a readable notebook ({type(exc).__name__})") from exc
-    cells = [
-        c
-        for c in nb.get("cells", [])
-        if c.get("metadata", {}).get("nbgrader", {}).get("grade_id") == DECISIONS_CELL
-    ]
+    cells = [c for c in nb.get("cells", []) if grade_id(c) == DECISIONS_CELL]
     if len(cells) != 1:
         raise KeyUnavailable(f"{path}: expected one {DECISIONS_CELL!r} cell, found {len(cells)}")
     return key_from_source(cells[0].get("source", ""), str(path))
