@@ -236,8 +236,9 @@ def autograde_one(course_dir: Path, module: str, student: str) -> StepResult:
 def feedback(course_dir: Path, modules: Iterable[str]) -> list[StepResult]:
     """Generate feedback pages for every graded submission of each module and release them.
 
-    Not ``NbGraderAPI.generate_feedback``: it forces nbgrader's stock template, which loads
-    MathJax from a CDN; the course's configuration names its own."""
+    ``GenerateFeedback`` directly (``NbGraderAPI.generate_feedback`` sets nbgrader's stock
+    template as ``HTMLExporter``'s, which the course's ``FeedbackExporter`` section now outranks,
+    so either gives the course's page); the release is :func:`release_feedback`, per trainee."""
     nb = api(course_dir)
     results = []
     for module in tqdm(list(modules), desc="feedback", unit="module"):
