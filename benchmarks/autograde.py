@@ -36,7 +36,7 @@ from course.play.answers import Answers, save_answers
 from course.play.exchange import load_nbgrader_config, submit_module
 from course.scenario.catalog import load_course
 
-MODULE = "07-keeping-up-to-date"
+MODULE = "09-keeping-up-to-date"
 BIN = Path(sys.executable).parent  # nbgrader runs `alembic` from here
 
 

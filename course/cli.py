@@ -84,6 +84,7 @@ def cmd_coverage(args: argparse.Namespace) -> int:
 
 def cmd_lint(args: argparse.Namespace) -> int:
     from .policy import load_policy
+    from .scenario.cues import measure, summary_lines
     from .scenario.lint import lint, project_words
 
     course = _check(args.scenarios)
@@ -91,12 +92,13 @@ def cmd_lint(args: argparse.Namespace) -> int:
     for content in course.modules:
         module = content.module
         print(f"{module.id:28} reading time {minutes[module.id]:5.1f} min, CPD {module.cpd_minutes} min")
+    print("\n".join(summary_lines(measure(course))))
     for finding in findings:
         print(f"  {finding}", file=sys.stderr)
     if findings:
         print(f"{len(findings)} lint finding(s)", file=sys.stderr)
         return 1
-    print("lint clean: spelling, clause quotes and CPD minutes")
+    print("lint clean: spelling, clause quotes, CPD minutes and answer cues")
     return 0
 
 
@@ -133,9 +135,9 @@ def parser() -> argparse.ArgumentParser:
     coverage = sub.add_parser("coverage", help="clause x item matrix; fails if a clause is untested")
     coverage.add_argument("--csv", type=Path, help="write the matrix as CSV")
     coverage.set_defaults(run=cmd_coverage)
-    sub.add_parser("lint", help="spelling, clause quotes in feedback, reading time").set_defaults(
-        run=cmd_lint
-    )
+    sub.add_parser(
+        "lint", help="spelling, clause quotes in feedback, reading time, answer cues"
+    ).set_defaults(run=cmd_lint)
     results = sub.add_parser("results", help="per trainee and scenario: graded, tampered or failed")
     results.add_argument("--course-dir", type=Path, default=GRADING_DIR)
     results.add_argument("--csv", type=Path, help="write the table as CSV")

@@ -33,6 +33,9 @@ class Section(_Model):
     id: str
     title: str
     clauses: tuple[Clause, ...]
+    # A list (the MUST NOT list): its first clause opens it, each other clause is an item read
+    # after this stem, e.g. "Members must not".
+    stem: str | None = None
 
 
 class Policy(_Model):
@@ -55,6 +58,23 @@ class Policy(_Model):
             if any(c.id == clause_id for c in section.clauses):
                 return section
         raise KeyError(clause_id)
+
+    def place(self, clause_id: str) -> str:
+        """Where a clause is, in the words a reader of the policy would use: "What members must
+        not do, item 2"; "Keeping Boundaries, point 3". Trainees never see clause ids."""
+        section = self.section_of(clause_id)
+        n = [c.id for c in section.clauses].index(clause_id)
+        if section.stem:
+            return f"{section.title}, item {n}" if n else f"{section.title}, the list's opening words"
+        return f"{section.title}, point {n + 1}"
+
+    def quote(self, clause_id: str) -> str:
+        """The clause as quoted to a trainee: a list item with its stem, so that it reads as the
+        rule it is ("Members must not: accept friend requests...")."""
+        section, text = self.section_of(clause_id), self.clauses[clause_id].text
+        if section.stem and section.clauses[0].id != clause_id:
+            return f"{section.stem}: {text[:1].lower()}{text[1:]}"
+        return text
 
     def revisions(self, clause_ids: Iterable[str]) -> dict[str, str]:
         """``{clause id: version its wording dates from}``, "" for never revised."""

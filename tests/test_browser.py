@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import urllib.request
 
 import pytest
@@ -98,6 +99,71 @@ def test_practice_play_by_clicking_then_reload_and_a_later_visit_restore_answers
         later.close()
 
 
+def shown_order(page, step) -> list[str]:
+    """The option ids of ``step`` in the order the page shows its radio buttons."""
+    by_text = {o.text: o.id for o in step.options}
+    page.get_by_role("heading", name=step.prompt).wait_for(timeout=60_000)
+    labels = page.locator(".mip-options .widget-radio-box label").all_inner_texts()
+    return [by_text[label] for label in labels]
+
+
+def test_two_learners_see_their_own_stable_option_orders_and_the_same_path_scores_the_same(
+    practice_site, browser, course
+):
+    """Options are shuffled per learner and decision, the same after a reload; what is graded is
+    the option chosen, never where it stood."""
+    from course.build.documents import grading_key
+    from course.grading.score import score
+    from course.grading.verdict import OK, Verdict
+    from course.policy import load_policy
+
+    scn = next(s for s in course.module(MODULE).scenarios if len(s.step(s.start).options) >= 3)
+    path = path_of(scn, 1)  # a mix of good and poorer choices
+    first = scn.step(scn.start)
+    url_of = "{}/voila/render/practice/" + f"{MODULE}/{scn.id}.ipynb"
+    with voila(practice_site) as server:
+        learners = []  # (context, page, the first decision's order)
+        # A second learner whose first order differs from the first's: each new browser is a new
+        # random learner, and two random orders of 3+ options differ at least 5 times in 6.
+        for _ in range(8):
+            context = browser.new_context()
+            page = context.new_page()
+            page.goto(url_of.format(server.url))
+            order = shown_order(page, first)
+            page.reload()
+            assert shown_order(page, first) == order  # stable across a reload
+            if learners and order == learners[0][2]:
+                context.close()
+                continue
+            learners.append((context, page, order))
+            if len(learners) == 2:
+                break
+        assert len(learners) == 2 and learners[0][2] != learners[1][2]
+        assert sorted(learners[0][2]) == sorted(o.id for o in first.options)
+
+        results = []
+        for context, page, _ in learners:
+            for n, (_, option) in enumerate(path):
+                choose(page, option)
+                page.locator(".mip-chosen").nth(n).wait_for(timeout=60_000)
+            text = page.locator(".mip-score").inner_text(timeout=60_000)
+            saved = json.loads(answers_path(server.learner_folder(page) / MODULE, scn.id).read_text())
+            results.append((text, saved))
+            context.close()
+
+    expected = sum(o.points for _, o in path)
+    (text_a, saved_a), (text_b, saved_b) = results
+    assert text_a == text_b == f"You scored {expected} of {max_points_of(scn)} points."
+    assert saved_a["choices"] == saved_b["choices"] == [{"step": s.id, "option": o.id} for s, o in path]
+    # The order each learner saw is recorded with their answers, for a tutor's position check.
+    assert saved_a["orders"][first.id] == learners[0][2] and saved_b["orders"][first.id] == learners[1][2]
+    assert set(saved_a["orders"]) == {s.id for s, _ in path}
+    # The grader scores both the same, from the option ids alone.
+    key = grading_key(scn, load_policy())
+    graded = [score(key, Verdict(scn.id, OK, choices=s["choices"])).points for s in (saved_a, saved_b)]
+    assert graded == [expected, expected]
+
+
 def path_of(scn, rank: int):
     """A path through ``scn``: at each step the option ``rank`` places from the best (cycling),
     so that trainees in tests make a mix of good and poor choices."""
@@ -119,7 +185,7 @@ def module_status(page, module_id: str) -> str:
 def test_a_whole_module_in_assessed_mode_from_release_to_feedback(nbgrader_course, browser, course):
     """Fetch, play every page of a module by its links, submit from the app, then read the
     feedback the tutor released; the landing page follows each step."""
-    module_id = "07-keeping-up-to-date"
+    module_id = "09-keeping-up-to-date"
     content = course.module(module_id)
     nbc = nbgrader_course
     nbc.nbgrader("generate_assignment", module_id)
@@ -129,6 +195,7 @@ def test_a_whole_module_in_assessed_mode_from_release_to_feedback(nbgrader_cours
     paths = {item.id: path_of(item, rank) for rank, item in enumerate(content.items)}
     key_texts = [o.feedback for item in content.items for s in item.steps for o in s.options]
     key_texts += [item.reflection.rubric for item in content.items if item.reflection]
+    key_texts += [item.reflection.model_answer for item in content.items if item.reflection]
 
     env = {
         "JUPYTER_CONFIG_DIR": str(home),
@@ -201,7 +268,8 @@ def test_a_whole_module_in_assessed_mode_from_release_to_feedback(nbgrader_cours
 
         # ...the landing says so, and the trainee reads it in the app: explanations, never code.
         page.reload()
-        assert "Status: feedback ready" in module_status(page, module_id)
+        status = module_status(page, module_id)
+        assert "Status: feedback ready" in status and "Knowledge check" not in status  # not fetched yet
         assert axe_violations(page) == []
         item = content.items[1]
         page.goto(f"{url}/voila/render/{module_id}/{item.id}.ipynb")
@@ -214,5 +282,16 @@ def test_a_whole_module_in_assessed_mode_from_release_to_feedback(nbgrader_cours
         _, first_option = paths[item.id][0]
         assert first_option.feedback.split(".")[0] in feedback.locator("body").inner_text()
         assert "grade_scenario" not in page.locator(".mip-feedback-page").get_attribute("srcdoc")
+
+        # Fetched, the feedback tells the landing page whether the knowledge check reached the pass
+        # mark (the check's score as nbgrader graded it, read from its feedback page).
+        page.goto(f"{url}/")
+        check = content.check
+        percent = 100 * sum(o.points for _, o in paths[check.id]) / max_points_of(check)
+        verdict = "passed" if percent >= content.module.pass_mark else "not passed"
+        mark = content.module.pass_mark
+        assert f"Knowledge check {math.floor(percent)}% (pass mark {mark}%), {verdict}" in module_status(
+            page, module_id
+        )
         assert seen.errors == [] and seen.external == []
         page.close()

@@ -82,10 +82,15 @@ def module_document(
         "title": module.title,
         "summary": module.summary,
         "cpd_minutes": module.cpd_minutes,
+        # Completion: every page finished and the knowledge check passed at this percentage.
+        "pass_mark": module.pass_mark,
+        "check": module.knowledge_check,
         "position": position,
         "pages": [{"id": page, "title": title} for page, title in page_titles(content).items()],
         # Which clauses a retake hangs on, and the version each one's wording dates from.
         "clauses": policy.revisions(content.clauses),
+        # How a trainee is told where each of those clauses is (never by its id).
+        "places": {c: policy.place(c) for c in sorted(content.clauses)},
     }
 
 
@@ -109,7 +114,8 @@ def read_play_document(folder: Path, page_id: str) -> dict[str, Any]:
 
 
 def public_scenario(scn: Scenario) -> dict[str, Any]:
-    """The scenario without its answer key: no points per option, feedback, clauses or rubric."""
+    """The scenario without its answer key: no points per option, feedback, clauses, rubric or
+    model answer."""
     data = scn.model_dump(mode="json")
     for step in data["steps"]:
         for option in step["options"]:
@@ -117,6 +123,7 @@ def public_scenario(scn: Scenario) -> dict[str, Any]:
                 del option[key]
     if data["reflection"]:
         del data["reflection"]["rubric"]
+        del data["reflection"]["model_answer"]
     return data
 
 
@@ -159,7 +166,7 @@ def reading_document(
             {
                 "heading": part.heading,
                 "text": part.text,
-                "clauses": [{"id": c, "text": policy.clauses[c].text} for c in part.clauses],
+                "clauses": [{"text": policy.quote(c), "place": policy.place(c)} for c in part.clauses],
             }
             for part in module.reading
         ],
@@ -173,6 +180,7 @@ def grading_key(scn: Scenario, policy: Policy) -> dict[str, Any]:
     return {"scenario": data, "max_points": max_points(scn), "clauses": _clause_texts(scn, policy)}
 
 
-def _clause_texts(scn: Scenario, policy: Policy) -> dict[str, str]:
+def _clause_texts(scn: Scenario, policy: Policy) -> dict[str, dict[str, str]]:
+    """Each cited clause as a trainee reads it: quoted (a list item with its stem) and placed."""
     used = sorted({c for step in scn.steps for o in step.options for c in o.clauses})
-    return {c: policy.clauses[c].text for c in used}
+    return {c: {"text": policy.quote(c), "place": policy.place(c)} for c in used}

@@ -273,6 +273,38 @@ def item_statistics(choices: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=ITEM_COLUMNS).astype({"n": "int64"})
 
 
+POSITION_EFFECT_COLUMNS = ["position", "choices", "share", "chance_share", "full_credit_share"]
+
+
+def position_effects(choices: pd.DataFrame) -> pd.DataFrame:
+    """Where the chosen option stood on the trainee's screen, one row per position (1 = top), over
+    the decisions whose shown order was recorded: ``choices`` made there, their ``share``, the
+    ``chance_share`` that choosing regardless of content would give (a position exists only
+    where a decision has that many options), and the ``full_credit_share`` of the choices made
+    there. Options are shuffled per trainee, so a share far above chance means trainees pick by
+    position, not that the best answer sits there."""
+    _require(choices, ["shown_at", "options", "points", "best_points"], "choices")
+    known = choices[choices["shown_at"].notna()]
+    if known.empty:
+        return pd.DataFrame(columns=POSITION_EFFECT_COLUMNS)
+    total, rows = len(known), []
+    for position in range(1, int(known["options"].max()) + 1):
+        here = known[known["shown_at"] == position]
+        chance = ((known["options"] >= position) / known["options"]).sum()
+        rows.append(
+            {
+                "position": position,
+                "choices": len(here),
+                "share": len(here) / total,
+                "chance_share": chance / total,
+                "full_credit_share": (here["points"] == here["best_points"]).mean()
+                if len(here)
+                else float("nan"),
+            }
+        )
+    return pd.DataFrame(rows, columns=POSITION_EFFECT_COLUMNS)
+
+
 def _correlation(x: pd.Series, y: pd.Series) -> float:
     # Checked on distinct values, not a computed variance, which rounding can leave a hair off 0.
     if len(x) < 2 or x.nunique() < 2 or y.nunique() < 2:

@@ -36,6 +36,9 @@ CHOICE_COLUMNS = [
     "best_points",
     "clauses",
 ]
+# Where the chosen option stood on the trainee's screen (1 = top; empty where the answers
+# predate recorded orders) and how many options there were: for position effects.
+POSITION_COLUMNS = ["shown_at", "options"]
 INVALID_COLUMNS = ["student", "module", "scenario", "file", "reason"]
 ANSWERED_COLUMNS = ["student", "module", "scenario", "policy_version", "updated"]
 
@@ -70,7 +73,7 @@ def read_cohort_answers(course_dir: Path, course: Course) -> CohortAnswers:
         except InvalidAnswers as exc:
             invalid.append({**where, "file": str(path.relative_to(course_dir)), "reason": str(exc)})
             continue
-        choices += [{**where, **row} for row in decisions(scenario, answers.choices)]
+        choices += [{**where, **row} for row in decisions(scenario, answers.choices, answers.orders)]
         answered.append({**where, "policy_version": answers.policy_version, "updated": answers.updated})
     return CohortAnswers(
         _choices_frame(choices),
@@ -89,10 +92,15 @@ def invalid_answers(course_dir: Path, course: Course) -> pd.DataFrame:
     return read_cohort_answers(course_dir, course).invalid
 
 
-def decisions(scenario: Node, choices: Sequence[Mapping[str, str]]) -> list[dict[str, Any]]:
-    """The decisions along a validated path: what was chosen, earned and at stake at each."""
+def decisions(
+    scenario: Node, choices: Sequence[Mapping[str, str]], orders: Mapping[str, Sequence[str]] | None = None
+) -> list[dict[str, Any]]:
+    """The decisions along a validated path: what was chosen, earned and at stake at each, and
+    where the choice stood among the options shown (``orders``, as the answers recorded them)."""
     rows = []
+    orders = orders or {}
     for step, option in walk(scenario, choices).taken:
+        order = orders.get(step["id"])
         rows.append(
             {
                 "step": step["id"],
@@ -106,6 +114,8 @@ def decisions(scenario: Node, choices: Sequence[Mapping[str, str]]) -> list[dict
                 # count against its mastery rather than drop out of it (which would flatter
                 # the cohort exactly where it goes wrong).
                 "clauses": tuple(sorted({c for o in step["options"] for c in o["clauses"]})),
+                "shown_at": order.index(option["id"]) + 1 if order else None,
+                "options": len(step["options"]),
             }
         )
     return rows
@@ -147,5 +157,5 @@ def _read(path: Path) -> bytes:
 
 
 def _choices_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
-    frame = pd.DataFrame(rows, columns=CHOICE_COLUMNS)
-    return frame.astype({"points": "int64", "best_points": "int64"})
+    frame = pd.DataFrame(rows, columns=[*CHOICE_COLUMNS, *POSITION_COLUMNS])
+    return frame.astype({"points": "int64", "best_points": "int64", "shown_at": "Int64", "options": "int64"})

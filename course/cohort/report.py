@@ -17,12 +17,19 @@ from ..grading.gradebook import open_gradebook
 from ..grading.results import grading_results
 from ..policy import Policy, load_policy
 from ..scenario.catalog import Course, load_course
-from .analytics import choice_split, clause_mastery, common_wrong_choices, item_statistics, trainee_summary
+from .analytics import (
+    choice_split,
+    clause_mastery,
+    common_wrong_choices,
+    item_statistics,
+    position_effects,
+    trainee_summary,
+)
 from .choices import read_cohort_answers
 from .csv_safe import write_csv
 from .gradebook import gradebook_students
 from .review import read_completions, review_due
-from .scores import cohort_grid, module_scores
+from .scores import check_passes, cohort_grid, module_scores
 
 LOW_SCORE = 0.6  # an overall score below this flags a trainee as at risk
 
@@ -37,6 +44,7 @@ class CohortReport:
     roster: pd.DataFrame  # gradebook.gradebook_students
     results: pd.DataFrame  # grading.results.grading_results: per trainee x scenario
     grid: pd.DataFrame  # scores.cohort_grid: every trainee x released module
+    passes: pd.DataFrame  # scores.check_passes: each module's knowledge check against its pass mark
     summary: pd.DataFrame  # analytics.trainee_summary: completion, scores, at-risk flags
     choices: pd.DataFrame  # choices: one row per decision taken
     invalid: pd.DataFrame  # choices: answers files refused as tampered, with the reason
@@ -44,11 +52,24 @@ class CohortReport:
     split: pd.DataFrame  # analytics.choice_split
     wrong: pd.DataFrame  # analytics.common_wrong_choices
     items: pd.DataFrame  # analytics.item_statistics: difficulty, discrimination
+    positions: pd.DataFrame  # analytics.position_effects: choices by position shown vs chance
     review: pd.DataFrame  # review.review_due: completions due for a retake
 
 
 # What `course cohort report` writes: file stem -> CohortReport field.
-TABLES = ("summary", "grid", "results", "mastery", "split", "wrong", "items", "review", "invalid")
+TABLES = (
+    "summary",
+    "grid",
+    "passes",
+    "results",
+    "mastery",
+    "split",
+    "wrong",
+    "items",
+    "positions",
+    "review",
+    "invalid",
+)
 
 
 def cohort_name(course_dir: Path) -> str:
@@ -79,6 +100,12 @@ def cohort_report(
     scores = module_scores(results)
     scores = scores[scores["module"].isin(list(modules))]
     grid = cohort_grid(scores, students, list(modules))
+    checks = {
+        c.module.id: (c.module.knowledge_check, c.module.pass_mark)
+        for c in course.modules
+        if c.module.id in modules
+    }
+    passes = check_passes(results, checks, students)
     summary = trainee_summary(grid, students, list(modules), low_score=low_score, due=due, today=today)
 
     answers = read_cohort_answers(course_dir, course)
@@ -94,6 +121,7 @@ def cohort_report(
         roster=roster,
         results=results,
         grid=grid,
+        passes=passes,
         summary=summary,
         choices=choices,
         invalid=answers.invalid,
@@ -101,6 +129,7 @@ def cohort_report(
         split=choice_split(choices),
         wrong=common_wrong_choices(choices),
         items=item_statistics(choices),
+        positions=position_effects(choices),
         review=review,
     )
 

@@ -11,7 +11,7 @@ trainee's work was not marked, which is not the same as marking it worthless.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
@@ -114,6 +114,37 @@ def cohort_grid(scores: pd.DataFrame, students: Sequence[str], modules: Sequence
     grid["max_score"] = grid["max_score"].astype(float).where(~absent, others_max)
     grid["score"] = grid["score"].astype(float)
     return grid[SCORE_COLUMNS]
+
+
+PASS_COLUMNS = ["student", "module", "check", "check_score", "check_max", "pass_mark", "passed"]
+
+
+def check_passes(
+    results: pd.DataFrame, checks: Mapping[str, tuple[str, int]], students: Sequence[str]
+) -> pd.DataFrame:
+    """Every student x module of ``checks`` (module -> its knowledge check's id and pass mark):
+    the check's score and maximum as graded, and whether it reaches the pass mark. ``passed`` is
+    empty (NA) where nothing is graded: not submitted, or its autograde failed."""
+    graded = results[results["status"] != FAILED].set_index(["student", "module", "scenario"])
+    rows = []
+    for student in students:
+        for module, (check, mark) in checks.items():
+            key = (student, module, check)
+            score = float(graded.loc[key, "score"]) if key in graded.index else float("nan")
+            most = float(graded.loc[key, "max_score"]) if key in graded.index else float("nan")
+            known = not (pd.isna(score) or pd.isna(most) or most <= 0)
+            rows.append(
+                {
+                    "student": student,
+                    "module": module,
+                    "check": check,
+                    "check_score": score,
+                    "check_max": most,
+                    "pass_mark": mark,
+                    "passed": (100 * score / most >= mark) if known else pd.NA,
+                }
+            )
+    return pd.DataFrame(rows, columns=PASS_COLUMNS).astype({"passed": "boolean"})
 
 
 def _check_results(results: pd.DataFrame) -> None:

@@ -14,8 +14,8 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from ..play.engine import walk
-from ..play.render import grading_html, walk_score
+from ..play.engine import walk, walk_score
+from ..play.render import grading_html
 from .verdict import NOT_STARTED, TAMPERED, Verdict, read_verdict
 
 

@@ -4,7 +4,8 @@ The guard writes this markdown into the autograded notebook's reflection cell: t
 trainee took (each prompt, the option chosen and its points), the ending reached, the scenario's
 rubric, then the reflection itself as literal text. The same notebook becomes the trainee's
 feedback page once the tutor releases feedback, so nothing here goes beyond what the trainee may
-see by then: the path, the points and the rubric, never the rest of the key or a server's paths.
+see by then: the path, the points, the rubric and its model answer, never the rest of the key or a
+server's paths.
 
 Released notebooks hold no key, so the prompts, option texts, points and rubric are read from
 the grading key embedded in the source notebook of the same assignment.
@@ -21,8 +22,8 @@ from typing import Any
 from nbgrader.coursedir import CourseDirectory
 
 from ..build.documents import KEY_OPTION_FIELDS
-from ..play.engine import InvalidChoices, walk
-from ..play.render import points_text, walk_score
+from ..play.engine import InvalidChoices, walk, walk_score
+from ..play.render import points_text
 from .key import KeyUnavailable, read_grading_key
 from .verdict import NOT_STARTED, OK, TAMPERED, Verdict
 
@@ -83,6 +84,7 @@ def _public(scenario: Mapping[str, Any]) -> dict[str, Any]:
                 option.pop(field, None)
     if data.get("reflection"):
         data["reflection"].pop("rubric", None)
+        data["reflection"].pop("model_answer", None)
     return data
 
 
@@ -133,13 +135,15 @@ BAND_START = re.compile(r"(?<=[.;])\s+(?=\d+(?: points?)?:)")
 
 
 def rubric_markdown(key: Mapping[str, Any]) -> str:
-    """The scenario's reflection rubric, one item per scoring band."""
+    """The scenario's reflection rubric, one item per scoring band, then its model answer."""
     reflection = key["scenario"].get("reflection") or {}
     rubric = str(reflection.get("rubric", "")).strip()
     if not rubric:
         return "**Rubric**\n\nThis scenario has no rubric."
     bands = [b for b in BAND_START.split(rubric) if b.strip()]
-    return "**Rubric**\n\n" + "\n".join(f"- {markdown_text(band)}" for band in bands)
+    text = "**Rubric**\n\n" + "\n".join(f"- {markdown_text(band)}" for band in bands)
+    model = str(reflection.get("model_answer") or "").strip()
+    return f"{text}\n\n**A model answer**\n\n> {markdown_text(model)}" if model else text
 
 
 def reflection_markdown(

@@ -21,11 +21,12 @@ from typing import Any
 
 from .engine import InvalidChoices, Node, walk
 
-FORMAT = 2  # 2 added policy_version
+FORMAT = 3  # 2 added policy_version; 3 the order each decision's options were shown in
+READABLE_FORMATS = {2, 3}  # a format 2 file (saved before the upgrade) reads as "orders unknown"
 SUFFIX = ".answers.json"
 MAX_BYTES = 64 * 1024
 MAX_REFLECTION_CHARS = 4000
-FIELDS = {"format", "scenario", "choices", "reflection", "updated", "policy_version"}
+FIELDS = {"format", "scenario", "choices", "reflection", "updated", "policy_version", "orders"}
 HIDDEN_PREFIX = ".answers-"  # the app's own files beside the answers: its temp files and lock
 STALE_TEMP_SECONDS = 60  # a temp file this old was left by a killed writer, never one in flight
 _SURROGATE = re.compile("[\ud800-\udfff]")  # half a UTF-16 pair: no UTF-8 encoding exists
@@ -44,6 +45,9 @@ class Answers:
     # The policy version the choices were made under: a later revision of a clause the module
     # rests on makes the completion due for a retake.
     policy_version: str = ""
+    # Step id -> the option ids in the order this trainee was shown them, so that a tutor can
+    # check for position effects. Grading never reads it: a choice is an option id.
+    orders: dict[str, list[str]] = field(default_factory=dict)
     format: int = FORMAT
 
     def to_json(self) -> str:
@@ -95,10 +99,12 @@ def parse_answers(text: str | bytes, scenario: Node) -> Answers:
         raise InvalidAnswers("answers file holds text that is not valid Unicode (a lone surrogate)")
     if not isinstance(data, dict):
         raise InvalidAnswers("answers file must hold a JSON object")
+    if data.get("format") == 2 and "orders" not in data:
+        data = {**data, "format": FORMAT, "orders": {}}
     if set(data) != FIELDS:
         raise InvalidAnswers(f"answers file fields are {sorted(data)}, expected {sorted(FIELDS)}")
     if data["format"] != FORMAT:
-        raise InvalidAnswers(f"answers format {data['format']!r}, expected {FORMAT}")
+        raise InvalidAnswers(f"answers format {data['format']!r}, expected one of {sorted(READABLE_FORMATS)}")
     if data["scenario"] != scenario["id"]:
         raise InvalidAnswers(f"answers are for scenario {data['scenario']!r}, expected {scenario['id']!r}")
     if not isinstance(data["reflection"], str) or len(data["reflection"]) > MAX_REFLECTION_CHARS:
@@ -111,7 +117,25 @@ def parse_answers(text: str | bytes, scenario: Node) -> Answers:
         walk(scenario, data["choices"])
     except InvalidChoices as exc:
         raise InvalidAnswers(f"choices do not follow the scenario: {exc}") from exc
+    _check_orders(data["orders"], scenario)
     return Answers(**data)
+
+
+def _check_orders(orders: Any, scenario: Node) -> None:
+    """Each recorded order is a step of this scenario and a permutation of its option ids."""
+    if not isinstance(orders, dict):
+        raise InvalidAnswers("answers 'orders' must be an object")
+    steps = {s["id"]: s for s in scenario["steps"]}
+    for step_id, order in orders.items():
+        if step_id not in steps:
+            raise InvalidAnswers(f"answers 'orders' names step {step_id!r}, which this scenario has not")
+        ids = [o["id"] for o in steps[step_id]["options"]]
+        if not (
+            isinstance(order, list)
+            and all(isinstance(i, str) for i in order)
+            and sorted(order) == sorted(ids)
+        ):
+            raise InvalidAnswers(f"answers 'orders' for step {step_id!r} is not an order of its options")
 
 
 def read_saved(folder: Path, scenario_id: str) -> bytes | None:

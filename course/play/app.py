@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
+import time
 from collections.abc import Callable
 from contextlib import nullcontext
 from html import escape as _escape
@@ -25,11 +27,29 @@ from .answers import (
     set_aside,
     without_surrogates,
 )
-from .engine import walk
+from .engine import Walk, walk, walk_score
 from .exchange import ExchangeProblem, fetch_feedback, latest_feedback, submit_module
 from .learner import answers_folder
-from .progress import NEEDS_RETAKE, module_progress, page_progress
-from .render import announcement, choice_html, ending_html, nav_html, points_text, situation_html, walk_score
+from .order import in_order, option_order, viewer_id
+from .progress import (
+    NEEDS_RETAKE,
+    check_result,
+    missing_reflections,
+    module_progress,
+    page_progress,
+    percent_text,
+    places,
+)
+from .render import (
+    announcement,
+    choice_html,
+    clause_entry,
+    clause_html,
+    ending_html,
+    nav_html,
+    points_text,
+    situation_html,
+)
 
 
 def answered_elsewhere(dropped: str) -> str:
@@ -41,11 +61,32 @@ def answered_elsewhere(dropped: str) -> str:
     )
 
 
+# The browser holds a widget's further changes back until the kernel has answered its first one
+# (ipywidgets' throttle), while a button's click is sent at once: a click can overtake the last
+# choice made with the arrow keys. A confirmation waits until no choice has arrived for this long.
+SETTLE_SECONDS = 0.4
+
 MERGED_ELSEWHERE = (
     '<p class="mip-notice mip-elsewhere" role="status">This scenario was also answered in another '
     "tab or window: this page now shows the choices saved there, and your reflection is saved with "
     "them.</p>"
 )
+
+
+def reflection_intro(reflection: dict[str, Any], practice: bool) -> str:
+    """The reflection's heading, what it is for and whether it is graded, then its prompt."""
+    if practice:
+        status = (
+            "Optional in self-study: it is not graded. Write it for your own CPD log; you can keep "
+            "it with your other reflections."
+        )
+    else:
+        worth = points_text(reflection["points"], reflection["points"])
+        status = f"Required before you submit: your tutor reads and grades it ({worth})."
+    return (
+        f'<h2 class="mip-reflection-title">Reflection</h2><p class="mip-reflection-status">{status}</p>'
+        f"<p>{_escape(reflection['prompt'])}</p>"
+    )
 
 
 class ScenarioApp:
@@ -64,6 +105,7 @@ class ScenarioApp:
         self.store = answers_folder(folder, document["mode"])  # this learner's answers
         self.scenario = document["scenario"]
         self.practice = document["mode"] == "practice"
+        self.viewer = viewer_id()  # whose option order this page shows
         self.notice = widgets.HTML()
         self.answers = Answers(scenario=self.scenario["id"])
         self.seen: bytes | None = None  # the answers file as this app last read or wrote it
@@ -88,6 +130,9 @@ class ScenarioApp:
         self.prompt = widgets.HTML()
         self.options = widgets.RadioButtons(options=[], value=None, layout=widgets.Layout(width="auto"))
         self.options.add_class("mip-options")
+        self.chosen_at = 0.0  # when the kernel last heard of a choice (time.monotonic)
+        self.confirming = False
+        self.options.observe(self._on_choice, names="value")
         self.confirm = widgets.Button(description="Confirm choice", button_style="primary")
         self.confirm.add_class("mip-confirm")
         self.confirm.on_click(self._on_confirm)
@@ -101,9 +146,7 @@ class ScenarioApp:
 
         reflection = self.scenario["reflection"]  # knowledge checks have none
         self.reflection_label = widgets.HTML(
-            f'<h2 class="mip-reflection-title">Reflection</h2><p>{_escape(reflection["prompt"])}</p>'
-            if reflection
-            else ""
+            reflection_intro(reflection, self.practice) if reflection else ""
         )
         self.reflection = widgets.Textarea(
             value=self.answers.reflection,
@@ -216,12 +259,8 @@ class ScenarioApp:
         )
         if page.status != NEEDS_RETAKE:
             return
-        quoted = "".join(
-            f"<blockquote><p>{_escape(self.doc['clauses'][c])}</p><footer>Policy clause {_escape(c)}"
-            "</footer></blockquote>"
-            for c in page.changed_clauses
-            if c in self.doc.get("clauses", {})
-        )
+        clauses = self.doc.get("clauses", {})
+        quoted = "".join(clause_html(*clause_entry(clauses, c)) for c in page.changed_clauses if c in clauses)
         again = (
             "Choose “Start again” below to retake it." if self.practice else "Ask your tutor about a retake."
         )
@@ -229,7 +268,7 @@ class ScenarioApp:
             f'<div class="mip-notice mip-retake" role="status"><p>You answered this under policy version '
             f"{_escape(self.answers.policy_version or 'unknown')}. The policy has since been revised "
             f"(version {_escape(self.doc['policy_version'])}) in "
-            f"{_escape(', '.join(page.changed_clauses))}. {again}</p>{quoted}</div>"
+            f"{_escape(places(self.module, page.changed_clauses))}. {again}</p>{quoted}</div>"
         )
 
     def _render(self) -> None:
@@ -240,7 +279,8 @@ class ScenarioApp:
             self.prompt.value = (
                 f'<h2 class="mip-prompt" id="mip-prompt">{_escape(played.current["prompt"])}</h2>'
             )
-            self.options.options = [(o["text"], o["id"]) for o in played.current["options"]]
+            order = option_order(self.viewer, self.scenario["id"], played.current)
+            self.options.options = [(o["text"], o["id"]) for o in in_order(played.current, order)]
             self.options.value = None
             self.decision.layout.display = None
         else:
@@ -253,10 +293,56 @@ class ScenarioApp:
                     f'<p class="mip-score">You scored '
                     f"{points_text(walk_score(played), self.doc['max_points'])}.</p>"
                 )
+            if self.scenario["id"] == self.module.get("check") and "pass_mark" in self.module:
+                ending += self._pass_mark_html(played)
         self.ending.value = ending
 
+    def _pass_mark_html(self, played: Walk) -> str:
+        """At the end of a knowledge check: passed or not, and what to revisit before a retake."""
+        mark = self.module["pass_mark"]
+        result = check_result(played, self.doc["max_points"])
+        if result is None:  # assessed: the key stays with the tutor
+            return (
+                f'<p class="mip-pass-mark">Your tutor grades this check; the pass mark for the module is '
+                f"{mark}%.</p>"
+            )
+        score, missed = result
+        if score >= mark:
+            return (
+                f'<p class="mip-pass-mark mip-passed"><strong>Passed:</strong> {percent_text(score)} '
+                f"(pass mark {mark}%). Once every scenario of the module is finished, it counts as "
+                "completed.</p>"
+            )
+        return (
+            f'<p class="mip-pass-mark mip-not-passed"><strong>Not yet passed:</strong> {percent_text(score)} '
+            f"(pass mark {mark}%). Revisit {_escape(places(self.module, missed))} in the module's reading, "
+            "then choose “Start again” below to retake the check.</p>"
+        )
+
     # -- events -------------------------------------------------------------------------------
+    def _on_choice(self, _change: dict[str, Any]) -> None:
+        self.chosen_at = time.monotonic()
+
     def _on_confirm(self, _button: widgets.Button) -> None:
+        """Confirm what the trainee sees chosen: in a kernel, once the choice has settled."""
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # driven directly, without a kernel: nothing can be in flight
+            self._confirm_choice()
+            return
+        if not self.confirming:
+            self.confirming = True
+            self._confirm_when_settled(loop)
+
+    def _confirm_when_settled(self, loop: asyncio.AbstractEventLoop) -> None:
+        wait = self.chosen_at + SETTLE_SECONDS - time.monotonic()
+        if wait > 0:
+            loop.call_later(wait, self._confirm_when_settled, loop)
+            return
+        self.confirming = False
+        self._confirm_choice()
+
+    def _confirm_choice(self) -> None:
         played = walk(self.scenario, self.answers.choices)
         if played.current is None:
             return
@@ -264,10 +350,12 @@ class ScenarioApp:
             self.hint.value = '<p class="mip-hint" role="alert">Choose one of the options first.</p>'
             return
         self.hint.value = ""
-        choice = {"step": played.current["id"], "option": self.options.value}
+        step = played.current
+        choice = {"step": step["id"], "option": self.options.value}
 
         def confirm(answers: Answers) -> None:
             answers.choices.append(choice)
+            answers.orders[step["id"]] = option_order(self.viewer, self.scenario["id"], step)
             answers.policy_version = self.doc["policy_version"]  # the choices rest on this text
 
         if self._save(confirm, merge=False) == "refused":
@@ -298,7 +386,7 @@ class ScenarioApp:
 
     def _on_restart(self, _button: widgets.Button) -> None:
         def restart(answers: Answers) -> None:
-            answers.choices = []
+            answers.choices, answers.orders = [], {}
             answers.policy_version = self.doc["policy_version"]
 
         if self._save(restart, merge=False) == "refused":
@@ -309,7 +397,16 @@ class ScenarioApp:
         self._render()
 
     def _on_submit(self, _button: widgets.Button) -> None:
-        """First step: say what will be submitted, and ask to confirm."""
+        """First step: say what will be submitted, and ask to confirm. Every reflection must be
+        written first: in assessed mode it is part of the grade."""
+        missing = missing_reflections(self.folder, self.module)
+        if missing:
+            self.confirm_submit.layout.display = "none"
+            self.action_status.value = (
+                '<p class="mip-error" role="alert">Not submitted yet: write your reflection on '
+                f"{_escape('; '.join(missing))} first. Reflections are graded by your tutor.</p>"
+            )
+            return
         progress = module_progress(self.folder.parent, self.module)
         self.action_status.value = (
             f'<p class="mip-submit-summary" role="status">You are about to submit '

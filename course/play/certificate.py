@@ -35,10 +35,12 @@ class Certificate:
 def certificate_for(
     name: str, catalog: dict[str, Any], progress: list[ModuleProgress], today: date
 ) -> Certificate | None:
-    """None until at least one module is complete. The date is the last completion's date.
-    A module due for a retake (the policy changed since) is not listed until retaken."""
+    """None until at least one module is complete: every page finished and the knowledge check
+    passed (when assessed, as the tutor's released feedback says). The date is the last
+    completion's date. A module due for a retake (the policy changed since) is not listed until
+    retaken."""
     minutes = {m["id"]: m["cpd_minutes"] for m in catalog["modules"]}
-    done = [m for m in progress if m.progress == COMPLETED]  # submitted or not
+    done = [m for m in progress if m.progress == COMPLETED and m.passed]  # submitted or not
     if not done:
         return None
     stamps = [p.updated for m in done for p in m.graded if p.updated]

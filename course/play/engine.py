@@ -56,3 +56,8 @@ def walk(scenario: Node, choices: Sequence[Mapping[str, Any]]) -> Walk:
         if result.current is None:
             result.ending = find(scenario["endings"], option["next"])
     return result
+
+
+def walk_score(w: Walk) -> int:
+    """The points of the options taken (the full scenario, or a grading key, carries them)."""
+    return sum(option["points"] for _, option in w.taken)

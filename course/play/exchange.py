@@ -15,10 +15,9 @@ from jupyter_core.paths import jupyter_config_path
 from traitlets.config import Config
 from traitlets.config.loader import JSONFileConfigLoader, PyFileConfigLoader
 
-from .progress import Submission
+from .progress import FEEDBACK_FOLDER, Submission, latest_feedback
 
 TRAINEE_ENV = "COURSE_TRAINEE_ID"
-FEEDBACK_FOLDER = "feedback"  # where nbgrader fetch_feedback puts it, inside the module folder
 
 
 class ExchangeProblem(RuntimeError):
@@ -91,11 +90,6 @@ def fetch_feedback(folder: Path, student_id: str | None = None) -> Path | None:
         return latest_feedback(folder)  # nothing released to anyone yet: not an error
     _start(fetch, "the exchange refused the request")
     return latest_feedback(folder)
-
-
-def latest_feedback(folder: Path) -> Path | None:
-    stamps = sorted(p for p in (folder / FEEDBACK_FOLDER).glob("*") if p.is_dir())
-    return stamps[-1] if stamps else None
 
 
 def submissions(root: Path, student_id: str | None = None) -> dict[str, Submission]:

@@ -8,9 +8,11 @@ from pathlib import Path
 import ipywidgets as widgets
 from IPython.display import display
 
+from ..build.documents import READING
 from ..policy import load_policy
 from .learner import learner_root
 from .progress import (
+    BELOW_PASS_MARK,
     COMPLETED,
     FEEDBACK_READY,
     IN_PROGRESS,
@@ -18,10 +20,12 @@ from .progress import (
     NOT_STARTED,
     ModuleProgress,
     continue_target,
+    percent_text,
+    places,
 )
 from .site import Site, open_site
 
-SHOWN_PAGE_STATES = (IN_PROGRESS, COMPLETED, NEEDS_RETAKE)
+SHOWN_PAGE_STATES = (IN_PROGRESS, COMPLETED, NEEDS_RETAKE, BELOW_PASS_MARK)
 
 
 def _continue_html(site: Site, progress: list[ModuleProgress]) -> str:
@@ -39,6 +43,8 @@ def _continue_html(site: Site, progress: list[ModuleProgress]) -> str:
     module, page = target
     if page.status == NEEDS_RETAKE:
         label = "Retake, as the policy has changed"
+    elif page.status == BELOW_PASS_MARK:
+        label = "Retake the knowledge check, to reach the pass mark"
     elif any(m.status != NOT_STARTED for m in progress):
         label = "Continue where you left off"
     else:
@@ -49,14 +55,34 @@ def _continue_html(site: Site, progress: list[ModuleProgress]) -> str:
     )
 
 
-def _status_note(state: ModuleProgress, policy_version: str) -> str:
+def _status_note(site: Site, module: dict, state: ModuleProgress, policy_version: str) -> str:
     """What the status means for this module, in a sentence; "" when the status says it all."""
     if state.status == NEEDS_RETAKE:
         return (
             f'<p class="mip-retake">The policy was revised (version {escape(policy_version)}) in '
-            f"clause{'s' if len(state.changed_clauses) > 1 else ''} "
-            f"{escape(', '.join(state.changed_clauses))} since you completed this module: play "
+            f"{escape(places(module, state.changed_clauses))} since you completed this module: play "
             "the pages marked “needs retake” again.</p>"
+        )
+    if state.status == BELOW_PASS_MARK:
+        check = next(p for p in state.graded if p.status == BELOW_PASS_MARK)
+        return (
+            f'<p class="mip-retake">You scored {percent_text(check.score)} in the knowledge check; the '
+            f"pass mark is {module['pass_mark']}%. Revisit {escape(places(module, state.missed))} in "
+            f'<a href="{escape(site.href(module["id"], READING))}">the reading</a>, then '
+            f'<a href="{escape(site.href(module["id"], check.id))}">retake the check</a> '
+            "(choose “Start again” on its page).</p>"
+        )
+    if state.status == FEEDBACK_READY and state.passed is not None:
+        check = next(p for p in state.graded if p.passed is not None)
+        result = (
+            "passed: the module counts as completed"
+            if state.passed
+            else "not passed: revisit the reading and ask your tutor about a retake"
+        )
+        return (
+            f'<p class="mip-submission">Submitted {escape(state.submission.timestamp[:16])}. Your tutor '
+            f"has released feedback: open a scenario and choose “Get my feedback”. Knowledge check "
+            f"{percent_text(check.score)} (pass mark {module['pass_mark']}%), {result}.</p>"
         )
     if state.submission is None:
         return ""
@@ -83,7 +109,7 @@ def _module_html(site: Site, module: dict, state: ModuleProgress, policy_version
         f'<p class="mip-module-status">Status: <strong>{state.status}</strong> · '
         f"{state.done} of {len(state.graded)} done · "
         f"estimated time {module['cpd_minutes']} minutes (CPD)</p>"
-        f"{_status_note(state, policy_version)}"
+        f"{_status_note(site, module, state, policy_version)}"
         f"<p>{escape(module['summary'])}</p><ol>{links}</ol></section>"
     )
 

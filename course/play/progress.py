@@ -3,7 +3,9 @@ from what they have submitted through nbgrader's exchange)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import math
+import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -11,11 +13,15 @@ from typing import Any
 from ..build.documents import READING, read_play_document
 from ..policy import revised_since
 from .answers import InvalidAnswers, read_answers
-from .engine import walk
+from .engine import Walk, walk, walk_score
 from .learner import answers_folder
 
 NOT_STARTED, IN_PROGRESS, COMPLETED = "not started", "in progress", "completed"
+FEEDBACK_FOLDER = "feedback"  # where nbgrader fetch_feedback puts it, inside the module folder
+# The notebook's total on nbgrader's feedback page (its feedback template's heading).
+_FEEDBACK_SCORE = re.compile(r"\(Score: ([0-9.]+) / ([0-9.]+)\)</h4>")
 NEEDS_RETAKE = "needs retake"  # completed before the policy revised a clause it rests on
+BELOW_PASS_MARK = "below the pass mark"  # the knowledge check finished, but not passed
 SUBMITTED, FEEDBACK_READY = "submitted", "feedback ready"
 
 
@@ -34,6 +40,13 @@ class PageProgress:
     status: str
     updated: str = ""  # when the trainee last answered here (ISO 8601), "" if never
     changed_clauses: tuple[str, ...] = ()  # revised since the answers were given
+    # The knowledge check in self-study (assessed pages carry no points): the percentage scored,
+    # and the clauses of the questions not answered in full, i.e. what to revisit.
+    score: float | None = None
+    missed: tuple[str, ...] = ()
+    # The knowledge check's pass: known at once in self-study, from the released feedback when
+    # assessed, None while unknown (or for any other page).
+    passed: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -53,6 +66,8 @@ class ModuleProgress:
         states = {p.status for p in self.graded}
         if NEEDS_RETAKE in states:
             return NEEDS_RETAKE
+        if BELOW_PASS_MARK in states:
+            return BELOW_PASS_MARK
         if states == {COMPLETED}:
             return COMPLETED
         return NOT_STARTED if states == {NOT_STARTED} else IN_PROGRESS
@@ -71,12 +86,72 @@ class ModuleProgress:
     def changed_clauses(self) -> tuple[str, ...]:
         return tuple(sorted({c for p in self.graded for c in p.changed_clauses}))
 
+    @property
+    def passed(self) -> bool | None:
+        """Whether the module's knowledge check is passed (None: not known yet)."""
+        return next((p.passed for p in self.graded if p.passed is not None), None)
+
+    @property
+    def missed(self) -> tuple[str, ...]:
+        """The clauses to revisit before retaking the knowledge check."""
+        return tuple(sorted({c for p in self.graded if p.status == BELOW_PASS_MARK for c in p.missed}))
+
+
+def percent_text(score: float) -> str:
+    """A score as a whole percentage, rounded down: 79.5% is not shown as a pass mark of 80%."""
+    return f"{math.floor(score + 1e-9)}%"
+
+
+def places(module: Mapping[str, Any], clause_ids: Iterable[str]) -> str:
+    """Clauses named as a trainee finds them in the policy: "Privacy, point 2; ...". A module
+    document built before places were recorded falls back to the ids."""
+    known = module.get("places", {})
+    return "; ".join(known.get(c, c) for c in clause_ids)
+
+
+def latest_feedback(folder: Path) -> Path | None:
+    """The module folder's latest fetched feedback (one folder per submission time), if any."""
+    stamps = sorted(p for p in (folder / FEEDBACK_FOLDER).glob("*") if p.is_dir())
+    return stamps[-1] if stamps else None
+
+
+def released_score(pages: Path, page_id: str) -> float | None:
+    """The percentage nbgrader's latest released feedback gives a page (assessed), or None."""
+    stamp = latest_feedback(pages)
+    if stamp is None:
+        return None
+    try:
+        with open(stamp / f"{page_id}.html", encoding="utf-8", errors="replace") as fh:
+            head = fh.read(1_000_000)  # the score is in the page's heading
+    except OSError:
+        return None
+    match = _FEEDBACK_SCORE.search(head)
+    if match is None or float(match[2]) <= 0:
+        return None
+    return 100 * float(match[1]) / float(match[2])
+
+
+def check_result(played: Walk, max_points: int) -> tuple[float, tuple[str, ...]] | None:
+    """A finished knowledge check's percentage and the clauses of the questions not answered in
+    full; None where the page carries no points (assessed: the key stays with the tutor)."""
+    if not all("points" in option for _, option in played.taken):
+        return None
+    missed = {
+        c for step, option in played.taken if option["points"] < step["points"] for c in option["clauses"]
+    }
+    return 100 * walk_score(played) / max_points, tuple(sorted(missed))
+
 
 def page_progress(
-    pages: Path, answers: Path, page: Mapping[str, str], revisions: Mapping[str, str] | None = None
+    pages: Path,
+    answers: Path,
+    page: Mapping[str, str],
+    revisions: Mapping[str, str] | None = None,
+    pass_mark: int | None = None,
 ) -> PageProgress:
     """One page's status. ``revisions`` are the module's clauses and the versions their wording
-    dates from (``module.json``); answers given under an older version need a retake."""
+    dates from (``module.json``); answers given under an older version need a retake.
+    ``pass_mark``: this page is the module's knowledge check, to be passed at that percentage."""
     if page["id"] == READING:
         return PageProgress(page["id"], page["title"], NOT_STARTED)
     document = read_play_document(pages, page["id"])
@@ -86,11 +161,40 @@ def page_progress(
         saved = None  # the player sets such answers aside and starts afresh
     if saved is None or not saved.choices:
         return PageProgress(page["id"], page["title"], NOT_STARTED)
-    if not walk(document["scenario"], saved.choices).finished:
+    played = walk(document["scenario"], saved.choices)
+    if not played.finished:
         return PageProgress(page["id"], page["title"], IN_PROGRESS, saved.updated)
     changed = tuple(revised_since(revisions or {}, saved.policy_version))
     status = NEEDS_RETAKE if changed else COMPLETED
-    return PageProgress(page["id"], page["title"], status, saved.updated, changed)
+    if pass_mark is None:
+        return PageProgress(page["id"], page["title"], status, saved.updated, changed)
+    result = check_result(played, document["max_points"])
+    if result is None:  # assessed: the tutor's released feedback says, once there is some
+        score, missed = released_score(pages, page["id"]), ()
+    else:
+        score, missed = result
+    passed = None if score is None else score >= pass_mark
+    if status == COMPLETED and passed is False:
+        status = BELOW_PASS_MARK
+    return PageProgress(page["id"], page["title"], status, saved.updated, changed, score, missed, passed)
+
+
+def missing_reflections(pages: Path, module: Mapping[str, Any]) -> list[str]:
+    """The titles of the module's scenarios whose graded reflection is still empty."""
+    answers, missing = answers_folder(pages, module["mode"]), []
+    for page in module["pages"]:
+        if page["id"] == READING:
+            continue
+        scenario = read_play_document(pages, page["id"])["scenario"]
+        if not scenario.get("reflection") or not scenario["reflection"]["points"]:
+            continue
+        try:
+            saved = read_answers(answers, scenario)
+        except InvalidAnswers:
+            saved = None
+        if saved is None or not saved.reflection.strip():
+            missing.append(page["title"])
+    return missing
 
 
 def module_progress(
@@ -98,10 +202,15 @@ def module_progress(
 ) -> ModuleProgress:
     pages = modules_dir / module["id"]
     answers = answers_folder(pages, module["mode"])
+    # A module released before pass marks has none: its check is never known to be passed.
+    check, mark = module.get("check"), module.get("pass_mark")
     return ModuleProgress(
         module["id"],
         module["title"],
-        tuple(page_progress(pages, answers, p, module["clauses"]) for p in module["pages"]),
+        tuple(
+            page_progress(pages, answers, p, module["clauses"], mark if p["id"] == check else None)
+            for p in module["pages"]
+        ),
         submission,
     )
 
@@ -122,7 +231,7 @@ def continue_target(progress: list[ModuleProgress]) -> tuple[ModuleProgress, Pag
     unfinished = [(m, p) for m in open_modules for p in m.graded if p.status == IN_PROGRESS]
     if unfinished:
         return max(unfinished, key=lambda mp: mp[1].updated)
-    retake = [(m, p) for m in open_modules for p in m.graded if p.status == NEEDS_RETAKE]
+    retake = [(m, p) for m in open_modules for p in m.graded if p.status in (NEEDS_RETAKE, BELOW_PASS_MARK)]
     if retake:
         return retake[0]
     for module in open_modules:

@@ -12,18 +12,14 @@ import ipywidgets as widgets
 from IPython.display import display
 
 from ..build.documents import READING_FILE
-from .render import nav_html, paragraphs
+from .render import clause_html, nav_html, paragraphs
 
 
 def reading_html(document: dict[str, Any]) -> str:
     module = document["module"]
     parts = "".join(
         f'<section class="mip-reading-part"><h2>{escape(part["heading"])}</h2>'
-        + "".join(
-            f'<blockquote class="mip-clause"><p>{escape(c["text"])}</p>'
-            f"<footer>Policy clause {escape(c['id'])}</footer></blockquote>"
-            for c in part["clauses"]
-        )
+        + "".join(clause_html(c["text"], c.get("place", "")) for c in part["clauses"])
         + f"{paragraphs(part['text'])}</section>"
         for part in document["parts"]
     )

@@ -9,7 +9,8 @@ from collections.abc import Mapping
 from html import escape
 from typing import Any
 
-from .engine import Node, Walk
+from ..quotes import quotes
+from .engine import Node, Walk, walk_score
 
 PLATFORM_LABELS = {
     "facebook": "Facebook",
@@ -25,6 +26,10 @@ PLATFORM_LABELS = {
     "search-engine": "Search engine",
     "forum": "Forum",
     "device": "Device",
+    "video-call": "Video call",
+    "dating-app": "Dating app",
+    "fitness-app": "Fitness app",
+    "ai-tool": "AI assistant",
 }
 
 
@@ -122,19 +127,41 @@ def points_text(got: float, out_of: float) -> str:
     return f"{got:g} of {out_of:g} point{'s' if out_of != 1 else ''}"
 
 
-def choice_html(step: Node, option: Node, clauses: Mapping[str, str] | None) -> str:
+def clause_entry(clauses: Mapping[str, Any], clause_id: str) -> tuple[str, str]:
+    """A cited clause's quotation and its place in the policy ("What members must not do, item
+    2"). Documents built before places were recorded hold the bare text: no place then."""
+    entry = clauses.get(clause_id, "")
+    return (entry, "") if isinstance(entry, str) else (entry["text"], entry["place"])
+
+
+def clause_html(text: str, place: str) -> str:
+    footer = f"<footer>{escape(place)}</footer>" if place else ""
+    return f'<blockquote class="mip-clause"><p>{escape(text)}</p>{footer}</blockquote>'
+
+
+def _clauses_under(option: Node, clauses: Mapping[str, Any]) -> str:
+    """The clauses under an option's feedback: quoted in full unless the feedback already
+    quotes them, then only named by their place."""
+    shown, named = [], []
+    for clause_id in option["clauses"]:
+        text, place = clause_entry(clauses, clause_id)
+        if quotes(option["feedback"], text):
+            named.append(place)
+        else:
+            shown.append(clause_html(text, place))
+    where = [p for p in named if p]
+    see = f'<p class="mip-clause-ref">In the policy: {escape("; ".join(where))}.</p>' if where else ""
+    return "".join(shown) + see
+
+
+def choice_html(step: Node, option: Node, clauses: Mapping[str, Any] | None) -> str:
     """A decision already made: the choice, then (practice) feedback, then the consequence."""
     parts = [f'<p class="mip-chosen"><strong>You chose:</strong> {escape(option["text"])}</p>']
     if clauses is not None and "feedback" in option:
-        quoted = "".join(
-            f'<blockquote class="mip-clause"><p>{escape(clauses.get(c, ""))}</p>'
-            f"<footer>Policy clause {escape(c)}</footer></blockquote>"
-            for c in option["clauses"]
-        )
         parts.append(
             f'<div class="mip-feedback"><p><strong>'
             f"{points_text(option['points'], step['points'])}.</strong> "
-            f"{escape(option['feedback'])}</p>{quoted}</div>"
+            f"{escape(option['feedback'])}</p>{_clauses_under(option, clauses)}</div>"
         )
     if option.get("consequence"):
         parts.append(
@@ -149,10 +176,6 @@ def ending_html(ending: Node) -> str:
         f'<section class="mip-ending"><h2>{escape(ending["title"])}</h2>'
         f"{paragraphs(ending['text'])}</section>"
     )
-
-
-def walk_score(w: Walk) -> int:
-    return sum(option["points"] for _, option in w.taken)
 
 
 def grading_html(w: Walk, key: Mapping[str, Any]) -> str:

@@ -1,5 +1,6 @@
 """Content lint: spelling (hunspell, British English, project word list), every option's feedback
-quoting one of its clauses word for word, and reading time per module against its CPD minutes."""
+quoting one of its clauses word for word, reading time per module against its CPD minutes, and
+answer cues (``cues.py``)."""
 
 from __future__ import annotations
 
@@ -12,13 +13,14 @@ from pathlib import Path
 
 from ..paths import SCENARIOS_DIR
 from ..policy import Policy
+from ..quotes import quotes
 from .catalog import Course, ModuleContent
+from .cues import cue_findings, measure
 from .schema import Option, Scenario
 
 WORDLIST = "wordlist.txt"  # in the scenarios folder
 WORDS_PER_MINUTE = 200  # a typical adult reading speed for careful, non-technical prose
 DICTIONARY = "en_GB"
-_QUOTED = re.compile(r'"([^"]+)"|“([^”]+)”')
 # Words, not hashtags or @handles (run-together by nature); a possessive 's is checked without it.
 _WORD = re.compile("(?<![#@\\w])[A-Za-z\u00c0-\u00ff]+(?:['\u2019][A-Za-z\u00c0-\u00ff]+)*")
 
@@ -32,19 +34,10 @@ class Finding:
         return f"{self.where}: {self.message}"
 
 
-def _norm(text: str) -> str:
-    return re.sub(r"\s+", " ", text).strip().strip(".,;:!? ").lower()
-
-
 def quotes_a_clause(option: Option, policy: Policy) -> bool:
     """Does the feedback hold a double-quoted passage (3+ words) found word for word in one of
     the option's clauses?"""
-    clauses = [_norm(policy.clauses[c].text) for c in option.clauses if c in policy.clauses]
-    for match in _QUOTED.finditer(option.feedback):
-        passage = _norm(match.group(1) or match.group(2))
-        if len(passage.split()) >= 3 and any(passage in c for c in clauses):
-            return True
-    return False
+    return any(quotes(option.feedback, policy.clauses[c].text) for c in option.clauses if c in policy.clauses)
 
 
 def texts(item: Scenario) -> Iterator[tuple[str, str]]:
@@ -128,6 +121,15 @@ def lint(course: Course, policy: Policy, allowed: set[str]) -> tuple[list[Findin
                             )
                         )
 
+    # Trainees read clauses by their place in the policy, never by the ids authors use.
+    ids = set(policy.clauses)
+    for content in course.modules:
+        for field, text in module_texts(content):
+            for clause in sorted(c for c in ids if c in text):
+                findings.append(
+                    Finding(field, f"names clause id {clause!r}: say where it is in the policy instead")
+                )
+
     where: dict[str, list[str]] = {}
     for content in course.modules:
         for field, text in module_texts(content):
@@ -152,4 +154,6 @@ def lint(course: Course, policy: Policy, allowed: set[str]) -> tuple[list[Findin
                     "the module",
                 )
             )
+    pass_marks = {c.module.id: c.module.pass_mark for c in course.modules}
+    findings += [Finding(where, what) for where, what in cue_findings(measure(course), pass_marks)]
     return findings, minutes

@@ -70,6 +70,10 @@ class Platform(StrEnum):
     SEARCH_ENGINE = "search-engine"
     FORUM = "forum"
     DEVICE = "device"
+    VIDEO_CALL = "video-call"
+    DATING_APP = "dating-app"
+    FITNESS_APP = "fitness-app"
+    AI_TOOL = "ai-tool"
 
 
 class ArtefactKind(StrEnum):
@@ -148,9 +152,14 @@ class Ending(_Model):
 
 
 class Reflection(_Model):
+    """What the trainee is asked to reflect on, and, for the tutor only, how to mark it."""
+
     prompt: Text
     points: int = Field(ge=0)
-    rubric: Text = Field(description="Guidance for the tutor grading the reflection.")
+    rubric: Text = Field(description="Guidance for the tutor: what earns each mark, no overlaps.")
+    model_answer: Text = Field(
+        description="A full-marks answer: shown to the tutor when marking, to trainees only with feedback."
+    )
 
 
 class Scenario(_Model):
@@ -192,6 +201,9 @@ class Module(_Model):
     title: Text
     summary: Text
     cpd_minutes: int = Field(gt=0)
+    pass_mark: int = Field(
+        ge=1, le=100, description="Percent of the knowledge check's points needed to complete the module."
+    )
     reading: tuple[ReadingPart, ...] = Field(min_length=1)
     scenarios: tuple[Slug, ...] = Field(min_length=1, description="Scenario ids, in play order.")
     knowledge_check: Slug = Field(description="The id of the module's knowledge check, played last.")

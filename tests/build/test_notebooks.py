@@ -123,11 +123,16 @@ def test_knowledge_check_and_reading_notebooks(tmp_path, course):
     check = nbformat.read(tmp_path / "source" / module.module.id / f"{module.check.id}.ipynb", as_version=4)
     assert [c.metadata["nbgrader"]["grade_id"] for c in check.cells] == ["title", "play", "decisions"]
     reading = json.loads((tmp_path / "practice" / module.module.id / "reading.json").read_text())
-    quoted = [c["text"] for part in reading["parts"] for c in part["clauses"]]
+    quoted = [(c["text"], c["place"]) for part in reading["parts"] for c in part["clauses"]]
     from course.policy import load_policy
 
-    clauses = load_policy().clauses
-    assert quoted == [clauses[c].text for part in module.module.reading for c in part.clauses]
+    policy = load_policy()
+    cited = [c for part in module.module.reading for c in part.clauses]
+    assert quoted == [(policy.quote(c), policy.place(c)) for c in cited]
+    # An item of the MUST NOT list reads with its stem, and says where it is in the list.
+    item = policy.clauses["must-not.friend-requests"].text
+    assert policy.quote("must-not.friend-requests") == f"Members must not: a{item[1:]}"
+    assert policy.place("must-not.friend-requests") == "What members must not do, item 2"
     assert reading["navigation"]["next"]["id"] == module.scenarios[0].id
     last = json.loads(
         (tmp_path / "practice" / module.module.id / f"{module.check.id}{SCENARIO_SUFFIX}").read_text()

@@ -32,7 +32,7 @@ from course.play.exchange import load_nbgrader_config, submit_module
 
 from ..conftest import COURSE_ID, NbgraderCourse, make_nbgrader_course
 
-MODULE = "07-keeping-up-to-date"
+MODULE = "09-keeping-up-to-date"
 SIZE = 32
 NEVER_SUBMIT = {f"t{n:02d}" for n in range(SIZE) if n % 10 == 7}
 TAMPERED = "t05"  # an answers file replaced by code

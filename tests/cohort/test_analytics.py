@@ -393,3 +393,28 @@ def test_bad_choices_rows_are_named(change: dict, message: str) -> None:
             analysis(choices)
     with pytest.raises(ValueError, match=r"missing column\(s\) \['clauses'\]"):
         clause_mastery(choices.drop(columns=["clauses"]))
+
+
+def test_position_effects_count_choices_by_position_against_chance():
+    from course.cohort.analytics import position_effects
+
+    base = {"module": "m", "scenario": "s", "action": "a", "best_points": 2, "clauses": ("c.x",)}
+    rows = [
+        # Two 3-option decisions and one 2-option decision, for three trainees.
+        {**base, "student": "a", "step": "p", "option": "o1", "points": 2, "shown_at": 1, "options": 3},
+        {**base, "student": "a", "step": "q", "option": "o2", "points": 0, "shown_at": 1, "options": 3},
+        {**base, "student": "a", "step": "r", "option": "o1", "points": 2, "shown_at": 2, "options": 2},
+        {**base, "student": "b", "step": "p", "option": "o3", "points": 0, "shown_at": 3, "options": 3},
+        {**base, "student": "b", "step": "q", "option": "o1", "points": 2, "shown_at": 1, "options": 3},
+        {**base, "student": "c", "step": "p", "option": "o1", "points": 2, "shown_at": None, "options": 3},
+    ]
+    frame = pd.DataFrame(rows).astype({"shown_at": "Int64"})
+    out = position_effects(frame).set_index("position")
+    assert list(out.index) == [1, 2, 3] and list(out["choices"]) == [3, 1, 1]  # c's order unknown
+    assert out.loc[1, "share"] == pytest.approx(3 / 5)
+    # Chance: each of the 5 known decisions spreads 1 over its options (3, 3, 2, 3, 3).
+    assert out.loc[1, "chance_share"] == pytest.approx((4 / 3 + 1 / 2) / 5)
+    assert out.loc[3, "chance_share"] == pytest.approx((4 / 3) / 5)
+    assert out.loc[1, "full_credit_share"] == pytest.approx(2 / 3)
+    assert out["chance_share"].sum() == pytest.approx(1)
+    assert position_effects(frame.assign(shown_at=pd.array([None] * 6, dtype="Int64"))).empty

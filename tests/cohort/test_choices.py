@@ -16,13 +16,13 @@ import pytest
 from course.cohort.choices import (
     CHOICE_COLUMNS,
     INVALID_COLUMNS,
+    POSITION_COLUMNS,
     cohort_choices,
     invalid_answers,
     read_cohort_answers,
 )
 from course.play.answers import MAX_BYTES, Answers
-from course.play.engine import walk
-from course.play.render import walk_score
+from course.play.engine import walk, walk_score
 from course.scenario.catalog import Course
 from course.scenario.schema import Scenario
 from course.scenario.validate import max_points
@@ -92,7 +92,7 @@ def test_every_decision_is_a_row_and_points_agree_with_walk_score(tmp_path: Path
 
     result = read_cohort_answers(tmp_path, course)
 
-    assert list(result.choices.columns) == CHOICE_COLUMNS
+    assert list(result.choices.columns) == [*CHOICE_COLUMNS, *POSITION_COLUMNS]
     assert result.invalid.empty
     assert frame_rows(result.choices) == sorted(expected)
     assert len(expected) > 200  # the random cohort did take decisions
@@ -212,7 +212,7 @@ def test_invalid_files_are_listed_with_a_reason_and_add_no_decision(tmp_path: Pa
 
 def test_no_submissions_give_empty_frames_with_their_columns(tmp_path: Path, course: Course) -> None:
     result = read_cohort_answers(tmp_path, course)
-    assert result.choices.empty and list(result.choices.columns) == CHOICE_COLUMNS
+    assert result.choices.empty and list(result.choices.columns) == [*CHOICE_COLUMNS, *POSITION_COLUMNS]
     assert result.invalid.empty and list(result.invalid.columns) == INVALID_COLUMNS
 
     (tmp_path / "submitted" / "hana" / course.modules[0].module.id).mkdir(parents=True)
@@ -233,3 +233,24 @@ def test_partial_and_full_paths_sum_to_walk_score(tmp_path: Path, course: Course
     assert len(frame) == len(path)
     assert int(frame["points"].sum()) == walk_score(walk(scn.model_dump(mode="json"), path))
     assert (frame["points"] <= frame["best_points"]).all()
+
+
+def test_the_position_each_choice_was_shown_at_comes_from_the_recorded_order(tmp_path: Path, course: Course):
+    scn = course.module("05-must-not").scenarios[0]
+    path = full_credit_path(scn)
+    orders = {}
+    for choice in path:
+        ids = [o.id for o in scn.step(choice["step"]).options]
+        orders[choice["step"]] = [*ids[1:], ids[0]]  # any order: the first authored shown last
+    folder = tmp_path / "submitted" / "ana" / "05-must-not"
+    folder.mkdir(parents=True)
+    answers = Answers(scenario=scn.id, choices=path, reflection="r", orders=orders)
+    (folder / f"{scn.id}.answers.json").write_text(answers.to_json())
+    write_answers(tmp_path / "submitted" / "ben" / "05-must-not", scn.id, path)  # no order recorded
+
+    frame = read_cohort_answers(tmp_path, course).choices
+    ana, ben = frame[frame["student"] == "ana"], frame[frame["student"] == "ben"]
+    for choice, (_, row) in zip(path, ana.iterrows(), strict=True):
+        assert row["shown_at"] == orders[choice["step"]].index(choice["option"]) + 1
+        assert row["options"] == len(scn.step(choice["step"]).options)
+    assert ben["shown_at"].isna().all()

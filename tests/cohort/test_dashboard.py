@@ -37,7 +37,7 @@ from course.play.exchange import submit_module
 from ..conftest import BIN, COURSE_ID, axe_violations, free_port, http_server, make_nbgrader_course, watch
 from .conftest import fetch
 
-MODULE = "07-keeping-up-to-date"
+MODULE = "09-keeping-up-to-date"
 SCRIPT_NAME = "<script>alert('dashboard')</script>"
 ROSTER = [  # t4 never submits; t2's first name is markup, which must stay text
     RosterEntry("t1", "Ada", "Best", "t1@example.org"),
@@ -439,7 +439,7 @@ def test_the_module_filter_selects_rows_of_that_module_only(cohort, course):
     assert len(everything.split) == 2 * len(report.split) and {MODULE, other} <= set(
         everything.summary.columns
     )
-    with pytest.raises(ValueError, match="'nope' is not released to cohort autumn; expected one of 07-"):
+    with pytest.raises(ValueError, match="'nope' is not released to cohort autumn; expected one of 09-"):
         dash.select(two, "nope")
 
 

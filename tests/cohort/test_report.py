@@ -263,3 +263,25 @@ def test_review_lists_completions_older_than_the_review_period(synthetic_cohort)
     assert all(f"more than {period} months ago" in reason for reason in review["reason"])
     just_inside = date.today() + timedelta(days=28 * period - 31)
     assert cohort_report(cohort.root, today=just_inside).review.empty
+
+
+def test_each_trainees_knowledge_check_against_the_modules_pass_mark(synthetic_cohort, course, report):
+    cohort, content = synthetic_cohort, course.module(MODULE)
+    check = content.check
+    steps = {s.id: s for s in check.steps}
+    passes = report.passes.set_index("student")
+    assert set(passes.index) == {t["id"] for t in cohort.roster}
+    outcomes = set()
+    for trainee in passes.index:
+        row = passes.loc[trainee]
+        assert (row["module"], row["check"], row["pass_mark"]) == (MODULE, check.id, content.module.pass_mark)
+        if trainee in NEVER_SUBMIT or trainee == FAILING:  # nothing graded: neither passed nor failed
+            assert pd.isna(row["passed"]), trainee
+            continue
+        choices = cohort.answered.get((trainee, check.id), [])  # left out or tampered: 0
+        points = sum(next(o.points for o in steps[c["step"]].options if o.id == c["option"]) for c in choices)
+        assert (row["check_score"], row["check_max"]) == (points, max_points(check)), trainee
+        passed = 100 * points / max_points(check) >= content.module.pass_mark
+        assert bool(row["passed"]) == passed, trainee
+        outcomes.add(passed)
+    assert outcomes == {True, False}  # the cohort is varied: some pass, some do not

@@ -39,7 +39,7 @@ from ..conftest import BIN, COURSE_ID, LOCAL, free_port, http_server, make_nbgra
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-MODULE = "07-keeping-up-to-date"  # the shortest module
+MODULE = "09-keeping-up-to-date"  # the shortest module
 TRAINEES = {"t01": ("Ada", "Lovelace"), "t02": ("Grace", "Hopper")}
 GRADED = "t01"  # whose reflection the tutor marks; the other's must not change
 
@@ -235,7 +235,8 @@ def test_tutor_marks_a_reflection_in_the_formgrader(cohort, course, context):
         expected = ["The path taken"]
         for step, option in cohort.taken[GRADED]:
             expected += [step.prompt, f"Chosen: {option.text}", f"{option.points} of {step.points} point"]
-        expected += ["Rubric", scn.reflection.rubric, "Reflection, as written by the trainee:", reflection]
+        expected += ["Rubric", scn.reflection.rubric, "A model answer", scn.reflection.model_answer]
+        expected += ["Reflection, as written by the trainee:", reflection]
         expected = [squash(part) for part in expected]
         assert not missing_in_order(shown, expected), (
             f"not shown, or not in this order: {missing_in_order(shown, expected)}\nthe cell shows: {shown}"

@@ -116,6 +116,7 @@ def test_path_shows_every_prompt_choice_and_points_in_order_then_ending_rubric_a
                 f"{option.points} of {step.points} {unit}",
             ]
         expected += [f"Ending reached: {squash(ending.title)}", "Rubric", squash(scn.reflection.rubric)]
+        expected += ["A model answer", squash(scn.reflection.model_answer)]
         expected += ["Reflection, as written by the trainee:", "I did it."]
         at = 0
         for fragment in expected:

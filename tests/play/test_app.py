@@ -8,9 +8,11 @@ from html import escape
 import pytest
 
 from course.build.documents import MODULE_DOCUMENT, SCENARIO_SUFFIX, module_document, play_document
-from course.play.answers import Answers, answers_path
+from course.play.answers import Answers, answers_path, save_answers
 from course.play.app import ScenarioApp
+from course.play.engine import walk
 from course.policy import load_policy
+from course.scenario.validate import max_points
 
 
 @pytest.fixture
@@ -36,8 +38,9 @@ def saved(tmp_path, app) -> dict:
     return json.loads(answers_path(tmp_path, app.scenario["id"]).read_text())
 
 
-def pick(app, index: int) -> dict:
-    option = app.options.options[index][1]
+def pick(app, index: int) -> str:
+    """Choose the current step's ``index``-th option as authored (the page shows them shuffled)."""
+    option = walk(app.scenario, app.answers.choices).current["options"][index]["id"]
     app.options.value = option
     app.confirm.click()
     return option
@@ -85,7 +88,7 @@ def test_start_again_clears_the_path_in_practice(module, tmp_path):
     app = make_app(module, tmp_path, assessed=False)
     pick(app, 0)
     app.action.click()
-    assert saved(tmp_path, app)["choices"] == []
+    assert saved(tmp_path, app)["choices"] == [] and saved(tmp_path, app)["orders"] == {}
     assert app.history.value == ""
 
 
@@ -119,7 +122,8 @@ def test_a_knowledge_check_plays_in_the_same_player_without_story_or_reflection(
         pick(app, right)
         step = next((s for s in check.steps if s.id == step.options[right].next), None)
     assert "You scored" in app.ending.value
-    assert f"{len(check.steps)} of {len(check.steps)} points" in app.ending.value
+    most = max_points(check)
+    assert f"{most} of {most} points" in app.ending.value
     assert "What happens next" not in app.history.value  # questions have no consequences
 
 
@@ -137,7 +141,60 @@ def test_a_scenario_answered_before_a_policy_revision_asks_for_a_retake(module, 
 
     new = revised(old, clause, "2027-03")
     app = app_for(module, scn, tmp_path, assessed=False, policy=new)
-    assert "2027-03" in app.notice.value and clause in app.notice.value
+    assert "2027-03" in app.notice.value and new.place(clause) in app.notice.value
+    assert clause not in app.notice.value  # trainees never see a clause id
     assert escape(new.clauses[clause].text) in app.notice.value  # the new wording, quoted
     app.action.click()  # Start again
     assert app.notice.value == "" and saved(tmp_path, app)["policy_version"] == "2027-03"
+
+
+def lay_out_module(module, folder, *, assessed: bool) -> None:
+    """Every page's document beside the module's, as a release holds them."""
+    policy = load_policy()
+    (folder / MODULE_DOCUMENT).write_text(json.dumps(module_document(module, 1, policy, assessed=assessed)))
+    for item in module.items:
+        document = play_document(module, item, policy, assessed=assessed)
+        (folder / f"{item.id}{SCENARIO_SUFFIX}").write_text(json.dumps(document))
+
+
+def test_assessed_submit_asks_for_every_reflection_first(module, tmp_path):
+    folder = tmp_path / module.module.id  # as fetched: the module's own folder
+    folder.mkdir()
+    lay_out_module(module, folder, assessed=True)
+    app = app_for(module, module.scenarios[0], folder, assessed=True)
+    assert "Required before you submit" in app.reflection_label.value
+    app.action.click()
+    assert "write your reflection on" in app.action_status.value
+    for scn in module.scenarios:
+        assert escape(scn.title) in app.action_status.value
+    assert app.confirm_submit.layout.display == "none"
+
+    for scn in module.scenarios:
+        save_answers(folder, Answers(scn.id, [], "What I would do, and why.", "", "2021-09"))
+    app.action.click()
+    assert "You are about to submit" in app.action_status.value
+    assert app.confirm_submit.layout.display is None
+
+
+def test_a_self_study_reflection_says_it_is_optional(module, tmp_path):
+    app = make_app(module, tmp_path, assessed=False)
+    assert "Optional in self-study" in app.reflection_label.value
+
+
+def test_a_knowledge_check_ends_with_passed_or_what_to_revisit(module, tmp_path):
+    check, policy = module.check, load_policy()
+    app = app_for(module, check, tmp_path, assessed=False)
+    while walk(app.scenario, app.answers.choices).current is not None:
+        step = walk(app.scenario, app.answers.choices).current
+        worst = min(range(len(step["options"])), key=lambda i: step["options"][i]["points"])
+        pick(app, worst)
+    assert "Not yet passed" in app.ending.value
+    assert f"pass mark {module.module.pass_mark}%" in app.ending.value
+    missed = {c for _, o in walk(app.scenario, app.answers.choices).taken for c in o["clauses"]}
+    for clause in missed:
+        assert escape(policy.place(clause)) in app.ending.value
+    app.action.click()  # Start again
+    while walk(app.scenario, app.answers.choices).current is not None:
+        step = walk(app.scenario, app.answers.choices).current
+        pick(app, max(range(len(step["options"])), key=lambda i: step["options"][i]["points"]))
+    assert "Passed" in app.ending.value and "100%" in app.ending.value

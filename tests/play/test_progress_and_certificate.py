@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from html import escape
 
 import pytest
 
@@ -161,3 +162,108 @@ def test_each_self_study_learner_has_their_own_progress(practice, course, tmp_pa
     # An id the server could not have issued is ignored, never used as a path.
     monkeypatch.setenv(LEARNER_ENV, "../" + ada[3:])
     assert site.profile == practice / PROFILE_FILE
+
+
+def path_with(scn, worst: set[str]) -> list[dict[str, str]]:
+    """The best option at every step but those in ``worst``, where the lowest-scoring one."""
+    steps, node, choices = {s.id: s for s in scn.steps}, scn.start, []
+    while node in steps:
+        pick = min if node in worst else max
+        option = pick(steps[node].options, key=lambda o: o.points)
+        choices.append({"step": node, "option": option.id})
+        node = option.next
+    return choices
+
+
+def test_a_check_below_the_pass_mark_leaves_the_module_incomplete_and_says_what_to_revisit(practice, course):
+    from course.play.landing import landing_html
+    from course.play.progress import BELOW_PASS_MARK
+
+    content = course.module(MODULE)
+    complete(practice, content)
+    check, policy = content.check, load_policy()
+    failed = path_with(check, {s.id for s in check.steps})  # every question answered wrongly
+    save_answers(practice / MODULE, Answers(scenario=check.id, choices=failed, policy_version=policy.version))
+    progress = progress_of(practice)
+    module = {m.id: m for m in progress}[MODULE]
+    assert module.status == BELOW_PASS_MARK and module.done == len(content.items) - 1
+    chosen = {(c["step"], c["option"]) for c in failed}
+    wrong = {
+        c
+        for s in check.steps
+        for o in s.options
+        if (s.id, o.id) in chosen and o.points < s.points
+        for c in o.clauses
+    }
+    assert module.missed == tuple(sorted(wrong))
+    assert certificate_for("Ada", read_catalog(practice), progress, date(2030, 1, 1)) is None
+    target_module, target_page = continue_target(progress)
+    assert (target_module.id, target_page.id) == (MODULE, check.id)
+
+    site = open_site(practice.parent)
+    html = landing_html(site, progress)
+    assert f"the pass mark is {content.module.pass_mark}%" in html
+    for clause in wrong:
+        assert escape(policy.place(clause)) in html and clause not in html  # a place, never an id
+    assert "Retake the knowledge check" in html
+
+    complete(practice, content)  # retaken, this time passed
+    progress = progress_of(practice)
+    assert {m.id: m for m in progress}[MODULE].status == COMPLETED
+    cert = certificate_for("Ada", read_catalog(practice), progress, date(2030, 1, 1))
+    assert cert.modules == [(content.module.title, content.module.cpd_minutes)]
+
+
+def test_the_pass_mark_is_reached_at_exactly_the_mark(practice, course):
+    """A check one question short of full marks: passed when the mark is its score, not above."""
+    content = course.module(MODULE)
+    complete(practice, content)
+    check = content.check
+    one_wrong = path_with(check, {check.start})
+    save_answers(practice / MODULE, Answers(scenario=check.id, choices=one_wrong, policy_version="2021-09"))
+    page = next(
+        p
+        for p in progress_of(practice)[[m.id for m in progress_of(practice)].index(MODULE)].pages
+        if p.id == check.id
+    )
+    document = practice / MODULE / "module.json"
+    about = json.loads(document.read_text())
+    for mark, status in ((int(page.score), COMPLETED), (int(page.score) + 1, "below the pass mark")):
+        document.write_text(json.dumps({**about, "pass_mark": mark}))
+        assert {m.id: m for m in progress_of(practice)}[MODULE].status == status, mark
+
+
+def test_an_assessed_check_is_passed_or_not_as_the_released_feedback_says(tmp_path):
+    from course.play.progress import FEEDBACK_FOLDER, released_score
+
+    folder = tmp_path / MODULE
+    assert released_score(folder, "check-x") is None  # nothing released
+    older = folder / FEEDBACK_FOLDER / "2026-11-01 10:00:00.000000 UTC"
+    newer = folder / FEEDBACK_FOLDER / "2026-11-20 10:00:00.000000 UTC"
+    for stamp, score in ((older, "2.0"), (newer, "8.0")):
+        stamp.mkdir(parents=True)
+        # The heading nbgrader's feedback template writes for the notebook.
+        (stamp / "check-x.html").write_text(f"<h4>check-x (Score: {score} / 10.0)</h4>")
+    assert released_score(folder, "check-x") == 80.0  # the latest feedback counts
+    (newer / "check-x.html").write_text("<h4>check-x</h4> no score here")
+    assert released_score(folder, "check-x") is None
+    (newer / "check-x.html").write_text("<h4>check-x (Score: 0.0 / 0.0)</h4>")
+    assert released_score(folder, "check-x") is None
+
+
+def test_an_assessed_module_goes_on_the_certificate_only_once_its_check_is_known_passed():
+    from course.play.progress import ModuleProgress, PageProgress
+
+    catalog = {"policy_version": "2021-09", "modules": [{"id": "m", "cpd_minutes": 45}]}
+
+    def module(passed):
+        pages = (
+            PageProgress("s", "Scenario", COMPLETED, "2026-11-20T10:00:00"),
+            PageProgress("c", "Check", COMPLETED, "2026-11-20T10:05:00", passed=passed),
+        )
+        return ModuleProgress("m", "Module", pages)
+
+    assert certificate_for("Ada", catalog, [module(None)], date(2026, 11, 28)) is None  # not graded yet
+    assert certificate_for("Ada", catalog, [module(False)], date(2026, 11, 28)) is None
+    cert = certificate_for("Ada", catalog, [module(True)], date(2026, 11, 28))
+    assert cert.modules == [("Module", 45)] and cert.completed_on == date(2026, 11, 20)

@@ -52,3 +52,10 @@ def test_lint_reports_typos_missing_quotes_and_low_cpd_minutes(tmp_path):
     assert "cpd_minutes" not in text  # 10 minutes is plenty for the tiny demo
     allowed = lint(course, load_policy(), allowed={"Somthing"})[0]
     assert "Somthing" not in "\n".join(map(str, allowed))
+
+
+def test_lint_refuses_a_clause_id_in_what_trainees_read(tmp_path):
+    bad = SCENARIO.replace("Something happens online.", "See must-not.defamation for this.")
+    course = load_course(write(tmp_path, bad))
+    text = "\n".join(map(str, lint(course, load_policy(), allowed={"See"})[0]))
+    assert "demo.yaml: situation.narrative: names clause id 'must-not.defamation'" in text

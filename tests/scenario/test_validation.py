@@ -17,6 +17,7 @@ id: 01-demo
 title: Demo
 summary: A module for tests.
 cpd_minutes: 10
+pass_mark: 80
 reading:
   - heading: Withdraw, seek supervision or confront
     clauses: [conduct.questionable-conversations]
@@ -131,6 +132,7 @@ reflection:
   prompt: Why?
   points: 2
   rubric: Names the clause.
+  model_answer: The clause says so, and I would act on it.
 """
 
 

@@ -34,7 +34,7 @@ from course.play.exchange import submit_module
 from ..cohort.conftest import cohort_cli, fetch, gradebook_dump
 from ..conftest import COURSE_ID, NbgraderCourse, make_nbgrader_course
 
-MODULE = "07-keeping-up-to-date"
+MODULE = "09-keeping-up-to-date"
 HONEST = ("h-best", "h-worst", "h-mixed")
 ESCAPED_ID = "\x1b[31mred"  # a terminal escape: must never reach the tutor's terminal raw
 STRANGER = "stranger"  # not on the roster

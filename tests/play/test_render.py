@@ -1,0 +1,48 @@
+"""How a decision's feedback shows the policy: by place, quoted once."""
+
+from __future__ import annotations
+
+from html import escape
+
+from course.play.render import choice_html
+from course.policy import load_policy
+
+STEP = {"id": "s", "prompt": "What now?", "points": 2}
+
+
+def option(feedback: str, clauses: list[str]) -> dict:
+    return {"id": "o", "text": "Decline it.", "points": 2, "feedback": feedback, "clauses": clauses}
+
+
+def documents_clauses(ids: list[str]) -> dict:
+    policy = load_policy()
+    return {c: {"text": policy.quote(c), "place": policy.place(c)} for c in ids}
+
+
+def test_a_clause_the_feedback_quotes_is_named_by_its_place_not_repeated():
+    policy = load_policy()
+    quoted, other = "must-not.friend-requests", "must-not.compromising-relationships"
+    feedback = 'Members must not "Accept friend requests from clients or service users".'
+    html = choice_html(STEP, option(feedback, [quoted, other]), documents_clauses([quoted, other]))
+    # The quoted clause: its place only. The other: quoted in full, with its stem, and placed.
+    assert html.count("<blockquote") == 1
+    assert policy.quote(other).startswith("Members must not: establish")
+    assert escape(policy.quote(other)) in html
+    assert f"In the policy: {escape(policy.place(quoted))}." in html
+    assert escape(policy.place(other)) in html
+    assert quoted not in html and other not in html  # never an internal id
+
+
+def test_feedback_quoting_nothing_shows_every_clause_in_full():
+    policy = load_policy()
+    ids = ["privacy.tagging", "intro.public-permanent"]
+    html = choice_html(STEP, option("Think about it.", ids), documents_clauses(ids))
+    assert html.count("<blockquote") == 2 and "In the policy:" not in html
+    assert "Privacy, point 3" in html and "Introduction, point 4" in html
+    for c in ids:
+        assert escape(policy.quote(c)) in html
+
+
+def test_documents_built_before_places_still_show_their_clauses():
+    html = choice_html(STEP, option("Think about it.", ["privacy.tagging"]), {"privacy.tagging": "Old text."})
+    assert "<blockquote" in html and "Old text." in html
