@@ -89,6 +89,19 @@ def reflection_intro(reflection: dict[str, Any], practice: bool) -> str:
     )
 
 
+def _kernel_loop() -> asyncio.AbstractEventLoop | None:
+    """The event loop of the kernel this app is shown from, if there is one (another library's
+    loop, e.g. a browser driver's in the tests, never runs the app's callbacks)."""
+    from IPython import get_ipython
+
+    if getattr(get_ipython(), "kernel", None) is None:
+        return None
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
+
+
 class ScenarioApp:
     """One scenario: every answer is saved the moment it is given and restored on reload.
 
@@ -325,9 +338,8 @@ class ScenarioApp:
 
     def _on_confirm(self, _button: widgets.Button) -> None:
         """Confirm what the trainee sees chosen: in a kernel, once the choice has settled."""
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:  # driven directly, without a kernel: nothing can be in flight
+        loop = _kernel_loop()
+        if loop is None:  # driven directly, without a kernel: nothing can be in flight
             self._confirm_choice()
             return
         if not self.confirming:
