@@ -269,7 +269,7 @@ def test_a_whole_module_in_assessed_mode_from_release_to_feedback(nbgrader_cours
         # ...the landing says so, and the trainee reads it in the app: explanations, never code.
         page.reload()
         status = module_status(page, module_id)
-        assert "Status: feedback ready" in status and "Knowledge check" not in status  # not fetched yet
+        assert "Status: feedback ready" in status and "(pass mark" not in status  # not fetched yet
         assert axe_violations(page) == []
         item = content.items[1]
         page.goto(f"{url}/voila/render/{module_id}/{item.id}.ipynb")
