@@ -15,6 +15,7 @@ quiet machine, and with both cores saturated by busy processes.
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import shutil
@@ -194,10 +195,11 @@ NO_FEEDBACK_SECRET = "a-feedback"  # graded, but its feedback folder lost submis
 CROWD = "a-crowd"  # a submission folder of more files than any submission holds
 BROKEN = "a-broken"  # a notebook that is not a notebook
 ZONE = "a-zone"  # timestamp.txt naming a file as its time zone (dateutil would open it)
+ORDERS = "a-orders"  # the order "shown" recorded as something no page could have shown
 ATTACKERS = (
     PACKAGE, SHADOWS, BYPASS, FUTURE, BACKDATED, MISMATCH, LINKS, LINKS_EXTRA, LINK_FOLDER, HARD_LINK,
     BAD_TIME, SPARSE, DANGLING, FIFO, NO_SECRET, DELETED, SURROGATE, NO_FEEDBACK_SECRET, CROWD,
-    ZONE, BROKEN,
+    ZONE, BROKEN, ORDERS,
 )  # fmt: skip
 SHADOW_NAMES = (
     "json.py",
@@ -351,6 +353,13 @@ def attacked_cohort(tmp_path_factory, course) -> Cohort:
     answers_path(folder, first).write_text(text)
     del cohort.answered[(SURROGATE, first)]
     cohort.submit(SURROGATE)
+
+    folder = cohort.answer(ORDERS)
+    data = json.loads(answers_path(folder, first).read_text())
+    data["orders"] = {choice["step"]: [1, 2, 3] for choice in data["choices"]}
+    answers_path(folder, first).write_text(json.dumps(data))
+    del cohort.answered[(ORDERS, first)]
+    cohort.submit(ORDERS)
 
     folder = cohort.answer(BROKEN)
     (folder / f"{first}.ipynb").write_text('{"cells": "not a notebook"}')

@@ -12,6 +12,7 @@ from .conftest import (
     BROKEN,
     DELETED,
     MODULE,
+    ORDERS,
     SURROGATE,
     assert_only_the_first_item_flagged,
     decisions,
@@ -45,6 +46,10 @@ def test_a_deleted_notebook_reads_not_started_scores_zero_and_exports(attacked_c
 
 def test_a_lone_surrogate_in_a_reflection_flags_that_item_and_grades_the_rest(attacked_cohort):
     assert_only_the_first_item_flagged(attacked_cohort, SURROGATE, "not valid Unicode")
+
+
+def test_a_recorded_order_no_page_could_show_flags_that_item_and_grades_the_rest(attacked_cohort):
+    assert_only_the_first_item_flagged(attacked_cohort, ORDERS, "not an order of its options")
 
 
 def test_a_notebook_that_is_not_a_notebook_flags_that_item_and_grades_the_rest(attacked_cohort):
