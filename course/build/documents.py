@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 import json
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +20,7 @@ READING_FILE = "reading.json"
 MODULE_DOCUMENT = "module.json"  # beside a module's pages, in practice and in the release
 # What a trainee must never be able to read before feedback is released.
 KEY_OPTION_FIELDS = ("action", "points", "feedback", "clauses")
+KEY_REFLECTION_FIELDS = ("rubric", "model_answer")
 # From a page back to the landing page: practice pages live in notebooks/practice/<module>/,
 # a trainee's fetched modules in <their folder>/<module>/ beside the landing `course serve` adds.
 PRACTICE_HOME, ASSESSED_HOME = "../../index.ipynb", "../index.ipynb"
@@ -113,18 +116,23 @@ def read_play_document(folder: Path, page_id: str) -> dict[str, Any]:
     return json.loads((folder / f"{page_id}{SCENARIO_SUFFIX}").read_text(encoding="utf-8"))
 
 
-def public_scenario(scn: Scenario) -> dict[str, Any]:
-    """The scenario without its answer key: no points per option, feedback, clauses, rubric or
-    model answer."""
-    data = scn.model_dump(mode="json")
+def without_key(scenario: Mapping[str, Any]) -> dict[str, Any]:
+    """A copy of a scenario (plain data) without its answer key: no points per option, feedback,
+    clauses, rubric or model answer. Fields already absent are fine: a released document, or a key
+    built by an older release, is compared in this form too."""
+    data = copy.deepcopy(dict(scenario))
     for step in data["steps"]:
         for option in step["options"]:
             for key in KEY_OPTION_FIELDS:
-                del option[key]
-    if data["reflection"]:
-        del data["reflection"]["rubric"]
-        del data["reflection"]["model_answer"]
+                option.pop(key, None)
+    for key in KEY_REFLECTION_FIELDS:
+        (data.get("reflection") or {}).pop(key, None)
     return data
+
+
+def public_scenario(scn: Scenario) -> dict[str, Any]:
+    """The scenario as a trainee in assessed mode may read it (see :func:`without_key`)."""
+    return without_key(scn.model_dump(mode="json"))
 
 
 def play_document(

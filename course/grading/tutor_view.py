@@ -13,7 +13,6 @@ the grading key embedded in the source notebook of the same assignment.
 
 from __future__ import annotations
 
-import copy
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -21,7 +20,7 @@ from typing import Any
 
 from nbgrader.coursedir import CourseDirectory
 
-from ..build.documents import KEY_OPTION_FIELDS
+from ..build.documents import without_key
 from ..play.engine import InvalidChoices, walk, walk_score
 from ..play.render import points_text
 from .key import KeyUnavailable, read_grading_key
@@ -76,15 +75,8 @@ def source_notebook_path(coursedir: CourseDirectory, assignment: str, notebook: 
 
 def _public(scenario: Mapping[str, Any]) -> dict[str, Any]:
     """What the released play document also holds: the scenario without situation and key."""
-    data = copy.deepcopy(dict(scenario))
+    data = without_key(scenario)
     data.pop("situation", None)
-    for step in data["steps"]:
-        for option in step["options"]:
-            for field in KEY_OPTION_FIELDS:
-                option.pop(field, None)
-    if data.get("reflection"):
-        data["reflection"].pop("rubric", None)
-        data["reflection"].pop("model_answer", None)
     return data
 
 
