@@ -31,9 +31,11 @@ from nbgrader.exchange import ExchangeFactory
 from course.build.notebooks import build_course
 from course.cohort import cycle
 from course.cohort.roster import RosterEntry, import_roster
+from course.documents import Answers
+from course.nbgrader_settings import load_nbgrader_config
 from course.paths import GRADING_DIR
-from course.play.answers import Answers, save_answers
-from course.play.exchange import load_nbgrader_config, submit_module
+from course.play.answers import save_answers
+from course.play.exchange import submit_module
 from course.scenario.catalog import load_course
 
 MODULE = "09-keeping-up-to-date"

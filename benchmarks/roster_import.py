@@ -20,8 +20,8 @@ from nbgrader.api import Gradebook
 
 from course.cohort.roster import RosterEntry, import_roster, read_roster
 from course.grading.gradebook import open_gradebook
+from course.nbgrader_settings import load_nbgrader_config
 from course.paths import GRADING_DIR
-from course.play.exchange import load_nbgrader_config
 
 HEADER = ["id", "first_name", "last_name", "email", "lms_user_id"]
 

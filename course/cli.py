@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from .cohort.cli import add_cohort_parser
+from .nbgrader_settings import NotACohort
 from .paths import GRADING_DIR, NOTEBOOKS_DIR, PRACTICE_DIR, PROGRESS_DIR, SCENARIOS_DIR, SOURCE_DIR
 from .scenario.catalog import Course, load_course
 from .scenario.errors import ScenarioError
@@ -38,12 +39,13 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     from .build.notebooks import build_course
+    from .cli_args import voila_arguments
     from .serve import serve
 
     if args.root is None and not args.no_build:
         build_course(_check(args.scenarios))
     print(f"Serving the course at http://127.0.0.1:{args.port}/ (Ctrl-C to stop)", flush=True)
-    voila_args = args.voila_args[1:] if args.voila_args[:1] == ["--"] else args.voila_args
+    voila_args = voila_arguments(args.voila_args)
     serve(port=args.port, root=args.root or NOTEBOOKS_DIR, progress=args.progress, voila_args=voila_args)
     return 0
 
@@ -150,6 +152,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         return args.run(args)
+    except NotACohort as exc:
+        print(f"course: {exc}", file=sys.stderr)
+        return 2
     except ScenarioError as exc:
         print(f"{len(exc.problems)} problem(s) in the scenario files:", file=sys.stderr)
         for problem in exc.problems:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
 
@@ -13,15 +13,18 @@ POLICY_FILE = Path(__file__).with_name("policy.yaml")
 POLICY_TEXT_FILE = Path(__file__).with_name("policy.txt")
 
 
-class _Model(BaseModel):
+class Frozen(BaseModel):
+    """The base of the policy's and the scenarios' models: read-only, no unknown fields."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 VERSION_PATTERN = r"^\d{4}-\d{2}$"  # year-month: versions compare in order as text
+CLAUSE_ID_PATTERN = r"^[a-z]+(?:-[a-z]+)*\.[a-z]+(?:-[a-z]+)*$"  # section.clause, e.g. "privacy.settings"
 
 
-class Clause(_Model):
-    id: str = Field(pattern=r"^[a-z]+(?:-[a-z]+)*\.[a-z]+(?:-[a-z]+)*$")
+class Clause(Frozen):
+    id: str = Field(pattern=CLAUSE_ID_PATTERN)
     text: str
     plain: str
     # The policy version in which this clause's wording last changed; absent while the clause
@@ -29,7 +32,7 @@ class Clause(_Model):
     revised: str | None = Field(default=None, pattern=VERSION_PATTERN)
 
 
-class Section(_Model):
+class Section(Frozen):
     id: str
     title: str
     clauses: tuple[Clause, ...]
@@ -38,7 +41,7 @@ class Section(_Model):
     stem: str | None = None
 
 
-class Policy(_Model):
+class Policy(Frozen):
     id: str
     organisation: str
     title: str
@@ -79,11 +82,6 @@ class Policy(_Model):
     def revisions(self, clause_ids: Iterable[str]) -> dict[str, str]:
         """``{clause id: version its wording dates from}``, "" for never revised."""
         return {c: self.clauses[c].revised or "" for c in sorted(set(clause_ids))}
-
-
-def revised_since(revisions: Mapping[str, str], version: str) -> list[str]:
-    """The clauses (from :meth:`Policy.revisions`) whose wording changed after ``version``."""
-    return [c for c, revised in revisions.items() if revised and revised > version]
 
 
 def read_policy(path: Path = POLICY_FILE) -> Policy:

@@ -19,6 +19,7 @@ from course.build.notebooks import build_course
 from course.paths import GRADING_DIR, NOTEBOOKS_DIR
 from course.play.learner import LEARNER_COOKIE
 from course.scenario.catalog import Course, load_course
+from course.scenario.schema import Ending, Option, Scenario, Step
 
 BIN = Path(sys.executable).parent  # nbgrader shells out to `alembic`, which lives here
 # ...also when a test opens a new gradebook in-process, whichever way pytest was started.
@@ -49,14 +50,49 @@ def run(args: list[str], cwd: Path, check: bool = True, **env: str) -> subproces
     return proc
 
 
-def best_path(scn) -> list[dict[str, str]]:
-    """The choices a trainee makes taking the best option at every step (from the model)."""
-    steps, node, choices = {s.id: s for s in scn.steps}, scn.start, []
+Taken = list[tuple[Step, Option]]
+
+
+def walk_model(
+    scn: Scenario, pick: Callable[[Step], Option], stop: Callable[[Step], bool] | None = None
+) -> Taken:
+    """Follow ``scn`` from its start on the authored (pydantic) model, never with
+    ``course.engine``, so that tests can check the engine and the tools built on it against it.
+    At each step ``pick(step)`` chooses the option taken; ``stop(step)``, when given and true,
+    leaves the scenario unfinished before that decision. The (step, option) pairs taken, in order."""
+    steps = {s.id: s for s in scn.steps}
+    node, taken = scn.start, []
     while node in steps:
-        option = max(steps[node].options, key=lambda o: o.points)
-        choices.append({"step": node, "option": option.id})
+        step = steps[node]
+        if stop is not None and stop(step):
+            break
+        if len(taken) == len(steps):
+            raise AssertionError(f"{scn.id}: the path never reaches an ending")
+        option = pick(step)
+        taken.append((step, option))
         node = option.next
-    return choices
+    return taken
+
+
+def choices_of(taken: Taken) -> list[dict[str, str]]:
+    """The (step, option) pairs as the choices an answers file records."""
+    return [{"step": step.id, "option": option.id} for step, option in taken]
+
+
+def ending_of(scn: Scenario, taken: Taken) -> Ending | None:
+    """The ending the path reaches, or ``None`` if it was left unfinished."""
+    last = taken[-1][1].next if taken else scn.start
+    return next((e for e in scn.endings if e.id == last), None)
+
+
+def best_option(step: Step) -> Option:
+    """The option worth the most points (the first of them, if several are)."""
+    return max(step.options, key=lambda o: o.points)
+
+
+def best_path(scn: Scenario) -> list[dict[str, str]]:
+    """The choices a trainee makes taking the best option at every step (from the model)."""
+    return choices_of(walk_model(scn, best_option))
 
 
 @pytest.fixture(scope="session")

@@ -10,12 +10,13 @@ from pathlib import Path
 import pytest
 
 from course.build.notebooks import build_course
-from course.play.answers import Answers, save_answers
+from course.documents import Answers
+from course.play.answers import save_answers
 from course.play.learner import LEARNER_COOKIE, new_learner_id
 from course.play.order import option_order
 from course.policy import load_policy
 
-from .conftest import axe_violations, voila, watch
+from .conftest import axe_violations, choices_of, voila, walk_model, watch
 
 MODULE = "05-must-not"
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -93,12 +94,7 @@ def test_every_page_is_offline_error_free_and_passes_axe(site, browser, course, 
 
 
 def best_choices(item) -> list[dict[str, str]]:
-    steps, node, choices = {s.id: s for s in item.steps}, item.start, []
-    while node in steps:
-        option = steps[node].options[best_index(steps[node])]
-        choices.append({"step": node, "option": option.id})
-        node = option.next
-    return choices
+    return choices_of(walk_model(item, lambda step: step.options[best_index(step)]))
 
 
 def as_learner(browser, server, **context_options):
@@ -175,12 +171,10 @@ def test_the_whole_course_can_be_played_with_the_keyboard_alone(site, browser, c
             follow("e.tagName === 'A' && e.rel === 'next'")
             page.locator(".mip-confirm").wait_for(timeout=60_000)
             assert page.url.endswith(f"/{content.module.id}/{item.id}.ipynb")
-            steps, node, chosen = {s.id: s for s in item.steps}, item.start, 0
-            while node in steps:
-                step = steps[node]
+            path = walk_model(item, lambda step: step.options[best_index(step)])
+            for chosen, (step, best) in enumerate(path, start=1):
                 page.get_by_role("heading", name=step.prompt).wait_for()
                 focus("e.type === 'radio'")
-                best = step.options[best_index(step)]
                 target = option_order(folder.name, item.id, step.model_dump()).index(best.id)  # as shown
                 if target == 0:
                     page.keyboard.press("Space")
@@ -196,9 +190,7 @@ def test_the_whole_course_can_be_played_with_the_keyboard_alone(site, browser, c
                 assert checked.inner_text().strip() == best.text.strip()  # what is chosen is what is seen
                 focus("e.tagName === 'BUTTON' && e.textContent.includes('Confirm choice')")
                 page.keyboard.press("Enter")
-                chosen += 1
                 page.locator(".mip-chosen").nth(chosen - 1).wait_for()
-                node = best.next
             page.locator(".mip-score").wait_for()  # practice: the score straight away
             if item.reflection:
                 focus("e.tagName === 'TEXTAREA'")

@@ -9,23 +9,18 @@ import urllib.request
 import pytest
 from nbgrader.api import Gradebook
 
-from course.play.answers import answers_path
+from course.documents import answers_path
 from course.scenario.validate import max_points as max_points_of
 
-from .conftest import BIN, axe_violations, run, voila, watch
+from .conftest import BIN, axe_violations, best_option, ending_of, run, voila, walk_model, watch
 
 MODULE = "05-must-not"
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 def best_choices(scn):
-    steps = {s.id: s for s in scn.steps}
-    node, picked = scn.start, []
-    while node in steps:
-        option = max(steps[node].options, key=lambda o: o.points)
-        picked.append((steps[node], option))
-        node = option.next
-    return picked, node
+    picked = walk_model(scn, best_option)
+    return picked, ending_of(scn, picked).id
 
 
 def choose(page, option) -> None:
@@ -112,10 +107,11 @@ def test_two_learners_see_their_own_stable_option_orders_and_the_same_path_score
 ):
     """Options are shuffled per learner and decision, the same after a reload; what is graded is
     the option chosen, never where it stood."""
-    from course.build.documents import grading_key
+    from course.build.compose import grading_key
+    from course.documents import Verdict
     from course.grading.score import score
-    from course.grading.verdict import OK, Verdict
     from course.policy import load_policy
+    from course.status import VerdictStatus
 
     scn = next(s for s in course.module(MODULE).scenarios if len(s.step(s.start).options) >= 3)
     path = path_of(scn, 1)  # a mix of good and poorer choices
@@ -160,20 +156,22 @@ def test_two_learners_see_their_own_stable_option_orders_and_the_same_path_score
     assert set(saved_a["orders"]) == {s.id for s, _ in path}
     # The grader scores both the same, from the option ids alone.
     key = grading_key(scn, load_policy())
-    graded = [score(key, Verdict(scn.id, OK, choices=s["choices"])).points for s in (saved_a, saved_b)]
+    verdicts = [Verdict(scn.id, VerdictStatus.OK, choices=s["choices"]) for s in (saved_a, saved_b)]
+    graded = [score(key, verdict).points for verdict in verdicts]
     assert graded == [expected, expected]
 
 
 def path_of(scn, rank: int):
     """A path through ``scn``: at each step the option ``rank`` places from the best (cycling),
     so that trainees in tests make a mix of good and poor choices."""
-    steps, node, picked = {s.id: s for s in scn.steps}, scn.start, []
-    while node in steps:
-        ranked = sorted(steps[node].options, key=lambda o: -o.points)
-        option = ranked[(rank + len(picked)) % len(ranked)]
-        picked.append((steps[node], option))
-        node = option.next
-    return picked
+    picked = []
+
+    def pick(step):
+        ranked = sorted(step.options, key=lambda o: -o.points)
+        picked.append(step)
+        return ranked[(rank + len(picked) - 1) % len(ranked)]
+
+    return walk_model(scn, pick)
 
 
 def module_status(page, module_id: str) -> str:

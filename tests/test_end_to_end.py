@@ -19,26 +19,22 @@ from nbformat.v4 import new_code_cell
 from nbgrader.api import Gradebook
 
 from course.cli import main
+from course.documents import Answers
 from course.grading.results import grading_results
-from course.play.answers import Answers, save_answers
+from course.play.answers import save_answers
 from course.play.exchange import submit_module
 
-from .conftest import BIN, run
+from .conftest import BIN, choices_of, run, walk_model
 
 MODULE = "05-must-not"
 pytestmark = pytest.mark.slow
 
 
 def path_by(scn, pick) -> tuple[list[dict[str, str]], int]:
-    """Choices and their points, computed from the authored model (not the engine)."""
-    steps = {s.id: s for s in scn.steps}
-    node, choices, points = scn.start, [], 0
-    while node in steps:
-        option = pick(steps[node].options, key=lambda o: o.points)
-        choices.append({"step": node, "option": option.id})
-        points += option.points
-        node = option.next
-    return choices, points
+    """Choices and their points, computed from the authored model (not the engine); ``pick`` is
+    ``max`` or ``min`` over each step's options by points."""
+    taken = walk_model(scn, lambda step: pick(step.options, key=lambda o: o.points))
+    return choices_of(taken), sum(option.points for _, option in taken)
 
 
 def test_cohort_through_nbgrader(nbgrader_course, course, monkeypatch, tmp_path):

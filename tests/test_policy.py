@@ -1,6 +1,7 @@
 """The policy data quotes the policy faithfully and completely."""
 
 import re
+from datetime import datetime
 
 from course.policy import POLICY_TEXT_FILE, load_policy
 
@@ -44,4 +45,11 @@ def test_clause_ids_are_unique_and_sections_follow_the_policy_order():
     positions = [text.find(_norm(c.text)) for c in policy.clauses.values()]
     assert -1 not in positions
     assert positions == sorted(positions)
-    assert policy.version == "2021-09" and policy.review_every_months == 18
+
+    # Version and review period as the policy's own text states them, so a revision of the
+    # policy updates policy.txt and policy.yaml together or fails here.
+    raw = POLICY_TEXT_FILE.read_text(encoding="utf-8")
+    revised = re.search(r"Last Reviewed and Revised (\w+) (\d{4})", raw)
+    month = datetime.strptime(revised[1], "%B").month
+    assert policy.version == f"{revised[2]}-{month:02d}"
+    assert f"reviewed every {policy.review_every_months} months" in _norm(raw)

@@ -6,7 +6,6 @@ with sorted keys.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,33 +14,27 @@ import nbformat
 from nbformat import NotebookNode
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
+from ..documents import (
+    DECISIONS_CELL,
+    MODULE_DOCUMENT,
+    PLAY_CELL,
+    READING,
+    READING_FILE,
+    REFLECTION_CELL,
+    SCENARIO_SUFFIX,
+    TITLE_CELL,
+    document_text,
+    key_source,
+)
 from ..paths import PRACTICE_DIR, SOURCE_DIR
 from ..policy import Policy, load_policy
 from ..scenario.catalog import Course, ModuleContent
 from ..scenario.schema import Scenario
 from ..scenario.validate import max_points
-from .documents import (
-    MODULE_DOCUMENT,
-    READING,
-    READING_FILE,
-    SCENARIO_SUFFIX,
-    grading_key,
-    module_document,
-    play_document,
-    reading_document,
-)
+from .compose import grading_key, module_document, play_document, reading_document
 
 NBGRADER_SCHEMA = 3
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
-# Cell ids in the nbgrader notebooks double as grade ids: reports and the guard rely on them.
-PLAY_CELL, DECISIONS_CELL, REFLECTION_CELL, TITLE_CELL = "play", "decisions", "reflection", "title"
-
-
-def grade_id(cell: NotebookNode) -> str | None:
-    """The nbgrader id of a cell (``None`` for a cell nbgrader does not track), read as data."""
-    return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
-
-
 @dataclass
 class BuildReport:
     written: list[Path] = field(default_factory=list)
@@ -100,14 +93,7 @@ def _page(title: str, code: str, *, nbgrader: bool) -> list[NotebookNode]:
 
 def source_notebook(content: ModuleContent, scn: Scenario, policy: Policy) -> NotebookNode:
     """An nbgrader source notebook: locked cells, the key in a hidden test, a manual reflection."""
-    key = json.dumps(grading_key(scn, policy), sort_keys=True, ensure_ascii=True)
-    decisions = (
-        "### BEGIN HIDDEN TESTS\n"
-        "import json\n"
-        "from course.grading.score import grade_scenario\n\n"
-        f'grade_scenario(json.loads(r"""{key}"""))\n'
-        "### END HIDDEN TESTS"
-    )
+    decisions = key_source(grading_key(scn, policy))
     cells = [
         *_page(_title(content, scn.title), _play_source(scn), nbgrader=True),
         _nbgrader(new_code_cell(decisions), DECISIONS_CELL, grade=True, points=max_points(scn)),
@@ -147,7 +133,7 @@ def _write(path: Path, text: str, report: BuildReport) -> None:
 
 
 def _write_json(path: Path, data: Any, report: BuildReport) -> None:
-    _write(path, json.dumps(data, sort_keys=True, indent=1, ensure_ascii=False) + "\n", report)
+    _write(path, document_text(data), report)
 
 
 def _clear_build_output(folder: Path) -> None:

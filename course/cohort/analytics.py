@@ -14,9 +14,11 @@ from datetime import date
 
 import pandas as pd
 
-from ..grading.results import FAILED, GRADED
+from ..status import ModuleStatus
 from .choices import CHOICE_COLUMNS
-from .scores import NOT_SUBMITTED, SCORE_COLUMNS
+from .frames import require_columns, require_distinct
+from .scores import SCORE_COLUMNS
+from .settings import LOW_SCORE
 
 FLAGS = ["not_started", "low_score", "overdue", "grading_failed", "tampered"]
 SUMMARY_HEAD = ["student", "modules_submitted", "modules_total", "completion"]
@@ -43,7 +45,7 @@ def trainee_summary(
     students: Sequence[str],
     modules: Sequence[str],
     *,
-    low_score: float = 0.6,
+    low_score: float = LOW_SCORE,
     due: Mapping[str, date] | None = None,
     today: date | None = None,
 ) -> pd.DataFrame:
@@ -66,9 +68,9 @@ def trainee_summary(
     _check_summary_args(students, modules, due)
     _check_scores(scores, students, modules)
     # scores.cohort_grid's filler rows stand for what was not submitted: the same as no row.
-    scores = scores[scores["status"] != NOT_SUBMITTED]
+    scores = scores[scores["status"] != ModuleStatus.NOT_SUBMITTED]
 
-    graded = scores["status"] == GRADED
+    graded = scores["status"] == ModuleStatus.GRADED
     fraction = (scores["score"] / scores["max_score"]).where(graded & (scores["max_score"] > 0))
     per_module = (
         scores.assign(fraction=fraction)
@@ -78,7 +80,7 @@ def trainee_summary(
     sums = scores[graded].groupby("student")[["score", "max_score"]].sum().reindex(students)
     overall = (sums["score"] / sums["max_score"]).where(sums["max_score"] > 0)
 
-    failed = scores[(scores["status"] == FAILED) | (_count(scores["failed"]) > 0)]
+    failed = scores[(scores["status"] == ModuleStatus.FAILED) | (_count(scores["failed"]) > 0)]
     tampered = scores[_count(scores["tampered"]) > 0]
     submitted = {student: set(mods) for student, mods in scores.groupby("student")["module"]}
 
@@ -154,10 +156,8 @@ def _scenarios(n: object) -> str:
 
 
 def _check_summary_args(students: list[str], modules: list[str], due: Mapping[str, date]) -> None:
-    for name, values in (("students", students), ("modules", modules)):
-        repeated = sorted({v for v in values if values.count(v) > 1})
-        if repeated:
-            raise ValueError(f"{name} lists {repeated} more than once; expected each once")
+    require_distinct(students, "students")
+    require_distinct(modules, "modules")
     clash = sorted(set(modules) & {*SUMMARY_HEAD, *SUMMARY_TAIL})
     if clash:
         raise ValueError(f"module ids {clash} clash with the summary's own columns")
@@ -167,7 +167,7 @@ def _check_summary_args(students: list[str], modules: list[str], due: Mapping[st
 
 
 def _check_scores(scores: pd.DataFrame, students: list[str], modules: list[str]) -> None:
-    _require(scores, SCORE_COLUMNS, "scores")
+    require_columns(scores, SCORE_COLUMNS, "scores")
     roster, listed, seen = set(students), set(modules), {}
     for row, student, module, status, score in scores[["student", "module", "status", "score"]].itertuples():
         where = f"scores row {row!r} ({student!r}, {module!r})"
@@ -175,11 +175,10 @@ def _check_scores(scores: pd.DataFrame, students: list[str], modules: list[str])
             raise ValueError(f"{where}: student is not in students (the roster)")
         if module not in listed:
             raise ValueError(f"{where}: module is not in modules {modules}")
-        if status not in (GRADED, FAILED, NOT_SUBMITTED):
-            raise ValueError(
-                f"{where}: status {status!r}, expected {GRADED!r}, {FAILED!r} or {NOT_SUBMITTED!r}"
-            )
-        if status == GRADED and pd.isna(score):
+        if status not in set(ModuleStatus):
+            expected = ", ".join(repr(s.value) for s in ModuleStatus)
+            raise ValueError(f"{where}: status {status!r}, expected one of {expected}")
+        if status == ModuleStatus.GRADED and pd.isna(score):
             raise ValueError(f"{where}: status is graded but score is missing")
         if (student, module) in seen:
             raise ValueError(f"{where}: repeats row {seen[student, module]!r}; expected one row per module")
@@ -283,7 +282,7 @@ def position_effects(choices: pd.DataFrame) -> pd.DataFrame:
     where a decision has that many options), and the ``full_credit_share`` of the choices made
     there. Options are shuffled per trainee, so a share far above chance means trainees pick by
     position, not that the best answer sits there."""
-    _require(choices, ["shown_at", "options", "points", "best_points"], "choices")
+    require_columns(choices, ["shown_at", "options", "points", "best_points"], "choices")
     known = choices[choices["shown_at"].notna()]
     if known.empty:
         return pd.DataFrame(columns=POSITION_EFFECT_COLUMNS)
@@ -317,7 +316,7 @@ def _fraction(choices: pd.DataFrame) -> pd.Series:
 
 
 def _check_choices(choices: pd.DataFrame) -> None:
-    _require(choices, CHOICE_COLUMNS, "choices")
+    require_columns(choices, CHOICE_COLUMNS, "choices")
     for row, points, best in choices[["points", "best_points"]].itertuples():
         if not (pd.notna(best) and best > 0 and pd.notna(points) and 0 <= points <= best):
             raise ValueError(
@@ -342,7 +341,8 @@ def compare_cohorts(summaries: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
     """
     rows = []
     for name, summary in summaries.items():
-        _require(summary, ["student", "completion", "overall", "at_risk"], f"summary of cohort {name!r}")
+        needed = ["student", "completion", "overall", "at_risk"]
+        require_columns(summary, needed, f"summary of cohort {name!r}")
         empty = summary.empty
         rows.append(
             {
@@ -356,9 +356,3 @@ def compare_cohorts(summaries: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows, columns=COHORT_COLUMNS)
-
-
-def _require(frame: pd.DataFrame, columns: Sequence[str], name: str) -> None:
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise ValueError(f"{name} is missing column(s) {missing}; expected {list(columns)}")

@@ -2,12 +2,14 @@
 
 This is the raw material of the tutors' analytics (``analytics.py``): which option each trainee
 chose at each decision, what it earned and which policy clauses were at stake. Answers files are
-data: they are parsed and validated with :func:`course.play.answers.parse_answers` against the
-authored scenario, never executed. A file that fails validation (the grader calls it *tampered*)
-adds no decision and is listed, with the reason, among the invalid files instead.
+data: they are parsed and validated with :func:`course.documents.parse_answers` against the
+scenario *as released* (its grading key as nbgrader recorded it, ``course.grading.released``),
+the same scenario the guard checked them against and the grade was computed from, so a scenario
+edited since release changes neither. A file that fails validation (the grader calls it
+*tampered*) adds no decision and is listed, with the reason, among the invalid files instead.
 
-API: :func:`read_cohort_answers` reads the submitted tree once and returns both frames
-(:class:`CohortAnswers`); :func:`cohort_choices` and :func:`invalid_answers` return one of them.
+:func:`read_cohort_answers` reads the submitted tree once and returns every frame
+(:class:`CohortAnswers`).
 """
 
 from __future__ import annotations
@@ -19,12 +21,19 @@ from typing import Any
 
 import pandas as pd
 
-from ..play.answers import MAX_BYTES, SUFFIX, InvalidAnswers, parse_answers
-from ..play.engine import Node, walk
-from ..scenario.catalog import Course
+from ..documents import (
+    ANSWERS_SUFFIX,
+    MAX_ANSWERS_BYTES,
+    GradingKey,
+    InvalidAnswers,
+    ScenarioData,
+    parse_answers,
+)
+from ..engine import walk
 
-# nbgrader's default CourseDirectory.submitted_directory: <course>/submitted/<student>/<module>/
-SUBMITTED = "submitted"
+Keys = Mapping[str, Mapping[str, GradingKey]]  # module -> scenario -> key as released
+# (student, module, folder) for every collected submission: grading.gradebook.submitted_folders
+Submissions = Iterator[tuple[str, str, Path]]
 CHOICE_COLUMNS = [
     "student",
     "module",
@@ -55,23 +64,30 @@ class CohortAnswers:
     answered: pd.DataFrame
 
 
-def read_cohort_answers(course_dir: Path, course: Course) -> CohortAnswers:
-    """Read every ``<course_dir>/submitted/<student>/<module>/<scenario>.answers.json``."""
-    scenarios = {
-        content.module.id: {scn.id: scn.model_dump(mode="json") for scn in content.items}
-        for content in course.modules
-    }
+def read_cohort_answers(
+    submissions: Submissions,
+    keys: Keys,
+    root: Path,
+    unreadable: Mapping[tuple[str, str], str] | None = None,
+) -> CohortAnswers:
+    """Read every ``<scenario>.answers.json`` of the collected ``submissions`` against the released
+    ``keys``; files are named in the invalid frame relative to ``root`` (the course directory).
+    ``unreadable``: ``(module, scenario) -> why`` for released keys that could not be read."""
+    unreadable = unreadable or {}
     choices: list[dict[str, Any]] = []
     invalid: list[dict[str, Any]] = []
     answered: list[dict[str, Any]] = []
-    for student, module, path in _answers_files(Path(course_dir) / SUBMITTED):
-        scenario_id = path.name[: -len(SUFFIX)]
+    for student, module, path in _answers_files(submissions):
+        scenario_id = path.name[: -len(ANSWERS_SUFFIX)]
         where = {"student": student, "module": module, "scenario": scenario_id}
         try:
-            scenario = _scenario(scenarios, module, scenario_id)
+            if (module, scenario_id) in unreadable:
+                why = unreadable[module, scenario_id]
+                raise InvalidAnswers(f"its grading key as released is unreadable: {why}")
+            scenario = _scenario(keys, module, scenario_id)
             answers = parse_answers(_read(path), scenario)
         except InvalidAnswers as exc:
-            invalid.append({**where, "file": str(path.relative_to(course_dir)), "reason": str(exc)})
+            invalid.append({**where, "file": _shown(path, root), "reason": str(exc)})
             continue
         choices += [{**where, **row} for row in decisions(scenario, answers.choices, answers.orders)]
         answered.append({**where, "policy_version": answers.policy_version, "updated": answers.updated})
@@ -82,18 +98,10 @@ def read_cohort_answers(course_dir: Path, course: Course) -> CohortAnswers:
     )
 
 
-def cohort_choices(course_dir: Path, course: Course) -> pd.DataFrame:
-    """The decisions of every valid answers file (see :func:`read_cohort_answers`)."""
-    return read_cohort_answers(course_dir, course).choices
-
-
-def invalid_answers(course_dir: Path, course: Course) -> pd.DataFrame:
-    """The answers files that failed validation, each with its reason."""
-    return read_cohort_answers(course_dir, course).invalid
-
-
 def decisions(
-    scenario: Node, choices: Sequence[Mapping[str, str]], orders: Mapping[str, Sequence[str]] | None = None
+    scenario: ScenarioData,
+    choices: Sequence[Mapping[str, str]],
+    orders: Mapping[str, Sequence[str]] | None = None,
 ) -> list[dict[str, Any]]:
     """The decisions along a validated path: what was chosen, earned and at stake at each, and
     where the choice stood among the options shown (``orders``, as the answers recorded them)."""
@@ -121,28 +129,25 @@ def decisions(
     return rows
 
 
-def _answers_files(submitted: Path) -> Iterator[tuple[str, str, Path]]:
-    if not submitted.is_dir():
-        return
-    for student_dir in _visible(submitted):
-        if not student_dir.is_dir():
-            continue
-        for module_dir in _visible(student_dir):
-            if module_dir.is_dir():
-                for path in sorted(module_dir.glob(f"*{SUFFIX}")):
-                    yield student_dir.name, module_dir.name, path
+def _answers_files(submissions: Submissions) -> Iterator[tuple[str, str, Path]]:
+    for student, module, folder in submissions:
+        for path in sorted(folder.glob(f"*{ANSWERS_SUFFIX}")):
+            yield student, module, path
 
 
-def _visible(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.iterdir() if not p.name.startswith("."))
+def _shown(path: Path, root: Path) -> str:
+    try:
+        return str(path.relative_to(root))
+    except ValueError:
+        return str(path)
 
 
-def _scenario(scenarios: Mapping[str, Mapping[str, Node]], module: str, scenario_id: str) -> Node:
-    if module not in scenarios:
-        raise InvalidAnswers(f"module {module!r} is not in the course (expected one of {sorted(scenarios)})")
-    if scenario_id not in scenarios[module]:
-        raise InvalidAnswers(f"module {module!r} has no scenario {scenario_id!r}")
-    return scenarios[module][scenario_id]
+def _scenario(keys: Keys, module: str, scenario_id: str) -> ScenarioData:
+    if module not in keys:
+        raise InvalidAnswers(f"module {module!r} was not released to this cohort (released: {sorted(keys)})")
+    if scenario_id not in keys[module]:
+        raise InvalidAnswers(f"module {module!r} as released has no scenario {scenario_id!r}")
+    return keys[module][scenario_id]["scenario"]
 
 
 def _read(path: Path) -> bytes:
@@ -151,7 +156,7 @@ def _read(path: Path) -> bytes:
         raise InvalidAnswers("not a regular file: the app writes answers as plain files")
     try:
         with path.open("rb") as fh:
-            return fh.read(MAX_BYTES + 1)
+            return fh.read(MAX_ANSWERS_BYTES + 1)
     except OSError as exc:
         raise InvalidAnswers(f"answers file could not be read ({exc.strerror or exc})") from exc
 

@@ -14,9 +14,10 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from pathlib import Path
 
+from ..cli_args import voila_arguments
 from ..paths import GRADING_DIR
-
-LMS_CHOICES = ("moodle", "canvas")
+from ..status import ModuleStatus
+from .settings import CANVAS, LMS_NAMES, LOW_SCORE, MOODLE
 
 
 def _report(results: Sequence) -> int:
@@ -47,14 +48,11 @@ def _course_modules(args: argparse.Namespace) -> list[str]:
 
 
 def _released_modules(args: argparse.Namespace) -> list[str]:
-    """The modules asked for (all released to the cohort when none), in course order."""
-    from ..grading.gradebook import open_gradebook
-    from ..scenario.catalog import load_course
+    """The modules asked for (all released to the cohort when none), in course order, as released."""
+    from ..grading.released import released_modules
 
-    with open_gradebook(args.course_dir, must_exist=True) as gb:
-        released = {a.name for a in gb.assignments}
-    in_order = [c.module.id for c in load_course(args.scenarios).modules if c.module.id in released]
-    return _pick(args.modules, in_order, "module(s) not released to this cohort")
+    released = list(released_modules(args.course_dir))
+    return _pick(args.modules, released, "module(s) not released to this cohort")
 
 
 def cmd_roster(args: argparse.Namespace) -> int:
@@ -97,7 +95,6 @@ def cmd_feedback(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from ..grading.results import FAILED
     from .exports import GRADES, export
     from .report import cohort_report
 
@@ -105,7 +102,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     for kind in (GRADES, *args.lms):
         for path in export(report, args.course_dir, kind, args.to):
             print(f"wrote {path}")
-    failed = report.grid[report.grid["status"] == FAILED]
+    failed = report.grid[report.grid["status"] == ModuleStatus.FAILED]
     if len(failed):
         listed = ", ".join(f"{s}/{m}" for s, m in failed[["student", "module"]].itertuples(index=False))
         print(
@@ -153,12 +150,11 @@ def cmd_review(args: argparse.Namespace) -> int:
 
 
 def cmd_dashboard(args: argparse.Namespace) -> int:
-    from .dashboard import serve_dashboard
+    from .dashboard.serve import serve_dashboard
 
     cohorts = args.cohort or [args.course_dir]
     print(f"Serving the tutor dashboard at http://127.0.0.1:{args.port}/ (Ctrl-C to stop)", flush=True)
-    voila_args = args.voila_args[1:] if args.voila_args[:1] == ["--"] else args.voila_args
-    serve_dashboard(port=args.port, cohorts=cohorts, voila_args=voila_args)
+    serve_dashboard(port=args.port, cohorts=cohorts, voila_args=voila_arguments(args.voila_args))
     return 0
 
 
@@ -191,12 +187,14 @@ def add_cohort_parser(sub: argparse._SubParsersAction) -> None:
 
     export = verbs.add_parser("export", help="grades CSV (nbgrader's columns) and LMS gradebook CSVs")
     export.add_argument("--to", type=Path, help="folder (default: <course-dir>/exports)")
-    export.add_argument("--lms", nargs="+", choices=LMS_CHOICES, default=list(LMS_CHOICES))
+    export.add_argument("--lms", nargs="+", choices=LMS_NAMES, default=[MOODLE, CANVAS])
     export.set_defaults(run=cmd_export)
 
     report = verbs.add_parser("report", help="analytics tables as CSV, and who is at risk")
     report.add_argument("--to", type=Path, help="folder for report/ (default: <course-dir>/exports)")
-    report.add_argument("--low-score", type=float, default=0.6, help="overall score below this is at risk")
+    report.add_argument(
+        "--low-score", type=float, default=LOW_SCORE, help="overall score below this is at risk"
+    )
     report.add_argument("--today", type=date.fromisoformat, help="date to judge overdue work by")
     report.set_defaults(run=cmd_report)
 

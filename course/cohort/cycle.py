@@ -23,11 +23,12 @@ from nbgrader.exchange import ExchangeFactory
 from nbgrader.utils import capture_log, temp_attrs
 from tqdm import tqdm
 
+from ..documents import read_verdict
 from ..grading.collect import SafeCollect
 from ..grading.files import printable
-from ..grading.gradebook import course_directory, open_gradebook
+from ..grading.gradebook import course_directory, open_gradebook, submitted_folders
 from ..grading.release_feedback import SafeReleaseFeedback
-from ..grading.verdict import TAMPERED, read_verdict
+from ..status import VerdictStatus
 
 LOCKED = "database is locked"  # SQLite: another worker is writing; wait and try again
 RETRIES = 3
@@ -134,9 +135,7 @@ def collect(course_dir: Path, modules: Iterable[str]) -> list[StepResult]:
 
 def submitted_students(course_dir: Path, module: str) -> list[str]:
     """Trainees with a collected submission of ``module``."""
-    coursedir = course_directory(course_dir)
-    submitted = Path(coursedir.root) / coursedir.submitted_directory
-    return sorted(p.name for p in submitted.glob("*") if (p / module).is_dir())
+    return sorted(student for student, m, _ in submitted_folders(course_directory(course_dir)) if m == module)
 
 
 def default_workers() -> int:
@@ -228,7 +227,7 @@ def autograde_one(course_dir: Path, module: str, student: str) -> StepResult:
     flagged = []
     for notebook in sorted(graded.glob("*.ipynb")):
         verdict = read_verdict(graded, notebook.stem)
-        if verdict is not None and verdict.status == TAMPERED:
+        if verdict is not None and verdict.status == VerdictStatus.TAMPERED:
             flagged.append(f"{notebook.stem}: {' '.join(verdict.reasons)}"[:300])
     return StepResult("autograde", module, student, tampered=tuple(flagged))
 

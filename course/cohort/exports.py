@@ -3,16 +3,17 @@
 
 Everything goes under ``<course dir>/exports/`` unless another folder is given:
 ``grades.csv`` (nbgrader's export columns, see grades_csv), ``gradebook-moodle.csv`` and
-``gradebook-canvas.csv`` (see gradebook), and the report's tables in ``report/``.
+``gradebook-canvas.csv`` (see lms), and the report's tables in ``report/``.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from .gradebook import CANVAS, MOODLE, export_gradebook
 from .grades_csv import export_grades
+from .lms import export_gradebook
 from .report import CohortReport, write_report
+from .settings import CANVAS, LMS_NAMES, MOODLE
 
 EXPORTS = "exports"  # inside each cohort's course directory
 GRADES, REPORT = "grades", "report"
@@ -26,7 +27,7 @@ def export(report: CohortReport, course_dir: Path, kind: str, folder: Path | Non
         path = folder / "grades.csv"
         export_grades(course_dir, path, results=report.results)
         return [path]
-    if kind in (MOODLE, CANVAS):
+    if kind in LMS_NAMES:
         path = folder / f"gradebook-{kind}.csv"
         return [export_gradebook(course_dir, path, kind, report.modules, results=report.results)]
     if kind == REPORT:

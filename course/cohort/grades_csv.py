@@ -18,9 +18,9 @@ from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.plugins import ExportPlugin
 
 from ..grading.gradebook import open_gradebook
-from ..grading.results import FAILED, GRADED, grading_results
+from ..grading.results import grading_results
+from ..status import ModuleStatus, Result
 from .csv_safe import write_csv
-from .scores import NOT_SUBMITTED
 
 NBGRADER_COLUMNS = [
     "assignment",
@@ -58,24 +58,25 @@ def grades_table(gradebook: Gradebook, failed: set[tuple[str, str]]) -> pd.DataF
                 submission = gradebook.find_submission(assignment.name, student.id)
             except MissingEntry:
                 row |= {"timestamp": None, "raw_score": 0.0, "late_submission_penalty": 0.0, "score": 0.0}
-                row["status"] = NOT_SUBMITTED
+                row["status"] = ModuleStatus.NOT_SUBMITTED
             else:
                 penalty = submission.late_submission_penalty
                 row |= {"timestamp": submission.timestamp, "late_submission_penalty": penalty}
                 if (student.id, assignment.name) in failed:
-                    row |= {"raw_score": FAILED, "score": FAILED, "status": FAILED}
+                    failed_cell = ModuleStatus.FAILED
+                    row |= {"raw_score": failed_cell, "score": failed_cell, "status": failed_cell}
                 else:
                     score = submission.score
-                    row |= {"raw_score": score, "score": max(0.0, score - penalty), "status": GRADED}
+                    graded = {"raw_score": score, "score": max(0.0, score - penalty)}
+                    row |= {**graded, "status": ModuleStatus.GRADED}
             rows.append(row)
     return pd.DataFrame(rows, columns=COLUMNS, dtype=object)
 
 
 def failed_gradings(results: pd.DataFrame) -> set[tuple[str, str]]:
     """The (student, module) pairs of :func:`course.grading.results.grading_results` that failed."""
-    return set(
-        results.loc[results["status"] == FAILED, ["student", "module"]].itertuples(index=False, name=None)
-    )
+    failed = results.loc[results["status"] == Result.FAILED, ["student", "module"]]
+    return set(failed.itertuples(index=False, name=None))
 
 
 class SafeCsvExportPlugin(ExportPlugin):

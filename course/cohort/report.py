@@ -2,7 +2,9 @@
 report``, the tutor dashboard and the tests.
 
 A cohort is one nbgrader course directory (its gradebook, roster and submissions). The modules
-reported are the ones released to it (the gradebook's assignments), in course order.
+reported are the ones released to it (the gradebook's assignments), in course order, and every
+figure is computed from what was released (``course.grading.released``): a scenario edited
+since release changes neither the grades nor the report.
 """
 
 from __future__ import annotations
@@ -13,10 +15,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..grading.gradebook import open_gradebook
+from ..documents import ModuleDocument
+from ..grading.gradebook import course_directory, open_gradebook, submitted_folders
+from ..grading.released import Keys, released_keys, released_modules
 from ..grading.results import grading_results
 from ..policy import Policy, load_policy
-from ..scenario.catalog import Course, load_course
 from .analytics import (
     choice_split,
     clause_mastery,
@@ -27,11 +30,10 @@ from .analytics import (
 )
 from .choices import read_cohort_answers
 from .csv_safe import write_csv
-from .gradebook import gradebook_students
+from .lms import gradebook_students
 from .review import read_completions, review_due
 from .scores import check_passes, cohort_grid, module_scores
-
-LOW_SCORE = 0.6  # an overall score below this flags a trainee as at risk
+from .settings import LOW_SCORE  # callers import it from here too
 
 
 @dataclass(frozen=True)
@@ -40,8 +42,10 @@ class CohortReport:
 
     name: str
     modules: dict[str, str]  # released module id -> title, in course order
+    released: dict[str, ModuleDocument]  # each released module's module.json, as released
+    keys: Keys  # each released scenario's grading key, as released (prompts, options, points)
     due: dict[str, date]  # module -> due date, where the tutor set one at release
-    roster: pd.DataFrame  # gradebook.gradebook_students
+    roster: pd.DataFrame  # lms.gradebook_students
     results: pd.DataFrame  # grading.results.grading_results: per trainee x scenario
     grid: pd.DataFrame  # scores.cohort_grid: every trainee x released module
     passes: pd.DataFrame  # scores.check_passes: each module's knowledge check against its pass mark
@@ -79,19 +83,19 @@ def cohort_name(course_dir: Path) -> str:
 
 def cohort_report(
     course_dir: Path,
-    course: Course | None = None,
     policy: Policy | None = None,
     *,
     low_score: float = LOW_SCORE,
     today: date | None = None,
 ) -> CohortReport:
-    """Read the cohort at ``course_dir`` and compute every figure of its report."""
-    course = course or load_course()
+    """Read the cohort at ``course_dir`` and compute every figure of its report. ``policy``
+    (default: the one the course teaches today) decides which completions are due for review."""
     policy = policy or load_policy()
     today = today or date.today()
     with open_gradebook(course_dir, must_exist=True) as gb:
         released = {a.name: a.duedate for a in gb.assignments}
-    modules = {c.module.id: c.module.title for c in course.modules if c.module.id in released}
+    documents = released_modules(course_dir)
+    modules = {m: d["title"] for m, d in documents.items() if m in released}
     due = {m: released[m].date() for m in modules if released[m] is not None}
     roster = gradebook_students(course_dir)
     students = list(roster["id"])
@@ -100,23 +104,23 @@ def cohort_report(
     scores = module_scores(results)
     scores = scores[scores["module"].isin(list(modules))]
     grid = cohort_grid(scores, students, list(modules))
-    checks = {
-        c.module.id: (c.module.knowledge_check, c.module.pass_mark)
-        for c in course.modules
-        if c.module.id in modules
-    }
+    checks = {m: (documents[m]["check"], documents[m]["pass_mark"]) for m in modules}
     passes = check_passes(results, checks, students)
     summary = trainee_summary(grid, students, list(modules), low_score=low_score, due=due, today=today)
 
-    answers = read_cohort_answers(course_dir, course)
+    keys, unreadable = released_keys(course_dir)
+    submissions = submitted_folders(course_directory(course_dir))
+    answers = read_cohort_answers(submissions, keys, course_dir, unreadable)
     choices = answers.choices[answers.choices["module"].isin(list(modules))].reset_index(drop=True)
-    clauses = {c.module.id: sorted(c.clauses) for c in course.modules if c.module.id in modules}
+    clauses = {m: sorted(documents[m]["clauses"]) for m in modules}
     completions = read_completions(course_dir, answers.answered)
     completions = completions[completions["module"].isin(list(clauses))]
     review = review_due(completions, policy, clauses, today)
     return CohortReport(
         name=cohort_name(course_dir),
         modules=modules,
+        released={m: documents[m] for m in modules},
+        keys={m: keys.get(m, {}) for m in modules},
         due=due,
         roster=roster,
         results=results,

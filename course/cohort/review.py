@@ -4,7 +4,7 @@ The policy is "regularly reviewed every 18 months" (``review_every_months`` in
 course/policy.yaml). A completed module is due again when
 
 - a clause it rests on was revised after the policy version the trainee answered under (the
-  same rule the trainee app uses to mark a module "needs retake": ``course.policy.revised_since``),
+  same rule the trainee app uses to mark a module "needs retake": ``course.documents.revised_since``),
   or
 - it was completed longer ago than the policy's review period.
 
@@ -21,8 +21,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..grading.gradebook import course_directory
-from ..policy import VERSION_PATTERN, Policy, revised_since
+from ..documents import revised_since
+from ..grading.gradebook import course_directory, submitted_folders
+from ..policy import VERSION_PATTERN, Policy
+from .frames import require_columns
 
 COMPLETION_COLUMNS = ["student", "module", "completed", "policy_version"]
 REVIEW_COLUMNS = [
@@ -45,10 +47,9 @@ def read_completions(course_dir: Path, answered: pd.DataFrame) -> pd.DataFrame:
     A submission whose grading failed still counts: the trainee completed the module."""
     coursedir = course_directory(course_dir)
     rows = []
-    for folder in sorted(Path(coursedir.root, coursedir.submitted_directory).glob("*/*")):
-        if folder.is_dir() and not folder.name.startswith("."):
-            stamp = coursedir.get_existing_timestamp(str(folder))
-            rows.append([folder.parent.name, folder.name, pd.Timestamp(stamp) if stamp else pd.NaT])
+    for student, module, folder in submitted_folders(coursedir):
+        stamp = coursedir.get_existing_timestamp(str(folder))
+        rows.append([student, module, pd.Timestamp(stamp) if stamp else pd.NaT])
     frame = pd.DataFrame(rows, columns=COMPLETION_COLUMNS[:3])
     frame["completed"] = pd.to_datetime(frame["completed"], utc=True).dt.tz_localize(None)
     valid = answered[answered["policy_version"].map(lambda v: bool(_VERSION.match(str(v))))]
@@ -66,15 +67,14 @@ def review_due(
 ) -> pd.DataFrame:
     """The completions due for a retake (columns :data:`REVIEW_COLUMNS`), sorted by trainee.
 
-    ``module_clauses`` maps each module to the clauses it rests on. A completion without a valid
+    ``module_clauses`` maps each module to the clauses it rests on, as released (its
+    ``module.json``). A completion without a valid
     recorded version is taken to have been answered under the version current in the month it
     was completed. ``revised_clauses`` lists the clauses revised since; ``expired`` is True when
     the completion is older than the review period; ``reason`` says both in words. A completion
     without a date (NaT) is listed too, asking the tutor to check it.
     """
-    missing = [c for c in COMPLETION_COLUMNS if c not in completions.columns]
-    if missing:
-        raise ValueError(f"completions lack column(s) {', '.join(missing)}; expected {COMPLETION_COLUMNS}")
+    require_columns(completions, COMPLETION_COLUMNS, "completions")
     period = policy.review_every_months
     cutoff = pd.Timestamp(today) - pd.DateOffset(months=period)
     revisions = {module: policy.revisions(clauses) for module, clauses in module_clauses.items()}

@@ -10,15 +10,14 @@ trainee's work was not marked, which is not the same as marking it worthless.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
-from ..grading.results import FAILED, GRADED
-from ..grading.verdict import NOT_STARTED, TAMPERED
+from ..status import ModuleStatus, Result
+from .frames import require_columns, require_distinct
 
-NOT_SUBMITTED = "not-submitted"
+NOT_SUBMITTED = ModuleStatus.NOT_SUBMITTED
 SCORE_COLUMNS = [
     "student",
     "module",
@@ -32,7 +31,7 @@ SCORE_COLUMNS = [
 ]
 _COUNTS = ["scenarios", "attempted", "tampered", "failed"]
 _RESULT_COLUMNS = ["student", "module", "scenario", "status", "score", "max_score"]
-_RESULT_STATUSES = {GRADED, NOT_STARTED, TAMPERED, FAILED}
+_RESULT_STATUSES = set(Result)
 
 
 def module_scores(results: pd.DataFrame) -> pd.DataFrame:
@@ -61,9 +60,9 @@ def module_scores(results: pd.DataFrame) -> pd.DataFrame:
     known_max = pd.to_numeric(rows["max_score"], errors="raise").astype(float)
     per_scenario = known_max.groupby([rows["module"], rows["scenario"]]).transform("first")
     rows["max_score"] = known_max.fillna(per_scenario)
-    rows["attempted"] = rows["status"] != NOT_STARTED
-    rows["tampered"] = rows["status"] == TAMPERED
-    rows["failed"] = rows["status"] == FAILED
+    rows["attempted"] = rows["status"] != Result.NOT_STARTED
+    rows["tampered"] = rows["status"] == Result.TAMPERED
+    rows["failed"] = rows["status"] == Result.FAILED
 
     groups = rows.groupby(["student", "module"], sort=True)
     out = groups.agg(
@@ -76,7 +75,7 @@ def module_scores(results: pd.DataFrame) -> pd.DataFrame:
     # min_count=len: one unknown scenario maximum makes the module's unknown, where pandas would
     # otherwise skip it and understate the maximum.
     out["max_score"] = groups["max_score"].apply(lambda s: s.sum(min_count=len(s)))
-    out["status"] = (out["failed"] > 0).map({True: FAILED, False: GRADED})
+    out["status"] = (out["failed"] > 0).map({True: ModuleStatus.FAILED, False: ModuleStatus.GRADED})
     out = out.reset_index()
     out[_COUNTS] = out[_COUNTS].astype(int)
     return out[SCORE_COLUMNS]
@@ -91,13 +90,9 @@ def cohort_grid(scores: pd.DataFrame, students: Sequence[str], modules: Sequence
     ``scores`` for students or modules not listed are left out: the grid is exactly the cohort
     asked for. Raises ValueError on duplicate students, modules or (student, module) rows.
     """
-    missing = [c for c in SCORE_COLUMNS if c not in scores.columns]
-    if missing:
-        raise ValueError(f"scores frame lacks column(s) {', '.join(missing)}; expected {SCORE_COLUMNS}")
-    for name, values in (("student", students), ("module", modules)):
-        dupes = sorted(str(v) for v, n in Counter(values).items() if n > 1)
-        if dupes:
-            raise ValueError(f"{name}s listed more than once: {', '.join(dupes)}")
+    require_columns(scores, SCORE_COLUMNS, "scores frame")
+    require_distinct(students, "students")
+    require_distinct(modules, "modules")
     dupes = scores[scores.duplicated(["student", "module"], keep=False)]
     if not dupes.empty:
         pairs = dupes[["student", "module"]].drop_duplicates().itertuples(index=False)
@@ -125,7 +120,7 @@ def check_passes(
     """Every student x module of ``checks`` (module -> its knowledge check's id and pass mark):
     the check's score and maximum as graded, and whether it reaches the pass mark. ``passed`` is
     empty (NA) where nothing is graded: not submitted, or its autograde failed."""
-    graded = results[results["status"] != FAILED].set_index(["student", "module", "scenario"])
+    graded = results[results["status"] != Result.FAILED].set_index(["student", "module", "scenario"])
     rows = []
     for student in students:
         for module, (check, mark) in checks.items():
@@ -148,13 +143,11 @@ def check_passes(
 
 
 def _check_results(results: pd.DataFrame) -> None:
-    missing = [c for c in _RESULT_COLUMNS if c not in results.columns]
-    if missing:
-        raise ValueError(f"results frame lacks column(s) {', '.join(missing)}; expected {_RESULT_COLUMNS}")
+    require_columns(results, _RESULT_COLUMNS, "results frame")
     for index, row in results.iterrows():
         where = f"results row {index} ({row['student']}, {row['module']}, {row['scenario']})"
         if row["status"] not in _RESULT_STATUSES:
             expected = ", ".join(sorted(_RESULT_STATUSES))
             raise ValueError(f"{where}: status {row['status']!r} is not one of {expected}")
-        if row["status"] != FAILED and pd.isna(row["score"]):
+        if row["status"] != Result.FAILED and pd.isna(row["score"]):
             raise ValueError(f"{where}: status {row['status']} but no score (only failed rows may lack one)")

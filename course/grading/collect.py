@@ -43,8 +43,7 @@ from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.exchange.default.collect import ExchangeCollect
 from traitlets import Bool, Integer
 
-from ..play.answers import MAX_BYTES as MAX_ANSWERS_BYTES
-from ..play.answers import SUFFIX as ANSWERS_SUFFIX
+from ..documents import ANSWERS_SUFFIX, MAX_ANSWERS_BYTES
 from .files import UnsafeFile, owner_name, printable, read_in, read_regular
 
 TIMESTAMP, SECRET = "timestamp.txt", "submission_secret.txt"

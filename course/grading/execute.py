@@ -17,13 +17,13 @@ from pathlib import Path
 
 from nbformat import NotebookNode
 from nbformat.v4 import new_output
+from nbgrader.api import Gradebook
 from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import NbGraderPreprocessor
 
-from ..build.notebooks import DECISIONS_CELL, grade_id
-from .key import KeyUnavailable, key_from_source
+from ..documents import DECISIONS_CELL, KeyUnavailable, grade_id, read_verdict
+from .released import released_key
 from .score import score
-from .verdict import read_verdict
 
 
 def _error(name: str, message: str) -> NotebookNode:
@@ -47,20 +47,18 @@ class ScoreWithoutKernel(NbGraderPreprocessor):
             cell.outputs = []
             if grade_id(cell) == DECISIONS_CELL:
                 cell.execution_count = number
-                cell.outputs = self._decisions(cell, info["notebook"], graded)
+                cell.outputs = self._decisions(cell, info, graded)
         return nb, resources
 
-    def _decisions(self, cell: NotebookNode, notebook: str, graded: Path) -> list[NotebookNode]:
+    def _decisions(self, cell: NotebookNode, info: dict, graded: Path) -> list[NotebookNode]:
+        # The key as released (the cell OverwriteCells restored holds the same source).
         try:
-            key = key_from_source(cell.source, f"{notebook}.ipynb")
+            with Gradebook(info["db_url"]) as gb:
+                key = released_key(gb, info["assignment"], info["notebook"])
         except KeyUnavailable as exc:
             self.log.error("Not graded: %s", exc)
             return [_error("KeyUnavailable", str(exc))]
-        if key["scenario"]["id"] != notebook:
-            message = f"the key in {notebook}.ipynb is for scenario {key['scenario']['id']!r}"
-            self.log.error("Not graded: %s", message)
-            return [_error("KeyUnavailable", message)]
-        result = score(key, read_verdict(graded, notebook))
+        result = score(key, read_verdict(graded, info["notebook"]))
         return [
             new_output("display_data", data={"text/html": result.html}),
             new_output(

@@ -3,12 +3,13 @@ find them (its ``nbgrader_config.py`` there, on top of the Jupyter config direct
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 from nbgrader.api import Gradebook
 from nbgrader.coursedir import CourseDirectory
 
-from ..play.exchange import load_nbgrader_config
+from ..nbgrader_settings import NotACohort, load_nbgrader_config
 
 SQLITE = "sqlite:///"
 
@@ -25,5 +26,25 @@ def open_gradebook(course_dir: Path, *, must_exist: bool = False) -> Gradebook:
     coursedir = course_directory(course_dir)
     url = coursedir.db_url
     if must_exist and url.startswith(SQLITE) and not Path(url.removeprefix(SQLITE)).is_file():
-        raise FileNotFoundError(f"no nbgrader gradebook at {url.removeprefix(SQLITE)}")
+        raise NotACohort(
+            f"no nbgrader gradebook at {url.removeprefix(SQLITE)}: {course_dir} is not a cohort's "
+            "course directory (check --course-dir; a cohort has one once a module is released to it)"
+        )
     return Gradebook(url, coursedir.course_id)
+
+
+def submitted_folders(coursedir: CourseDirectory) -> Iterator[tuple[str, str, Path]]:
+    """Every collected submission, as ``(student, module, folder)`` in name order: the one walk of
+    nbgrader's submitted tree (its ``submitted_directory``, wherever the configuration puts it).
+    Hidden entries (a dot folder a file system or tool leaves) are nobody's submission."""
+    submitted = Path(coursedir.root) / coursedir.submitted_directory
+    if not submitted.is_dir():
+        return
+    for student in _visible(submitted):
+        for module in _visible(student):
+            folder = Path(coursedir.format_path(coursedir.submitted_directory, student.name, module.name))
+            yield student.name, module.name, folder
+
+
+def _visible(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.iterdir() if not p.name.startswith(".") and p.is_dir())

@@ -16,27 +16,40 @@ touching anyone else's grading.
 from __future__ import annotations
 
 import copy
-import json
 import logging
 import os
 import shutil
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import nbformat
 from nbformat import NotebookNode
 from nbformat.v4 import new_markdown_cell
+from nbgrader.api import Gradebook
 from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import NbGraderPreprocessor
 
-from ..build.documents import SCENARIO_SUFFIX
-from ..build.notebooks import REFLECTION_CELL, grade_id
-from ..play.answers import MAX_BYTES, SUFFIX, InvalidAnswers, answers_path, parse_answers
+from ..documents import (
+    ANSWERS_SUFFIX,
+    MAX_ANSWERS_BYTES,
+    REFLECTION_CELL,
+    SCENARIO_SUFFIX,
+    VERDICT_SUFFIX,
+    GradingKey,
+    InvalidAnswers,
+    KeyUnavailable,
+    ScenarioData,
+    Verdict,
+    answers_path,
+    grade_id,
+    parse_answers,
+    read_play_document,
+)
+from ..status import VerdictStatus
 from .collect import NOTES, SECRET, TIMESTAMP, collect_notes
 from .files import UnsafeFile, printable, read_regular
-from .tutor_view import note_markdown, reflection_markdown, source_notebook_path
-from .verdict import NOT_STARTED, OK, TAMPERED, Verdict
-from .verdict import SUFFIX as VERDICT_SUFFIX
+from .released import released_key
+from .tutor_view import note_markdown, reflection_markdown
 
 NOTE_CELL = "reflection-note"  # the cell above a reflection that has nothing to grade
 
@@ -59,7 +72,7 @@ def cell_changes(submitted: NotebookNode, released: NotebookNode) -> list[str]:
 
 
 def show_reflection(
-    nb: NotebookNode, verdict: Verdict, key_file: Path, released_scenario: dict[str, Any]
+    nb: NotebookNode, verdict: Verdict, key: Callable[[], GradingKey | KeyUnavailable]
 ) -> str | None:
     """Fill the reflection cell of the rebuilt notebook for the tutor; return why the path could
     not be shown, if so. Knowledge checks have no reflection cell and are left alone.
@@ -76,9 +89,7 @@ def show_reflection(
         cell.id = NOTE_CELL
         nb.cells.insert(index, cell)
         return None
-    nb.cells[index].source, problem = reflection_markdown(
-        verdict.reflection, verdict.choices, key_file, released_scenario
-    )
+    nb.cells[index].source, problem = reflection_markdown(verdict.reflection, verdict.choices, key())
     return problem
 
 
@@ -92,7 +103,7 @@ def remove_unexpected(
     source = Path(coursedir.format_path(coursedir.source_directory, ".", assignment))
     notebooks = {p.stem for p in source.glob("*.ipynb")}
     kept = {p.name for p in source.iterdir()} | {TIMESTAMP, SECRET, NOTES}
-    kept |= {f"{n}{suffix}" for n in notebooks for suffix in (".ipynb", SUFFIX, VERDICT_SUFFIX)}
+    kept |= {f"{n}{suffix}" for n in notebooks for suffix in (".ipynb", ANSWERS_SUFFIX, VERDICT_SUFFIX)}
     for entry in os.scandir(graded_dir):
         if entry.name in kept and entry.is_file(follow_symlinks=False):
             continue
@@ -119,16 +130,15 @@ class GuardSubmission(NbGraderPreprocessor):
         broken = collect_notes(submitted_dir).get(notebook)
         if broken:
             reasons.append(broken)
-        verdict = Verdict(scenario=notebook, status=OK)
-        scenario_file = released_dir / f"{notebook}{SCENARIO_SUFFIX}"
-        scenario: dict[str, Any] = {}
-        if scenario_file.exists():
-            scenario = json.loads(scenario_file.read_text(encoding="utf-8"))["scenario"]
+        verdict = Verdict(scenario=notebook, status=VerdictStatus.OK)
+        # Answers are checked against the scenario as released, which the trainee played.
+        if (released_dir / f"{notebook}{SCENARIO_SUFFIX}").exists():
+            scenario: ScenarioData = read_play_document(released_dir, notebook)["scenario"]
             answers_file = answers_path(submitted_dir, notebook)
             if os.path.lexists(answers_file):
                 try:
                     # Never through a link, never more than the app writes.
-                    answers = parse_answers(read_regular(answers_file, MAX_BYTES), scenario)
+                    answers = parse_answers(read_regular(answers_file, MAX_ANSWERS_BYTES), scenario)
                     verdict.choices, verdict.reflection = answers.choices, answers.reflection
                 except (InvalidAnswers, UnsafeFile) as exc:
                     reasons.append(f"The answers file is invalid: {exc}.")
@@ -136,9 +146,9 @@ class GuardSubmission(NbGraderPreprocessor):
                     self.log.error("Answers of %s/%s/%s could not be checked", student, assignment, notebook)
                     reasons.append(f"The answers file could not be checked ({type(exc).__name__}).")
             elif not reasons:
-                verdict.status = NOT_STARTED
+                verdict.status = VerdictStatus.NOT_STARTED
         if reasons:
-            verdict = Verdict(scenario=notebook, status=TAMPERED, reasons=reasons)
+            verdict = Verdict(scenario=notebook, status=VerdictStatus.TAMPERED, reasons=reasons)
             self.log.warning(
                 "Tampered submission %s/%s/%s: %s",
                 student,
@@ -151,8 +161,7 @@ class GuardSubmission(NbGraderPreprocessor):
         remove_unexpected(graded_dir, coursedir, assignment, self.log)
 
         rebuilt = copy.deepcopy(released)
-        key_file = source_notebook_path(coursedir, assignment, notebook)
-        problem = show_reflection(rebuilt, verdict, key_file, scenario)
+        problem = show_reflection(rebuilt, verdict, lambda: self._key(info["db_url"], assignment, notebook))
         if problem:
             self.log.warning(
                 "The path taken is not shown beside %s's reflection in %s/%s: %s",
@@ -162,3 +171,12 @@ class GuardSubmission(NbGraderPreprocessor):
                 problem,
             )
         return rebuilt, resources
+
+    @staticmethod
+    def _key(db_url: str, assignment: str, notebook: str) -> GradingKey | KeyUnavailable:
+        """The key as released, which the grade is computed with, or why it cannot be read."""
+        try:
+            with Gradebook(db_url) as gb:
+                return released_key(gb, assignment, notebook)
+        except KeyUnavailable as exc:
+            return exc

@@ -1,7 +1,8 @@
 """Per trainee, per scenario: what autograde concluded, read from nbgrader's own records.
 
 nbgrader's export lists a student whose autograde failed with score 0, like a real zero; this
-report keeps them apart: ``graded``, ``not-started``, ``tampered`` or ``failed``.
+report keeps them apart: a :class:`course.status.Result` (``graded``, ``not-started``, ``tampered``
+or ``failed``).
 """
 
 from __future__ import annotations
@@ -11,11 +12,10 @@ from pathlib import Path
 import pandas as pd
 from nbgrader.api import Gradebook, MissingEntry
 
-from ..build.documents import READING
-from .gradebook import course_directory
-from .verdict import NOT_STARTED, OK, TAMPERED, read_verdict
+from ..documents import READING, read_verdict
+from ..status import RESULT_OF_VERDICT, Result
+from .gradebook import course_directory, open_gradebook, submitted_folders
 
-GRADED, FAILED = "graded", "failed"
 COLUMNS = ["student", "module", "scenario", "status", "score", "max_score", "reasons"]
 
 
@@ -23,20 +23,16 @@ def grading_results(course_dir: Path) -> pd.DataFrame:
     """One row per submitted scenario notebook in the nbgrader course at ``course_dir``."""
     coursedir = course_directory(course_dir)
     rows = []
-    with Gradebook(coursedir.db_url, coursedir.course_id) as gb:
+    with open_gradebook(course_dir, must_exist=True) as gb:
+        submitted = sorted(submitted_folders(coursedir), key=lambda s: (s[1], s[0]))
         for assignment in gb.assignments:
             # The reading is a page of the module, not something graded.
             notebooks = sorted(nb.name for nb in assignment.notebooks if nb.name != READING)
-            for student_dir in sorted(Path(coursedir.root, coursedir.submitted_directory).glob("*")):
-                student = student_dir.name
-                if not (student_dir / assignment.name).is_dir():
-                    continue
+            for student, _, folder in (s for s in submitted if s[1] == assignment.name):
                 graded = Path(coursedir.format_path(coursedir.autograded_directory, student, assignment.name))
                 for name in notebooks:
                     # A notebook left out of a submission that was graded: nbgrader scored it 0.
-                    left_out = (
-                        graded.is_dir() and not (student_dir / assignment.name / f"{name}.ipynb").exists()
-                    )
+                    left_out = graded.is_dir() and not (folder / f"{name}.ipynb").exists()
                     rows.append(_row(gb, graded, student, assignment.name, name, left_out))
     return pd.DataFrame(rows, columns=COLUMNS)
 
@@ -50,11 +46,11 @@ def _row(gb: Gradebook, graded: Path, student: str, module: str, scenario: str, 
     except MissingEntry:
         row["score"], row["max_score"] = None, None
     if left_out:
-        row["status"], row["reasons"] = NOT_STARTED, "the notebook was not in the submission"
+        row["status"], row["reasons"] = Result.NOT_STARTED, "the notebook was not in the submission"
     elif verdict is None:
-        row["status"], row["score"] = FAILED, None
+        row["status"], row["score"] = Result.FAILED, None
         row["reasons"] = "autograde did not complete for this submission; see the nbgrader log"
     else:
-        row["status"] = {OK: GRADED, NOT_STARTED: NOT_STARTED, TAMPERED: TAMPERED}[verdict.status]
+        row["status"] = RESULT_OF_VERDICT[verdict.status]
         row["reasons"] = " ".join(verdict.reasons)
     return row

@@ -8,15 +8,14 @@ notebook in a kernel; both give the same result. Only the verdict is read, never
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
-from typing import Any
 
-from ..play.engine import walk, walk_score
-from ..play.render import grading_html
-from .verdict import NOT_STARTED, TAMPERED, Verdict, read_verdict
+from ..documents import GradingKey, Verdict, read_verdict
+from ..engine import walk, walk_score
+from ..render import grading_html
+from ..status import VerdictStatus
 
 
 @dataclass(frozen=True)
@@ -30,7 +29,7 @@ def _message(text: str) -> str:
     return f'<section class="mip-grading"><p><strong>{escape(text)}</strong></p></section>'
 
 
-def score(key: Mapping[str, Any], verdict: Verdict | None) -> Score:
+def score(key: GradingKey, verdict: Verdict | None) -> Score:
     """The points and the explanation for the path the verdict records."""
     if verdict is None:
         return Score(
@@ -40,9 +39,9 @@ def score(key: Mapping[str, Any], verdict: Verdict | None) -> Score:
                 "Check that grading/nbgrader_config.py is the configuration in use."
             ),
         )
-    if verdict.status == NOT_STARTED:
+    if verdict.status == VerdictStatus.NOT_STARTED:
         return Score(0, _message("This scenario was not attempted: no answers were saved."))
-    if verdict.status == TAMPERED:
+    if verdict.status == VerdictStatus.TAMPERED:
         return Score(
             0,
             _message(
@@ -53,7 +52,7 @@ def score(key: Mapping[str, Any], verdict: Verdict | None) -> Score:
     return Score(walk_score(played), grading_html(played, key))
 
 
-def grade_scenario(key: Mapping[str, Any], folder: Path | None = None) -> int:
+def grade_scenario(key: GradingKey, folder: Path | None = None) -> int:
     """In a kernel: show the explanation and return the points (nbgrader's partial credit)."""
     from IPython.display import HTML, display
 

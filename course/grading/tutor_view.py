@@ -7,24 +7,21 @@ feedback page once the tutor releases feedback, so nothing here goes beyond what
 see by then: the path, the points, the rubric and its model answer, never the rest of the key or a
 server's paths.
 
-Released notebooks hold no key, so the prompts, option texts, points and rubric are read from
-the grading key embedded in the source notebook of the same assignment.
+Released notebooks hold no key, so the prompts, option texts, points and rubric come from the
+grading key as released (``course.grading.key``), which is also the key the grade was computed
+with: a scenario edited since release never changes what the tutor is shown.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import Any
 
-from nbgrader.coursedir import CourseDirectory
-
-from ..build.documents import without_key
-from ..play.engine import InvalidChoices, walk, walk_score
-from ..play.render import points_text
-from .key import KeyUnavailable, read_grading_key
-from .verdict import NOT_STARTED, OK, TAMPERED, Verdict
+from ..documents import GradingKey, KeyUnavailable, Verdict
+from ..engine import InvalidChoices, walk, walk_score
+from ..render import points_text
+from ..status import VerdictStatus
 
 # Said in the notebook (which the trainee later sees) when the key cannot be used; the reason,
 # which may name server paths or quote the file, goes to the grader's log only.
@@ -36,9 +33,11 @@ REFLECTION_HEADING = "**Reflection, as written by the trainee:**"
 # Cases with no reflection to grade: the reflection cell is left as released, so nbgrader scores
 # it 0 by itself, and this note goes in a cell of its own just above it.
 NOTES = {
-    NOT_STARTED: "this scenario was not attempted (no answers were saved)",
-    TAMPERED: "this submission was changed outside the course app (the decisions above give the reasons)",
-    OK: "no reflection was written",
+    VerdictStatus.NOT_STARTED: "this scenario was not attempted (no answers were saved)",
+    VerdictStatus.TAMPERED: (
+        "this submission was changed outside the course app (the decisions above give the reasons)"
+    ),
+    VerdictStatus.OK: "no reflection was written",
 }
 
 
@@ -68,33 +67,7 @@ def literal_markdown(text: str) -> str:
     return f"{REFLECTION_HEADING}\n\n{literal_block(text)}"
 
 
-def source_notebook_path(coursedir: CourseDirectory, assignment: str, notebook: str) -> Path:
-    """The source notebook of ``notebook`` in ``assignment``: where its grading key lives."""
-    return Path(coursedir.format_path(coursedir.source_directory, ".", assignment)) / f"{notebook}.ipynb"
-
-
-def _public(scenario: Mapping[str, Any]) -> dict[str, Any]:
-    """What the released play document also holds: the scenario without situation and key."""
-    data = without_key(scenario)
-    data.pop("situation", None)
-    return data
-
-
-def check_release(key: Mapping[str, Any], released: Mapping[str, Any]) -> None:
-    """Refuse a key that does not describe the released scenario (the source was rebuilt since
-    release, say): its prompts and options would not be the ones the trainee saw."""
-    try:
-        same = _public(key["scenario"]) == _public(released)
-    except (KeyError, TypeError, AttributeError) as exc:
-        raise KeyUnavailable(f"the key's scenario is malformed ({type(exc).__name__}: {exc})") from exc
-    if not same:
-        raise KeyUnavailable(
-            f"the key for {key['scenario'].get('id')!r} differs from the released scenario "
-            "(was the course rebuilt after release?)"
-        )
-
-
-def path_markdown(key: Mapping[str, Any], choices: Sequence[Mapping[str, Any]]) -> str:
+def path_markdown(key: GradingKey, choices: Sequence[Mapping[str, Any]]) -> str:
     """Each decision (prompt, option chosen, its points of the step's), then the ending reached.
 
     Raises :class:`KeyUnavailable` if the choices are not a path through the key's scenario.
@@ -126,7 +99,7 @@ def path_markdown(key: Mapping[str, Any], choices: Sequence[Mapping[str, Any]]) 
 BAND_START = re.compile(r"(?<=[.;])\s+(?=\d+(?: points?)?:)")
 
 
-def rubric_markdown(key: Mapping[str, Any]) -> str:
+def rubric_markdown(key: GradingKey) -> str:
     """The scenario's reflection rubric, one item per scoring band, then its model answer."""
     reflection = key["scenario"].get("reflection") or {}
     rubric = str(reflection.get("rubric", "")).strip()
@@ -139,18 +112,16 @@ def rubric_markdown(key: Mapping[str, Any]) -> str:
 
 
 def reflection_markdown(
-    reflection: str,
-    choices: Sequence[Mapping[str, Any]],
-    key_file: Path,
-    released: Mapping[str, Any],
+    reflection: str, choices: Sequence[Mapping[str, Any]], key: GradingKey | KeyUnavailable
 ) -> tuple[str, str | None]:
     """The reflection cell as the tutor grades it, and why the path is missing (``None`` if shown).
 
-    Never raises for a missing or unreadable key: the reflection is shown alone with a note.
+    ``key`` is the scenario's key as released, or why it could not be read; either way the
+    reflection is shown, alone with a note when the path cannot be.
     """
     try:
-        key = read_grading_key(key_file)
-        check_release(key, released)
+        if isinstance(key, KeyUnavailable):
+            raise key
         head = [path_markdown(key, choices), rubric_markdown(key)]
         problem = None
     except KeyUnavailable as exc:
@@ -160,7 +131,7 @@ def reflection_markdown(
 
 def note_markdown(verdict: Verdict) -> str | None:
     """Why there is no reflection to grade, or ``None`` if there is one."""
-    if verdict.status == OK and verdict.reflection.strip():
+    if verdict.status == VerdictStatus.OK and verdict.reflection.strip():
         return None
     reason = NOTES.get(verdict.status, f"the submission's status is {verdict.status!r}")
     return f"**No reflection to grade:** {reason}, so the reflection scores 0."

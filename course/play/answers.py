@@ -1,4 +1,5 @@
-"""A trainee's answers for one scenario, saved as JSON beside the notebook.
+"""Saving a trainee's answers for one scenario, as JSON beside the notebook (the writer of the
+answers document; ``course.documents`` defines it and reads it).
 
 Voila never saves the notebook and autograde re-runs it, so this file is what gets submitted,
 collected and graded. It is data only: it is parsed, validated and never executed.
@@ -7,135 +8,22 @@ collected and graded. It is data only: it is parsed, validated and never execute
 from __future__ import annotations
 
 import fcntl
-import json
 import os
-import re
 import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
-from .engine import InvalidChoices, Node, walk
+from ..documents import Answers, ScenarioData, answers_path, parse_answers
 
-FORMAT = 3  # 2 added policy_version; 3 the order each decision's options were shown in
-READABLE_FORMATS = {2, 3}  # a format 2 file (saved before the upgrade) reads as "orders unknown"
-SUFFIX = ".answers.json"
-MAX_BYTES = 64 * 1024
-MAX_REFLECTION_CHARS = 4000
-FIELDS = {"format", "scenario", "choices", "reflection", "updated", "policy_version", "orders"}
 HIDDEN_PREFIX = ".answers-"  # the app's own files beside the answers: its temp files and lock
 STALE_TEMP_SECONDS = 60  # a temp file this old was left by a killed writer, never one in flight
-_SURROGATE = re.compile("[\ud800-\udfff]")  # half a UTF-16 pair: no UTF-8 encoding exists
-
-
-class InvalidAnswers(ValueError):
-    """The answers file is not something the app could have written."""
-
-
-@dataclass
-class Answers:
-    scenario: str
-    choices: list[dict[str, str]] = field(default_factory=list)
-    reflection: str = ""
-    updated: str = ""
-    # The policy version the choices were made under: a later revision of a clause the module
-    # rests on makes the completion due for a retake.
-    policy_version: str = ""
-    # Step id -> the option ids in the order this trainee was shown them, so that a tutor can
-    # check for position effects. Grading never reads it: a choice is an option id.
-    orders: dict[str, list[str]] = field(default_factory=dict)
-    format: int = FORMAT
-
-    def to_json(self) -> str:
-        return json.dumps(asdict(self), ensure_ascii=False, indent=1, sort_keys=True) + "\n"
-
-
-def answers_path(folder: Path, scenario_id: str) -> Path:
-    return folder / f"{scenario_id}{SUFFIX}"
 
 
 def lock_path(folder: Path, scenario_id: str) -> Path:
     return folder / f"{HIDDEN_PREFIX}{scenario_id}.lock"
-
-
-def without_surrogates(text: str) -> str:
-    """``text`` with each lone surrogate (which a browser can send) replaced by U+FFFD."""
-    return _SURROGATE.sub("\ufffd", text)
-
-
-def _valid_unicode(data: Any) -> bool:
-    """Whether every string in parsed JSON, keys included, can be written as UTF-8. json.loads
-    accepts "\\ud800" (and bytes holding an encoded surrogate), which nothing can write out later.
-    Walked with a stack, not recursion: the data may nest as deep as the parser allowed."""
-    stack = [data]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, str):
-            if _SURROGATE.search(item):
-                return False
-        elif isinstance(item, dict):
-            stack.extend(item)
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
-    return True
-
-
-def parse_answers(text: str | bytes, scenario: Node) -> Answers:
-    """Parse and check answers against the scenario; raise :class:`InvalidAnswers` if off."""
-    if len(text) > MAX_BYTES:
-        raise InvalidAnswers(f"answers file is {len(text)} bytes; the app writes at most {MAX_BYTES}")
-    try:
-        data: Any = json.loads(text)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise InvalidAnswers(f"answers file is not valid JSON ({exc})") from exc
-    except RecursionError as exc:  # e.g. "[[[[...": small, yet too deep for the parser
-        raise InvalidAnswers("answers file nests deeper than the app ever writes") from exc
-    if not _valid_unicode(data):
-        raise InvalidAnswers("answers file holds text that is not valid Unicode (a lone surrogate)")
-    if not isinstance(data, dict):
-        raise InvalidAnswers("answers file must hold a JSON object")
-    if data.get("format") == 2 and "orders" not in data:
-        data = {**data, "format": FORMAT, "orders": {}}
-    if set(data) != FIELDS:
-        raise InvalidAnswers(f"answers file fields are {sorted(data)}, expected {sorted(FIELDS)}")
-    if data["format"] != FORMAT:
-        raise InvalidAnswers(f"answers format {data['format']!r}, expected one of {sorted(READABLE_FORMATS)}")
-    if data["scenario"] != scenario["id"]:
-        raise InvalidAnswers(f"answers are for scenario {data['scenario']!r}, expected {scenario['id']!r}")
-    if not isinstance(data["reflection"], str) or len(data["reflection"]) > MAX_REFLECTION_CHARS:
-        raise InvalidAnswers(f"reflection must be text of at most {MAX_REFLECTION_CHARS} characters")
-    if not all(isinstance(data[k], str) for k in ("updated", "policy_version")):
-        raise InvalidAnswers("answers 'updated' and 'policy_version' must be text")
-    if not isinstance(data["choices"], list):
-        raise InvalidAnswers("answers 'choices' must be a list")
-    try:
-        walk(scenario, data["choices"])
-    except InvalidChoices as exc:
-        raise InvalidAnswers(f"choices do not follow the scenario: {exc}") from exc
-    _check_orders(data["orders"], scenario)
-    return Answers(**data)
-
-
-def _check_orders(orders: Any, scenario: Node) -> None:
-    """Each recorded order is a step of this scenario and a permutation of its option ids."""
-    if not isinstance(orders, dict):
-        raise InvalidAnswers("answers 'orders' must be an object")
-    steps = {s["id"]: s for s in scenario["steps"]}
-    for step_id, order in orders.items():
-        if step_id not in steps:
-            raise InvalidAnswers(f"answers 'orders' names step {step_id!r}, which this scenario has not")
-        ids = [o["id"] for o in steps[step_id]["options"]]
-        if not (
-            isinstance(order, list)
-            and all(isinstance(i, str) for i in order)
-            and sorted(order) == sorted(ids)
-        ):
-            raise InvalidAnswers(f"answers 'orders' for step {step_id!r} is not an order of its options")
 
 
 def read_saved(folder: Path, scenario_id: str) -> bytes | None:
@@ -146,7 +34,7 @@ def read_saved(folder: Path, scenario_id: str) -> bytes | None:
         return None
 
 
-def read_answers(folder: Path, scenario: Node) -> Answers | None:
+def read_answers(folder: Path, scenario: ScenarioData) -> Answers | None:
     """The saved answers, or ``None`` if the trainee has not started this scenario."""
     saved = read_saved(folder, scenario["id"])
     return None if saved is None else parse_answers(saved, scenario)

@@ -14,33 +14,18 @@ from typing import Any
 import ipywidgets as widgets
 from IPython.display import display
 
-from ..build.documents import read_module_document, read_play_document
-from .answers import (
+from ..documents import (
     MAX_REFLECTION_CHARS,
     Answers,
     InvalidAnswers,
-    answers_lock,
     answers_path,
     parse_answers,
-    read_saved,
-    save_answers,
-    set_aside,
+    read_module_document,
+    read_play_document,
     without_surrogates,
 )
-from .engine import Walk, walk, walk_score
-from .exchange import ExchangeProblem, fetch_feedback, latest_feedback, submit_module
-from .learner import answers_folder
-from .order import in_order, option_order, viewer_id
-from .progress import (
-    NEEDS_RETAKE,
-    check_result,
-    missing_reflections,
-    module_progress,
-    page_progress,
-    percent_text,
-    places,
-)
-from .render import (
+from ..engine import Walk, walk, walk_score
+from ..render import (
     announcement,
     choice_html,
     clause_entry,
@@ -49,6 +34,19 @@ from .render import (
     nav_html,
     points_text,
     situation_html,
+)
+from ..status import Mode, PageStatus
+from .answers import answers_lock, read_saved, save_answers, set_aside
+from .exchange import ExchangeProblem, fetch_feedback, latest_feedback, submit_module
+from .learner import answers_folder
+from .order import in_order, option_order, viewer_id
+from .progress import (
+    check_result,
+    missing_reflections,
+    module_progress,
+    page_progress,
+    percent_text,
+    places,
 )
 
 
@@ -117,7 +115,7 @@ class ScenarioApp:
         self.module = read_module_document(folder)  # its pages, and the clauses a retake hangs on
         self.store = answers_folder(folder, document["mode"])  # this learner's answers
         self.scenario = document["scenario"]
-        self.practice = document["mode"] == "practice"
+        self.practice = document["mode"] == Mode.PRACTICE
         self.viewer = viewer_id()  # whose option order this page shows
         self.notice = widgets.HTML()
         self.answers = Answers(scenario=self.scenario["id"])
@@ -270,7 +268,7 @@ class ScenarioApp:
         page = page_progress(
             self.folder, self.store, {"id": self.scenario["id"], "title": ""}, self.module["clauses"]
         )
-        if page.status != NEEDS_RETAKE:
+        if page.status != PageStatus.NEEDS_RETAKE:
             return
         clauses = self.doc.get("clauses", {})
         quoted = "".join(clause_html(*clause_entry(clauses, c)) for c in page.changed_clauses if c in clauses)

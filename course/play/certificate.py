@@ -13,8 +13,9 @@ from typing import Any
 import ipywidgets as widgets
 from IPython.display import display
 
-from ..policy import load_policy
-from .progress import COMPLETED, ModuleProgress
+from ..documents import Catalog, PolicyStamp
+from ..status import PageStatus
+from .progress import ModuleProgress
 from .site import open_site
 
 MAX_NAME = 120
@@ -25,7 +26,7 @@ class Certificate:
     name: str
     modules: list[tuple[str, int]]  # (title, CPD minutes) of each completed module
     completed_on: date
-    policy_version: str
+    policy: PolicyStamp
 
     @property
     def cpd_hours(self) -> float:
@@ -33,25 +34,25 @@ class Certificate:
 
 
 def certificate_for(
-    name: str, catalog: dict[str, Any], progress: list[ModuleProgress], today: date
+    name: str, catalog: Catalog, progress: list[ModuleProgress], today: date
 ) -> Certificate | None:
     """None until at least one module is complete: every page finished and the knowledge check
     passed (when assessed, as the tutor's released feedback says). The date is the last
     completion's date. A module due for a retake (the policy changed since) is not listed until
     retaken."""
     minutes = {m["id"]: m["cpd_minutes"] for m in catalog["modules"]}
-    done = [m for m in progress if m.progress == COMPLETED and m.passed]  # submitted or not
+    done = [m for m in progress if m.progress == PageStatus.COMPLETED and m.passed]  # submitted or not
     if not done:
         return None
     stamps = [p.updated for m in done for p in m.graded if p.updated]
     completed_on = max((date.fromisoformat(s[:10]) for s in stamps), default=today)
     return Certificate(
-        name, [(m.title, minutes[m.id]) for m in done], completed_on, catalog["policy_version"]
+        name, [(m.title, minutes[m.id]) for m in done], completed_on, catalog["policy"]
     )
 
 
 def certificate_html(cert: Certificate) -> str:
-    policy = load_policy()
+    policy = cert.policy
     rows = "".join(
         f"<tr><td>{escape(title)}</td><td>{minutes} min</td></tr>" for title, minutes in cert.modules
     )
@@ -60,8 +61,8 @@ def certificate_html(cert: Certificate) -> str:
         f'<h2 id="mip-cert-title">Certificate of completion</h2>'
         f'<p>This certifies that</p><p class="mip-cert-name">{escape(cert.name) or "(your name)"}</p>'
         f"<p>has completed the following modules of the interactive course on the "
-        f"{escape(policy.organisation)} {escape(policy.title)}, "
-        f"version {escape(cert.policy_version)}:</p>"
+        f"{escape(policy['organisation'])} {escape(policy['title'])}, "
+        f"version {escape(policy['version'])}:</p>"
         f'<table><caption>Modules completed</caption><thead><tr><th scope="col">Module</th>'
         f'<th scope="col">CPD time</th></tr></thead><tbody>{rows}</tbody></table>'
         f"<p>Total CPD: <strong>{cert.cpd_hours:g} hours</strong>. "

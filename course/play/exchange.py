@@ -11,10 +11,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from jupyter_core.paths import jupyter_config_path
-from traitlets.config import Config
-from traitlets.config.loader import JSONFileConfigLoader, PyFileConfigLoader
-
+from ..nbgrader_settings import load_nbgrader_config
 from .progress import FEEDBACK_FOLDER, Submission, latest_feedback
 
 TRAINEE_ENV = "COURSE_TRAINEE_ID"
@@ -27,19 +24,6 @@ class ExchangeProblem(RuntimeError):
 def trainee_id() -> str:
     """Who is playing: the JupyterHub user, else the configured trainee, else the OS user."""
     return os.environ.get("JUPYTERHUB_USER") or os.environ.get(TRAINEE_ENV) or getpass.getuser()
-
-
-def load_nbgrader_config(*extra_dirs: Path) -> Config:
-    """nbgrader's configuration as its own apps see it: Jupyter config dirs, then ``extra_dirs``."""
-    config = Config()
-    for folder in [*reversed(jupyter_config_path()), *map(str, extra_dirs)]:
-        for loader, name in (
-            (JSONFileConfigLoader, "nbgrader_config.json"),
-            (PyFileConfigLoader, "nbgrader_config.py"),
-        ):
-            if (Path(folder) / name).is_file():
-                config.merge(loader(name, path=str(folder)).load_config())
-    return config
 
 
 def _exchange(config_dir: Path, assignment_id: str, student_id: str | None):

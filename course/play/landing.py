@@ -8,24 +8,18 @@ from pathlib import Path
 import ipywidgets as widgets
 from IPython.display import display
 
-from ..build.documents import READING
-from ..policy import load_policy
+from ..documents import READING
+from ..status import PageStatus
 from .learner import learner_root
-from .progress import (
-    BELOW_PASS_MARK,
-    COMPLETED,
-    FEEDBACK_READY,
-    IN_PROGRESS,
-    NEEDS_RETAKE,
-    NOT_STARTED,
-    ModuleProgress,
-    continue_target,
-    percent_text,
-    places,
-)
+from .progress import ModuleProgress, continue_target, percent_text, places
 from .site import Site, open_site
 
-SHOWN_PAGE_STATES = (IN_PROGRESS, COMPLETED, NEEDS_RETAKE, BELOW_PASS_MARK)
+SHOWN_PAGE_STATES = (
+    PageStatus.IN_PROGRESS,
+    PageStatus.COMPLETED,
+    PageStatus.NEEDS_RETAKE,
+    PageStatus.BELOW_PASS_MARK,
+)
 
 
 def _continue_html(site: Site, progress: list[ModuleProgress]) -> str:
@@ -41,11 +35,11 @@ def _continue_html(site: Site, progress: list[ModuleProgress]) -> str:
             '<a href="certificate.ipynb">Get your CPD certificate</a>.</p>'
         )
     module, page = target
-    if page.status == NEEDS_RETAKE:
+    if page.status == PageStatus.NEEDS_RETAKE:
         label = "Retake, as the policy has changed"
-    elif page.status == BELOW_PASS_MARK:
+    elif page.status == PageStatus.BELOW_PASS_MARK:
         label = "Retake the knowledge check, to reach the pass mark"
-    elif any(m.status != NOT_STARTED for m in progress):
+    elif any(m.status != PageStatus.NOT_STARTED for m in progress):
         label = "Continue where you left off"
     else:
         label = "Start the course"
@@ -57,14 +51,14 @@ def _continue_html(site: Site, progress: list[ModuleProgress]) -> str:
 
 def _status_note(site: Site, module: dict, state: ModuleProgress, policy_version: str) -> str:
     """What the status means for this module, in a sentence; "" when the status says it all."""
-    if state.status == NEEDS_RETAKE:
+    if state.status == PageStatus.NEEDS_RETAKE:
         return (
             f'<p class="mip-retake">The policy was revised (version {escape(policy_version)}) in '
             f"{escape(places(module, state.changed_clauses))} since you completed this module: play "
             "the pages marked “needs retake” again.</p>"
         )
-    if state.status == BELOW_PASS_MARK:
-        check = next(p for p in state.graded if p.status == BELOW_PASS_MARK)
+    if state.status == PageStatus.BELOW_PASS_MARK:
+        check = next(p for p in state.graded if p.status == PageStatus.BELOW_PASS_MARK)
         return (
             f'<p class="mip-retake">You scored {percent_text(check.score)} in the knowledge check; the '
             f"pass mark is {module['pass_mark']}%. Revisit {escape(places(module, state.missed))} in "
@@ -72,7 +66,7 @@ def _status_note(site: Site, module: dict, state: ModuleProgress, policy_version
             f'<a href="{escape(site.href(module["id"], check.id))}">retake the check</a> '
             "(choose “Start again” on its page).</p>"
         )
-    if state.status == FEEDBACK_READY and state.passed is not None:
+    if state.status == PageStatus.FEEDBACK_READY and state.passed is not None:
         check = next(p for p in state.graded if p.passed is not None)
         result = (
             "passed: the module counts as completed"
@@ -87,7 +81,7 @@ def _status_note(site: Site, module: dict, state: ModuleProgress, policy_version
     if state.submission is None:
         return ""
     when = escape(state.submission.timestamp[:16])
-    if state.status == FEEDBACK_READY:
+    if state.status == PageStatus.FEEDBACK_READY:
         return (
             f'<p class="mip-submission">Submitted {when}. Your tutor has released feedback: open '
             "a scenario and choose “Get my feedback”.</p>"
@@ -130,17 +124,16 @@ def _intro(site: Site) -> str:
 
 
 def landing_html(site: Site, progress: list[ModuleProgress], problem: str = "") -> str:
-    policy = load_policy()
-    version = site.catalog["policy_version"]
+    policy, version = site.policy, site.catalog["policy_version"]
     modules = "".join(
         _module_html(site, module, state, version)
         for module, state in zip(site.catalog["modules"], progress, strict=True)
     )
     alert = f'<p class="mip-error" role="alert">{escape(problem)}</p>' if problem else ""
     return (
-        f'<main class="mip-landing"><h1>{escape(policy.organisation)}: {escape(policy.title)}</h1>'
+        f'<main class="mip-landing"><h1>{escape(policy["organisation"])}: {escape(policy["title"])}</h1>'
         f"<p>An interactive course on the policy, version {escape(version)} "
-        f"(last reviewed {escape(policy.last_reviewed)}). {_intro(site)}</p>"
+        f"(last reviewed {escape(policy['last_reviewed'])}). {_intro(site)}</p>"
         f"{alert}{_continue_html(site, progress)}{modules}</main>"
     )
 

@@ -14,6 +14,8 @@ import re
 import secrets
 from pathlib import Path
 
+from ..status import Mode
+
 LEARNER_HEADER = "X-Course-Learner"  # set by the server from the cookie, never by the browser
 LEARNER_ENV = "HTTP_" + LEARNER_HEADER.upper().replace("-", "_")  # how Voila names it for the kernel
 PROGRESS_ENV = "COURSE_PROGRESS_DIR"
@@ -39,4 +41,4 @@ def learner_root() -> Path | None:
 def answers_folder(pages: Path, mode: str) -> Path:
     """Where the answers for the module whose pages are in ``pages`` are read and saved."""
     root = learner_root()
-    return root / pages.name if mode == "practice" and root is not None else pages
+    return root / pages.name if mode == Mode.PRACTICE and root is not None else pages

@@ -14,7 +14,7 @@ import os
 import random
 from collections.abc import Sequence
 
-from .engine import Node
+from ..documents import OptionData, StepData
 from .exchange import trainee_id
 from .learner import LEARNER_ENV, valid_learner_id
 
@@ -25,7 +25,7 @@ def viewer_id() -> str:
     return valid_learner_id(os.environ.get(LEARNER_ENV)) or trainee_id()
 
 
-def option_order(viewer: str, scenario_id: str, step: Node) -> list[str]:
+def option_order(viewer: str, scenario_id: str, step: StepData) -> list[str]:
     """The option ids of ``step`` in the order ``viewer`` sees them."""
     ids = [o["id"] for o in step["options"]]
     seed = hashlib.sha256("\0".join((viewer, scenario_id, step["id"])).encode()).digest()
@@ -33,7 +33,7 @@ def option_order(viewer: str, scenario_id: str, step: Node) -> list[str]:
     return ids
 
 
-def in_order(step: Node, order: Sequence[str]) -> list[Node]:
+def in_order(step: StepData, order: Sequence[str]) -> list[OptionData]:
     """The step's options, arranged as ``order`` says."""
     by_id = {o["id"]: o for o in step["options"]}
     return [by_id[i] for i in order]

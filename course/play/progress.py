@@ -8,21 +8,24 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from ..build.documents import READING, read_play_document
-from ..policy import revised_since
-from .answers import InvalidAnswers, read_answers
-from .engine import Walk, walk, walk_score
+from ..documents import (
+    READING,
+    Catalog,
+    InvalidAnswers,
+    ModuleDocument,
+    PageEntry,
+    read_play_document,
+    revised_since,
+)
+from ..engine import Walk, walk, walk_score
+from ..status import PageStatus
+from .answers import read_answers
 from .learner import answers_folder
 
-NOT_STARTED, IN_PROGRESS, COMPLETED = "not started", "in progress", "completed"
 FEEDBACK_FOLDER = "feedback"  # where nbgrader fetch_feedback puts it, inside the module folder
 # The notebook's total on nbgrader's feedback page (its feedback template's heading).
 _FEEDBACK_SCORE = re.compile(r"\(Score: ([0-9.]+) / ([0-9.]+)\)</h4>")
-NEEDS_RETAKE = "needs retake"  # completed before the policy revised a clause it rests on
-BELOW_PASS_MARK = "below the pass mark"  # the knowledge check finished, but not passed
-SUBMITTED, FEEDBACK_READY = "submitted", "feedback ready"
 
 
 @dataclass(frozen=True)
@@ -37,7 +40,7 @@ class Submission:
 class PageProgress:
     id: str
     title: str
-    status: str
+    status: PageStatus
     updated: str = ""  # when the trainee last answered here (ISO 8601), "" if never
     changed_clauses: tuple[str, ...] = ()  # revised since the answers were given
     # The knowledge check in self-study (assessed pages carry no points): the percentage scored,
@@ -61,26 +64,26 @@ class ModuleProgress:
         return tuple(p for p in self.pages if p.id != READING)
 
     @property
-    def progress(self) -> str:
+    def progress(self) -> PageStatus:
         """Status from the answers alone."""
         states = {p.status for p in self.graded}
-        if NEEDS_RETAKE in states:
-            return NEEDS_RETAKE
-        if BELOW_PASS_MARK in states:
-            return BELOW_PASS_MARK
-        if states == {COMPLETED}:
-            return COMPLETED
-        return NOT_STARTED if states == {NOT_STARTED} else IN_PROGRESS
+        if PageStatus.NEEDS_RETAKE in states:
+            return PageStatus.NEEDS_RETAKE
+        if PageStatus.BELOW_PASS_MARK in states:
+            return PageStatus.BELOW_PASS_MARK
+        if states == {PageStatus.COMPLETED}:
+            return PageStatus.COMPLETED
+        return PageStatus.NOT_STARTED if states == {PageStatus.NOT_STARTED} else PageStatus.IN_PROGRESS
 
     @property
-    def status(self) -> str:
+    def status(self) -> PageStatus:
         if self.submission is not None:
-            return FEEDBACK_READY if self.submission.feedback else SUBMITTED
+            return PageStatus.FEEDBACK_READY if self.submission.feedback else PageStatus.SUBMITTED
         return self.progress
 
     @property
     def done(self) -> int:
-        return sum(p.status == COMPLETED for p in self.graded)
+        return sum(p.status == PageStatus.COMPLETED for p in self.graded)
 
     @property
     def changed_clauses(self) -> tuple[str, ...]:
@@ -94,7 +97,8 @@ class ModuleProgress:
     @property
     def missed(self) -> tuple[str, ...]:
         """The clauses to revisit before retaking the knowledge check."""
-        return tuple(sorted({c for p in self.graded if p.status == BELOW_PASS_MARK for c in p.missed}))
+        below = PageStatus.BELOW_PASS_MARK
+        return tuple(sorted({c for p in self.graded if p.status == below for c in p.missed}))
 
 
 def percent_text(score: float) -> str:
@@ -102,7 +106,7 @@ def percent_text(score: float) -> str:
     return f"{math.floor(score + 1e-9)}%"
 
 
-def places(module: Mapping[str, Any], clause_ids: Iterable[str]) -> str:
+def places(module: ModuleDocument, clause_ids: Iterable[str]) -> str:
     """Clauses named as a trainee finds them in the policy: "Privacy, point 2; ...". A module
     document built before places were recorded falls back to the ids."""
     known = module.get("places", {})
@@ -145,7 +149,7 @@ def check_result(played: Walk, max_points: int) -> tuple[float, tuple[str, ...]]
 def page_progress(
     pages: Path,
     answers: Path,
-    page: Mapping[str, str],
+    page: PageEntry,
     revisions: Mapping[str, str] | None = None,
     pass_mark: int | None = None,
 ) -> PageProgress:
@@ -153,19 +157,19 @@ def page_progress(
     dates from (``module.json``); answers given under an older version need a retake.
     ``pass_mark``: this page is the module's knowledge check, to be passed at that percentage."""
     if page["id"] == READING:
-        return PageProgress(page["id"], page["title"], NOT_STARTED)
+        return PageProgress(page["id"], page["title"], PageStatus.NOT_STARTED)
     document = read_play_document(pages, page["id"])
     try:
         saved = read_answers(answers, document["scenario"])
     except InvalidAnswers:
         saved = None  # the player sets such answers aside and starts afresh
     if saved is None or not saved.choices:
-        return PageProgress(page["id"], page["title"], NOT_STARTED)
+        return PageProgress(page["id"], page["title"], PageStatus.NOT_STARTED)
     played = walk(document["scenario"], saved.choices)
     if not played.finished:
-        return PageProgress(page["id"], page["title"], IN_PROGRESS, saved.updated)
+        return PageProgress(page["id"], page["title"], PageStatus.IN_PROGRESS, saved.updated)
     changed = tuple(revised_since(revisions or {}, saved.policy_version))
-    status = NEEDS_RETAKE if changed else COMPLETED
+    status = PageStatus.NEEDS_RETAKE if changed else PageStatus.COMPLETED
     if pass_mark is None:
         return PageProgress(page["id"], page["title"], status, saved.updated, changed)
     result = check_result(played, document["max_points"])
@@ -174,12 +178,12 @@ def page_progress(
     else:
         score, missed = result
     passed = None if score is None else score >= pass_mark
-    if status == COMPLETED and passed is False:
-        status = BELOW_PASS_MARK
+    if status == PageStatus.COMPLETED and passed is False:
+        status = PageStatus.BELOW_PASS_MARK
     return PageProgress(page["id"], page["title"], status, saved.updated, changed, score, missed, passed)
 
 
-def missing_reflections(pages: Path, module: Mapping[str, Any]) -> list[str]:
+def missing_reflections(pages: Path, module: ModuleDocument) -> list[str]:
     """The titles of the module's scenarios whose graded reflection is still empty."""
     answers, missing = answers_folder(pages, module["mode"]), []
     for page in module["pages"]:
@@ -198,7 +202,7 @@ def missing_reflections(pages: Path, module: Mapping[str, Any]) -> list[str]:
 
 
 def module_progress(
-    modules_dir: Path, module: Mapping[str, Any], submission: Submission | None = None
+    modules_dir: Path, module: ModuleDocument, submission: Submission | None = None
 ) -> ModuleProgress:
     pages = modules_dir / module["id"]
     answers = answers_folder(pages, module["mode"])
@@ -216,7 +220,7 @@ def module_progress(
 
 
 def course_progress(
-    modules_dir: Path, catalog: Mapping[str, Any], submissions: Mapping[str, Submission] | None = None
+    modules_dir: Path, catalog: Catalog, submissions: Mapping[str, Submission] | None = None
 ) -> list[ModuleProgress]:
     """Every module of ``catalog`` (see ``read_catalog``) whose pages are in ``modules_dir``."""
     submissions = submissions or {}
@@ -228,14 +232,16 @@ def continue_target(progress: list[ModuleProgress]) -> tuple[ModuleProgress, Pag
     to retake, else the first page not yet done; None when there is nothing left to do.
     Submitted modules are done with until the tutor says otherwise."""
     open_modules = [m for m in progress if m.submission is None]
-    unfinished = [(m, p) for m in open_modules for p in m.graded if p.status == IN_PROGRESS]
+    unfinished = [(m, p) for m in open_modules for p in m.graded if p.status == PageStatus.IN_PROGRESS]
     if unfinished:
         return max(unfinished, key=lambda mp: mp[1].updated)
-    retake = [(m, p) for m in open_modules for p in m.graded if p.status in (NEEDS_RETAKE, BELOW_PASS_MARK)]
+    again = (PageStatus.NEEDS_RETAKE, PageStatus.BELOW_PASS_MARK)
+    retake = [(m, p) for m in open_modules for p in m.graded if p.status in again]
     if retake:
         return retake[0]
     for module in open_modules:
         for page in module.pages:
-            if page.status == NOT_STARTED and (page.id != READING or module.status == NOT_STARTED):
+            fresh = page.status == PageStatus.NOT_STARTED
+            if fresh and (page.id != READING or module.status == PageStatus.NOT_STARTED):
                 return module, page
     return None

@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-import json
 import os
 from html import escape
 from pathlib import Path
-from typing import Any
 
 import ipywidgets as widgets
 from IPython.display import display
 
-from ..build.documents import READING_FILE
-from .render import clause_html, nav_html, paragraphs
+from ..documents import ReadingDocument, read_reading_document
+from ..render import clause_html, nav_html, paragraphs
 
 
-def reading_html(document: dict[str, Any]) -> str:
+def reading_html(document: ReadingDocument) -> str:
     module = document["module"]
     parts = "".join(
         f'<section class="mip-reading-part"><h2>{escape(part["heading"])}</h2>'
@@ -34,6 +32,6 @@ def reading_html(document: dict[str, Any]) -> str:
 def show_reading(folder: Path | None = None) -> None:
     if os.environ.get("NBGRADER_EXECUTION"):
         return  # autograde re-runs every notebook; nobody reads this one there
-    document = json.loads(((folder or Path.cwd()) / READING_FILE).read_text(encoding="utf-8"))
+    document = read_reading_document(folder or Path.cwd())
     # An HTML widget keeps the navigation links plain (see landing.py).
     display(widgets.HTML(reading_html(document)))

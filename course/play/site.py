@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from ..build.documents import read_catalog
+from ..documents import Catalog, PolicyStamp, read_catalog
+from ..status import Mode
 from .exchange import ExchangeProblem, submissions
 from .learner import learner_root
 from .progress import ModuleProgress, course_progress
@@ -24,11 +24,16 @@ PROFILE_FILE = "profile.json"  # the trainee's name as it should appear on the c
 class Site:
     root: Path  # where the landing page is
     modules_dir: Path  # where the module folders are
-    catalog: dict[str, Any]
+    catalog: Catalog
 
     @property
     def assessed(self) -> bool:
-        return any(m["mode"] == "assessed" for m in self.catalog["modules"])
+        return any(m["mode"] == Mode.ASSESSED for m in self.catalog["modules"])
+
+    @property
+    def policy(self) -> PolicyStamp:
+        """The policy the modules teach (a site has modules, so their documents name it)."""
+        return self.catalog["policy"]  # type: ignore[return-value]
 
     def href(self, module_id: str, page_id: str) -> str:
         """A link from the landing page (or the certificate) to a page of a module."""

@@ -9,6 +9,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from .errors import Problem, ScenarioError
+from .schema import SCHEMA_VERSION
 
 M = TypeVar("M", bound=BaseModel)
 Loc = tuple[str | int, ...]
@@ -182,7 +183,7 @@ class SourceFile:
         elif kind == "extra_forbidden":
             message = "unknown field (check its spelling against the schema)"
         elif kind == "literal_error" and loc == ("schema_version",):
-            message = f"expected schema_version 1, got {error.get('input')!r}"
+            message = f"expected schema_version {SCHEMA_VERSION}, got {error.get('input')!r}"
         elif kind == "string_pattern_mismatch":
             message = f"expected lower-case words joined by hyphens, got {error.get('input')!r}"
         elif kind == "enum":

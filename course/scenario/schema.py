@@ -10,12 +10,14 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import ConfigDict, Field, StringConstraints
 
-SCHEMA_VERSION = 1
+from ..policy import CLAUSE_ID_PATTERN, Frozen
+
+SCHEMA_VERSION = 1  # the one a scenario or module file must declare
 
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=60)]
-ClauseId = Annotated[str, StringConstraints(pattern=r"^[a-z]+(?:-[a-z]+)*\.[a-z]+(?:-[a-z]+)*$")]
+ClauseId = Annotated[str, StringConstraints(pattern=CLAUSE_ID_PATTERN)]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 
 
@@ -51,9 +53,6 @@ class Action(StrEnum):
     POST_ONLINE = "post-online"
     SHARE_INFORMATION = "share-information"
     CONTINUE_ENGAGING = "continue-engaging"
-
-
-POLICY_ACTIONS = frozenset(list(Action)[: list(Action).index(Action.ACCEPT)])
 
 
 class Platform(StrEnum):
@@ -98,7 +97,7 @@ class Kind(StrEnum):
     KNOWLEDGE_CHECK = "knowledge-check"
 
 
-class _Model(BaseModel):
+class _Model(Frozen):
     model_config = ConfigDict(extra="forbid", frozen=True, use_enum_values=True)
 
 
@@ -169,7 +168,7 @@ class Scenario(_Model):
     option; knowledge checks have none of them (``validate.py`` enforces which is which).
     """
 
-    schema_version: Literal[1]
+    schema_version: Literal[SCHEMA_VERSION]
     kind: Kind = Kind.SCENARIO
     id: Slug
     module: Slug
@@ -196,7 +195,7 @@ class ReadingPart(_Model):
 
 
 class Module(_Model):
-    schema_version: Literal[1]
+    schema_version: Literal[SCHEMA_VERSION]
     id: Slug
     title: Text
     summary: Text

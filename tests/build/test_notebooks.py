@@ -8,9 +8,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from course.build.documents import MODULE_DOCUMENT, SCENARIO_SUFFIX, read_catalog
 from course.build.notebooks import build_course
 from course.cli import main
+from course.documents import MODULE_DOCUMENT, SCENARIO_SUFFIX, read_catalog
 from course.scenario.catalog import load_course
 
 

@@ -27,10 +27,12 @@ from nbgrader.exchange import ExchangeFactory
 
 from course.cli import main
 from course.cohort import cycle
-from course.play.answers import Answers, answers_path, save_answers
-from course.play.exchange import load_nbgrader_config, submit_module
+from course.documents import Answers, answers_path
+from course.nbgrader_settings import load_nbgrader_config
+from course.play.answers import save_answers
+from course.play.exchange import submit_module
 
-from ..conftest import COURSE_ID, NbgraderCourse, make_nbgrader_course
+from ..conftest import COURSE_ID, NbgraderCourse, best_option, choices_of, make_nbgrader_course, walk_model
 
 MODULE = "09-keeping-up-to-date"
 SIZE = 32
@@ -88,14 +90,12 @@ def fetch(home: Path, module: str) -> None:
 
 def pick_path(scn, rng: random.Random, ability: float) -> list[dict[str, str]]:
     """A trainee's way through a scenario: the best option with probability ``ability``, else any."""
-    steps, node, choices = {s.id: s for s in scn.steps}, scn.start, []
-    while node in steps:
-        options = steps[node].options
-        best = max(options, key=lambda o: o.points)
-        option = best if rng.random() < ability else rng.choice(options)
-        choices.append({"step": node, "option": option.id})
-        node = option.next
-    return choices
+
+    def pick(step):
+        best = best_option(step)
+        return best if rng.random() < ability else rng.choice(step.options)
+
+    return choices_of(walk_model(scn, pick))
 
 
 def gradebook_dump(root: Path) -> dict:

@@ -187,7 +187,7 @@ def test_trainee_summary_names_the_bad_row(change: dict, message: str) -> None:
 
 def test_trainee_summary_rejects_bad_arguments() -> None:
     scores = pd.DataFrame(columns=SCORE_COLUMNS)
-    with pytest.raises(ValueError, match=r"missing column\(s\) \['failed'\]"):
+    with pytest.raises(ValueError, match=r"lacks column\(s\) \['failed'\]"):
         trainee_summary(scores.drop(columns=["failed"]), ["a"], MODULES)
     with pytest.raises(ValueError, match="not in modules"):
         trainee_summary(scores, ["a"], MODULES, due={"99-extra": TODAY})
@@ -391,7 +391,7 @@ def test_bad_choices_rows_are_named(change: dict, message: str) -> None:
     for analysis in (clause_mastery, choice_split, common_wrong_choices, item_statistics):
         with pytest.raises(ValueError, match=message):
             analysis(choices)
-    with pytest.raises(ValueError, match=r"missing column\(s\) \['clauses'\]"):
+    with pytest.raises(ValueError, match=r"lacks column\(s\) \['clauses'\]"):
         clause_mastery(choices.drop(columns=["clauses"]))
 
 

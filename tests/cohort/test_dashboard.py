@@ -26,15 +26,30 @@ import pytest
 from nbgrader.api import Gradebook
 
 from course.cohort import cycle
-from course.cohort import dashboard as dash
+from course.cohort.dashboard.charts import choice_split_chart, mastery_heatmap, score_band, score_distribution
+from course.cohort.dashboard.page import ALL_MODULES_LABEL, Dashboard, dashboard_html
+from course.cohort.dashboard.select import ALL_MODULES, COHORTS_ENV, cohort_dirs, cohort_labels, select
+from course.cohort.dashboard.serve import NOTEBOOK, serve_dashboard
+from course.cohort.dashboard.tables import course_text, html_table
 from course.cohort.exports import EXPORTS
 from course.cohort.report import LOW_SCORE, TABLES, cohort_report
 from course.cohort.roster import RosterEntry, import_roster
+from course.documents import Answers
 from course.paths import GRADING_DIR, NOTEBOOKS_DIR
-from course.play.answers import Answers, save_answers
+from course.play.answers import save_answers
 from course.play.exchange import submit_module
 
-from ..conftest import BIN, COURSE_ID, axe_violations, free_port, http_server, make_nbgrader_course, watch
+from ..conftest import (
+    BIN,
+    COURSE_ID,
+    axe_violations,
+    choices_of,
+    free_port,
+    http_server,
+    make_nbgrader_course,
+    walk_model,
+    watch,
+)
 from .conftest import fetch
 
 MODULE = "09-keeping-up-to-date"
@@ -59,12 +74,7 @@ class Cohort:
 
 
 def walk_choosing(scn, pick) -> list[dict[str, str]]:
-    steps, node, choices = {s.id: s for s in scn.steps}, scn.start, []
-    while node in steps:
-        option = pick(steps[node].options)
-        choices.append({"step": node, "option": option.id})
-        node = option.next
-    return choices
+    return choices_of(walk_model(scn, lambda step: pick(step.options)))
 
 
 @pytest.fixture(scope="module")
@@ -225,14 +235,14 @@ def band_of(score: float) -> int:
 
 def test_cohorts_come_from_the_environment_else_the_course_grading_folder(tmp_path, monkeypatch):
     a, b = tmp_path / "2026-spring", tmp_path / "2026-autumn"
-    monkeypatch.setenv(dash.COHORTS_ENV, f"{a}{os.pathsep}{os.pathsep}{b}{os.pathsep}{a}")
-    assert dash.cohort_dirs() == [a.resolve(), b.resolve()]  # empty parts skipped, repeats once
-    monkeypatch.delenv(dash.COHORTS_ENV)
-    assert dash.cohort_dirs() == [GRADING_DIR]
-    assert dash.cohort_dirs("  ") == [GRADING_DIR]
+    monkeypatch.setenv(COHORTS_ENV, f"{a}{os.pathsep}{os.pathsep}{b}{os.pathsep}{a}")
+    assert cohort_dirs() == [a.resolve(), b.resolve()]  # empty parts skipped, repeats once
+    monkeypatch.delenv(COHORTS_ENV)
+    assert cohort_dirs() == [GRADING_DIR]
+    assert cohort_dirs("  ") == [GRADING_DIR]
 
     twin = tmp_path / "elsewhere" / "2026-spring"
-    labels = dash.cohort_labels([a, b, twin])
+    labels = cohort_labels([a, b, twin])
     assert list(labels) == [str(a.resolve()), "2026-autumn", str(twin.resolve())]  # same name: full path
     assert list(labels.values()) == [a, b, twin]
 
@@ -240,9 +250,9 @@ def test_cohorts_come_from_the_environment_else_the_course_grading_folder(tmp_pa
 def test_score_bands_and_the_distribution_chart_on_given_scores():
     scores = [0.0, 0.05, 0.1, 0.299999, 0.3, 0.59, 0.6, 0.7, 0.7, 0.999, 1.0, float("nan")]
     expected = Counter(band_of(s) for s in scores if not math.isnan(s))
-    assert [dash.score_band(s) for s in scores[:-1]] == [band_of(s) for s in scores[:-1]]
+    assert [score_band(s) for s in scores[:-1]] == [band_of(s) for s in scores[:-1]]
     summary = pd.DataFrame({"student": [f"s{i}" for i in range(len(scores))], "overall": scores})
-    chart = dash.score_distribution(summary)
+    chart = score_distribution(summary)
     assert_valid_png(chart.png)
     for band in range(10):
         said = f"{band * 10} to {band * 10 + 10}%: {expected[band]}"
@@ -251,14 +261,14 @@ def test_score_bands_and_the_distribution_chart_on_given_scores():
     assert "1 trainee without a graded score" in chart.alt
     below = sum(1 for s in scores if s < LOW_SCORE)  # NaN compares False
     assert f"{below} below the at-risk line at 60%" in chart.alt
-    assert dash.score_distribution(summary.assign(overall=float("nan"))) is None
+    assert score_distribution(summary.assign(overall=float("nan"))) is None
     with pytest.raises(ValueError, match="no score column 'nope'"):
-        dash.score_distribution(summary, "nope")
+        score_distribution(summary, "nope")
 
 
 def test_tables_escape_every_value_and_have_captions_and_headers():
     frame = pd.DataFrame({"who": [SCRIPT_NAME, 'a "quoted" & <b>bold</b> name']})
-    html = dash.html_table(frame, "Caption <i>", {"who": ("Name <th>", str)})
+    html = html_table(frame, "Caption <i>", {"who": ("Name <th>", str)})
     assert "<script>" not in html and "<b>" not in html and "<i>" not in html
     assert "&lt;script&gt;alert(&#x27;dashboard&#x27;)&lt;/script&gt;" in html
     parsed = Page(html)
@@ -272,8 +282,8 @@ def test_tables_escape_every_value_and_have_captions_and_headers():
 
 
 def test_the_dashboard_notebook_is_one_title_and_one_call_on_the_tutors_side():
-    assert dash.NOTEBOOK.parent == GRADING_DIR and not dash.NOTEBOOK.is_relative_to(NOTEBOOKS_DIR)
-    nb = nbformat.read(dash.NOTEBOOK, as_version=4)
+    assert NOTEBOOK.parent == GRADING_DIR and not NOTEBOOK.is_relative_to(NOTEBOOKS_DIR)
+    nb = nbformat.read(NOTEBOOK, as_version=4)
     nbformat.validate(nb)
     assert [c.cell_type for c in nb.cells] == ["markdown", "code"]
     assert nb.cells[0].source.startswith("# ")
@@ -287,7 +297,7 @@ def test_the_dashboard_notebook_is_one_title_and_one_call_on_the_tutors_side():
 
 def test_serving_a_cohort_that_is_not_there_says_so(tmp_path):
     with pytest.raises(FileNotFoundError, match=r"no cohort course directory at .*missing"):
-        dash.serve_dashboard(cohorts=[tmp_path / "missing"])
+        serve_dashboard(cohorts=[tmp_path / "missing"])
 
 
 # --- a real cohort --------------------------------------------------------------------------------
@@ -295,11 +305,11 @@ def test_serving_a_cohort_that_is_not_there_says_so(tmp_path):
 
 @pytest.mark.slow
 def test_figures_are_deterministic_pngs_whose_alt_texts_state_the_cohorts_figures(cohort, course):
-    report = cohort_report(cohort.root, course)
+    report = cohort_report(cohort.root)
 
-    distribution = dash.score_distribution(report.summary)
+    distribution = score_distribution(report.summary)
     assert_valid_png(distribution.png)
-    assert dash.score_distribution(report.summary).png == distribution.png  # same data, same bytes
+    assert score_distribution(report.summary).png == distribution.png  # same data, same bytes
     overall = gradebook_overall(cohort.root)
     assert sorted(overall) == SUBMITTERS
     bands = Counter(band_of(v) for v in overall.values())
@@ -315,9 +325,9 @@ def test_figures_are_deterministic_pngs_whose_alt_texts_state_the_cohorts_figure
         best = max(o.points for o in step.options)
         for clause in {c for o in step.options for c in o.clauses}:
             fractions[clause].append(option.points / best)
-    heatmap = dash.mastery_heatmap(report.mastery, report.modules)
+    heatmap = mastery_heatmap(report.mastery, report.modules)
     assert_valid_png(heatmap.png)
-    assert dash.mastery_heatmap(report.mastery, report.modules).png == heatmap.png
+    assert mastery_heatmap(report.mastery, report.modules).png == heatmap.png
     assert f"{len(fractions)} clauses by 1 module" in heatmap.alt
     for clause, values in fractions.items():
         n = len(values)
@@ -328,8 +338,8 @@ def test_figures_are_deterministic_pngs_whose_alt_texts_state_the_cohorts_figure
     taken = defaultdict(Counter)
     for _, scenario, step_id, step, option in decisions(course, cohort):
         taken[scenario, step_id][option.id, option.points, max(o.points for o in step.options)] += 1
-    text = dash.course_text(course)
-    split = dash.choice_split_chart(report.split, "Keeping up to date", text.order)
+    text = course_text(report)
+    split = choice_split_chart(report.split, "Keeping up to date", text.order)
     assert_valid_png(split.png)
     assert f"each of the {len(taken)} decisions of Keeping up to date" in split.alt
     for (scenario, step_id), options in taken.items():
@@ -346,8 +356,8 @@ def test_figures_are_deterministic_pngs_whose_alt_texts_state_the_cohorts_figure
 
 @pytest.mark.slow
 def test_tables_show_trainees_at_risk_first_with_names_escaped(cohort, course):
-    report = cohort_report(cohort.root, course)
-    html = dash.dashboard_html(report, dash.ALL_MODULES, dash.course_text(course))
+    report = cohort_report(cohort.root)
+    html = dashboard_html(report, ALL_MODULES, course_text(report))
     assert "<script>alert" not in html
     assert "&lt;script&gt;alert(&#x27;dashboard&#x27;)&lt;/script&gt;" in html
     page = Page(html)
@@ -383,7 +393,7 @@ def test_tables_show_trainees_at_risk_first_with_names_escaped(cohort, course):
     wrong = page.rows("mip-wrong")
     expected_wrong = {key for key, options in taken.items() if any(best[key][o] for o in options)}
     assert len(wrong) == len(expected_wrong)
-    text = dash.course_text(course)
+    text = course_text(report)
     for row in wrong:
         key = next(k for k in expected_wrong if text.prompt(MODULE, *k) == row["Decision"])
         count = max(n for o, n in taken[key].items() if best[key][o])
@@ -396,11 +406,11 @@ def test_tables_show_trainees_at_risk_first_with_names_escaped(cohort, course):
 
 @pytest.mark.slow
 def test_the_review_cycle_lists_completions_older_than_the_review_period(cohort, course):
-    text = dash.course_text(course)
-    now = cohort_report(cohort.root, course)
-    assert "No trainee is due a retake" in dash.dashboard_html(now, MODULE, text)
-    later = cohort_report(cohort.root, course, today=date.today() + timedelta(days=3 * 365))
-    rows = Page(dash.dashboard_html(later, MODULE, text)).rows("mip-review")
+    now = cohort_report(cohort.root)
+    text = course_text(now)
+    assert "No trainee is due a retake" in dashboard_html(now, MODULE, text)
+    later = cohort_report(cohort.root, today=date.today() + timedelta(days=3 * 365))
+    rows = Page(dashboard_html(later, MODULE, text)).rows("mip-review")
     assert [r["Trainee"] for r in rows] == SUBMITTERS
     assert all("more than 18 months ago" in r["Why a retake is due"] for r in rows)
     assert {r["Module"] for r in rows} == {"Keeping up to date"}
@@ -408,7 +418,7 @@ def test_the_review_cycle_lists_completions_older_than_the_review_period(cohort,
 
 @pytest.mark.slow
 def test_the_module_filter_selects_rows_of_that_module_only(cohort, course):
-    report = cohort_report(cohort.root, course)
+    report = cohort_report(cohort.root)
     other = "08-another-module"
 
     def doubled(frame: pd.DataFrame) -> pd.DataFrame:
@@ -426,7 +436,7 @@ def test_the_module_filter_selects_rows_of_that_module_only(cohort, course):
         review=doubled(report.review),
     )
     for module in (MODULE, other):
-        chosen = dash.select(two, module)
+        chosen = select(two, module)
         assert chosen.modules == {module: two.modules[module]}
         for field in ("grid", "mastery", "split", "wrong", "items", "review"):
             frame = getattr(two, field)
@@ -435,21 +445,21 @@ def test_the_module_filter_selects_rows_of_that_module_only(cohort, course):
             assert set(getattr(chosen, field)["module"]) <= {module}
         dropped = other if module == MODULE else MODULE
         assert module in chosen.summary.columns and dropped not in chosen.summary.columns
-    everything = dash.select(two)
+    everything = select(two)
     assert len(everything.split) == 2 * len(report.split) and {MODULE, other} <= set(
         everything.summary.columns
     )
     with pytest.raises(ValueError, match="'nope' is not released to cohort autumn; expected one of 09-"):
-        dash.select(two, "nope")
+        select(two, "nope")
 
 
 @pytest.mark.slow
 def test_filters_redraw_the_page_for_the_chosen_cohort_and_module(cohort, course, tmp_path):
     spring = copy_cohort(cohort, tmp_path / "spring", without="t3")
-    board = dash.Dashboard([cohort.root, spring], course=course)
+    board = Dashboard([cohort.root, spring])
     assert list(board.cohort.options) == ["autumn", "spring"]
     assert list(board.module.options) == [
-        (dash.ALL_MODULES_LABEL, dash.ALL_MODULES),
+        (ALL_MODULES_LABEL, ALL_MODULES),
         ("Keeping up to date", MODULE),
     ]
 
@@ -486,7 +496,7 @@ def test_filters_redraw_the_page_for_the_chosen_cohort_and_module(cohort, course
 def test_an_unreadable_cohort_is_reported_and_the_others_still_shown(cohort, course, tmp_path):
     empty = tmp_path / "no-gradebook"
     empty.mkdir()
-    board = dash.Dashboard([cohort.root, empty], course=course)
+    board = Dashboard([cohort.root, empty])
     comparison = Page(board.body.value).rows("mip-comparison")
     assert [r["Cohort"] for r in comparison] == ["autumn"]
     assert "Not compared" in board.body.value and "no nbgrader gradebook" in board.body.value
@@ -499,7 +509,7 @@ def test_an_unreadable_cohort_is_reported_and_the_others_still_shown(cohort, cou
 @pytest.mark.slow
 def test_export_buttons_write_the_report_and_both_gradebooks_and_say_where(cohort, course, tmp_path):
     root = copy_cohort(cohort, tmp_path / "winter")
-    board = dash.Dashboard([root], course=course)
+    board = Dashboard([root])
     exports = root / EXPORTS
 
     board.buttons["report"].click()

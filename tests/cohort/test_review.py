@@ -79,7 +79,7 @@ def test_a_completion_without_a_date_is_listed_to_be_checked(clauses):
 
 
 def test_bad_input_names_what_was_expected(clauses):
-    with pytest.raises(ValueError, match="lack column"):
+    with pytest.raises(ValueError, match="lacks column"):
         review_due(pd.DataFrame({"student": ["a"]}), load_policy(), clauses, TODAY)
     frame = completions(["a", "no-such-module", "2026-01-01", "2021-09"])
     with pytest.raises(ValueError, match="row 0: module 'no-such-module' is not in the course"):

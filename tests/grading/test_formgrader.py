@@ -30,12 +30,22 @@ import pytest
 from nbgrader.api import Gradebook
 from playwright.sync_api import expect
 
-from course.build.notebooks import REFLECTION_CELL
-from course.play.answers import Answers, save_answers
+from course.documents import REFLECTION_CELL, Answers
+from course.play.answers import save_answers
 from course.play.exchange import submit_module
 
 from ..cohort.conftest import cohort_cli, fetch
-from ..conftest import BIN, COURSE_ID, LOCAL, free_port, http_server, make_nbgrader_course, tool_env, watch
+from ..conftest import (
+    BIN,
+    COURSE_ID,
+    LOCAL,
+    free_port,
+    http_server,
+    make_nbgrader_course,
+    tool_env,
+    walk_model,
+    watch,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -50,12 +60,7 @@ def squash(text: str) -> str:
 
 def path_by(scn, pick) -> list[tuple]:
     """The (step, option) pairs ``pick`` chooses through a scenario, from the authored model."""
-    steps, node, taken = {s.id: s for s in scn.steps}, scn.start, []
-    while node in steps:
-        option = pick(steps[node].options, key=lambda o: o.points)
-        taken.append((steps[node], option))
-        node = option.next
-    return taken
+    return walk_model(scn, lambda step: pick(step.options, key=lambda o: o.points))
 
 
 def reflection_by(trainee: str, scn) -> str:

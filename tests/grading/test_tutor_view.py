@@ -15,22 +15,25 @@ from pathlib import Path
 import nbformat
 import pytest
 from nbconvert.filters.markdown_mistune import markdown2html_mistune
+from nbgrader.api import Gradebook
 
-from course.build.documents import grading_key, read_play_document
+from course.build.compose import grading_key
 from course.build.notebooks import build_course
+from course.documents import DECISIONS_CELL, KeyUnavailable, Verdict, grade_id, key_from_source
+from course.grading.released import released_key
 from course.grading.tutor_view import (
     PATH_UNAVAILABLE,
-    KeyUnavailable,
-    check_release,
     literal_markdown,
     markdown_text,
     note_markdown,
     path_markdown,
-    read_grading_key,
     reflection_markdown,
 )
-from course.grading.verdict import NOT_STARTED, OK, TAMPERED, Verdict
 from course.policy import load_policy
+from course.scenario.schema import Ending
+from course.status import VerdictStatus
+
+from ..conftest import ending_of, walk_model
 
 HOSTILE_REFLECTIONS = [
     "<script>alert(1)</script>\n````\nstill text\n````",
@@ -51,15 +54,11 @@ def squash(text: str) -> str:
     return " ".join(text.split())
 
 
-def path_by(scn, pick) -> list[tuple]:
+def path_by(scn, pick) -> tuple[list[tuple], Ending]:
     """The path ``pick`` chooses, from the authored model: (step, option) pairs, then the ending."""
-    steps = {s.id: s for s in scn.steps}
-    node, taken = scn.start, []
-    while node in steps:
-        option = pick(steps[node].options)
-        taken.append((steps[node], option))
-        node = option.next
-    ending = next(e for e in scn.endings if e.id == node)
+    taken = walk_model(scn, lambda step: pick(step.options))
+    ending = ending_of(scn, taken)
+    assert ending is not None, scn.id
     return taken, ending
 
 
@@ -81,17 +80,19 @@ def key_file(source_dir: Path, scn) -> Path:
     return source_dir / scn.module / f"{scn.id}.ipynb"
 
 
-def released(source_dir: Path, scn) -> dict:
-    """The public scenario as released beside the notebook (the assessed play document)."""
-    return read_play_document(source_dir / scn.module, scn.id)["scenario"]
+def decisions_source(path: Path) -> str:
+    nb = nbformat.read(path, as_version=4)
+    return next(c.source for c in nb.cells if grade_id(c) == DECISIONS_CELL)
+
+
+def key_of(scn):
+    return grading_key(scn, load_policy())
 
 
 def test_key_read_from_each_built_source_notebook_is_exactly_the_grading_key(course, source_dir):
-    policy = load_policy()
     for scn in course.items:
-        key = read_grading_key(key_file(source_dir, scn))
-        assert key == grading_key(scn, policy), scn.id
-        check_release(key, released(source_dir, scn))  # the released scenario is the same one
+        key = key_from_source(decisions_source(key_file(source_dir, scn)), scn.id)
+        assert key == key_of(scn), scn.id
 
 
 @pytest.mark.parametrize("pick", sorted(PICKS))
@@ -101,9 +102,7 @@ def test_path_shows_every_prompt_choice_and_points_in_order_then_ending_rubric_a
     for scn in course.scenarios:
         taken, ending = path_by(scn, PICKS[pick])
         choices = [{"step": step.id, "option": option.id} for step, option in taken]
-        md, problem = reflection_markdown(
-            "I did it.", choices, key_file(source_dir, scn), released(source_dir, scn)
-        )
+        md, problem = reflection_markdown("I did it.", choices, key_of(scn))
         assert problem is None, scn.id
         text = squash(plain(md))
         total = sum(option.points for _, option in taken)
@@ -136,9 +135,7 @@ def test_unfinished_path_names_the_decision_not_made(course, source_dir):
     scn = next(s for s in course.scenarios if len(path_by(s, PICKS["best"])[0]) > 1)
     (first_step, first_option), (next_step, _) = path_by(scn, PICKS["best"])[0][:2]
     choices = [{"step": first_step.id, "option": first_option.id}]
-    md, problem = reflection_markdown(
-        "Half way.", choices, key_file(source_dir, scn), released(source_dir, scn)
-    )
+    md, problem = reflection_markdown("Half way.", choices, key_of(scn))
     text = squash(plain(md))
     assert problem is None
     assert f"Not finished: no choice was made at “{squash(next_step.prompt)}”" in text
@@ -148,8 +145,7 @@ def test_unfinished_path_names_the_decision_not_made(course, source_dir):
 
 def test_prompts_and_option_texts_are_shown_as_text_never_markup(course, source_dir):
     scn = course.scenarios[0]
-    key = read_grading_key(key_file(source_dir, scn))
-    hostile = copy.deepcopy(key)
+    hostile = copy.deepcopy(key_of(scn))
     step = next(s for s in hostile["scenario"]["steps"] if s["id"] == hostile["scenario"]["start"])
     step["prompt"] = "<img src=x onerror=alert(1)> **bold**\n# heading [a](b) `code`"
     step["options"][0]["text"] = "1. <script>alert(1)</script> | a | b |\n- item _x_ \\ &amp;"
@@ -179,64 +175,60 @@ def test_reflection_stays_literal_whatever_it_holds(reflection):
     assert html.unescape(re.sub(r"<[^>]+>", "", block)) == reflection + "\n"
 
 
-def test_missing_or_garbled_source_notebook_shows_the_reflection_alone_with_a_note(
+def released_in_gradebook(tmp_path: Path, sources: dict[str, str | None]) -> Gradebook:
+    """A real nbgrader gradebook holding, for each notebook of module ``m``, the ``decisions``
+    cell's source as generating a release would record it (``None``: no such cell)."""
+    gb = Gradebook(f"sqlite:///{tmp_path / 'gradebook.db'}")
+    gb.update_or_create_assignment("m")
+    for notebook, source in sources.items():
+        gb.update_or_create_notebook(notebook, "m")
+        if source is not None:
+            gb.update_or_create_source_cell(DECISIONS_CELL, notebook, "m", cell_type="code", source=source)
+    return gb
+
+
+def test_missing_or_garbled_key_as_released_shows_the_reflection_alone_with_a_note(
     course, source_dir, tmp_path
 ):
-    scn = course.scenarios[0]
+    scn, other = course.scenarios[0], course.scenarios[1]
     choices = [{"step": s.id, "option": o.id} for s, o in path_by(scn, PICKS["best"])[0]]
-    public = released(source_dir, scn)
-    good = nbformat.read(key_file(source_dir, scn), as_version=4)
-    truncated = copy.deepcopy(good)
-    decisions = next(c for c in truncated.cells if c.id == "decisions")
-    decisions.source = decisions.source.replace('"max_points"', '"max_points', 1)
-    no_key = copy.deepcopy(good)
-    no_key.cells = [c for c in no_key.cells if c.id != "decisions"]
-    other = course.scenarios[1]
+    good = decisions_source(key_file(source_dir, scn))
     cases = {
-        "missing.ipynb": None,
-        "garbage.ipynb": "this is not a notebook",
-        "truncated.ipynb": nbformat.writes(truncated),
-        "no-key.ipynb": nbformat.writes(no_key),
-        "other.ipynb": key_file(source_dir, other).read_text(encoding="utf-8"),
+        "missing": (None, "holds no 'decisions' cell"),
+        "garbage": ("this is not a key", "holds no json.loads"),
+        "truncated": (good.replace('"max_points"', '"max_points', 1), "not valid JSON"),
+        "other": (decisions_source(key_file(source_dir, other)), f"is for scenario {other.id!r}"),
+        scn.id: (good, None),
     }
     reflection = "<b>My</b> reflection ```"
-    for name, content in cases.items():
-        path = tmp_path / name
-        if content is not None:
-            path.write_text(content, encoding="utf-8")
-        md, problem = reflection_markdown(reflection, choices, path, public)
-        expected = "differs from the released scenario" if name == "other.ipynb" else name
-        assert problem is not None and expected in problem, name
-        assert md == f"{PATH_UNAVAILABLE}\n\n{literal_markdown(reflection)}", name
-        assert str(tmp_path) not in md  # server paths go to the log, not the trainee's feedback
-    with pytest.raises(KeyUnavailable, match="not valid JSON"):
-        read_grading_key(tmp_path / "truncated.ipynb")
-    # Choices that do not fit the key (the key was rebuilt with other ids) fall back the same way.
-    md, problem = reflection_markdown(
-        reflection, [{"step": "nope", "option": "x"}], key_file(source_dir, scn), public
-    )
+    with released_in_gradebook(tmp_path, {name: source for name, (source, _) in cases.items()}) as gb:
+        for name, (_, expected) in cases.items():
+            try:
+                key = released_key(gb, "m", name)
+            except KeyUnavailable as exc:
+                key = exc
+            md, problem = reflection_markdown(reflection, choices, key)
+            if expected is None:
+                assert problem is None and md.endswith(literal_markdown(reflection))
+                continue
+            assert problem is not None and expected in problem, name
+            assert md == f"{PATH_UNAVAILABLE}\n\n{literal_markdown(reflection)}", name
+            assert str(tmp_path) not in md  # server paths go to the log, not the trainee's feedback
+    # Choices that do not fit the key fall back the same way.
+    md, problem = reflection_markdown(reflection, [{"step": "nope", "option": "x"}], key_of(scn))
     assert md.startswith(PATH_UNAVAILABLE) and "do not follow" in problem
 
 
-def test_key_from_a_rebuilt_source_with_new_wording_is_refused(course, source_dir):
-    scn = course.scenarios[0]
-    key = read_grading_key(key_file(source_dir, scn))
-    changed = copy.deepcopy(key)
-    changed["scenario"]["steps"][0]["prompt"] += " (reworded)"
-    with pytest.raises(KeyUnavailable, match="differs from the released scenario"):
-        check_release(changed, released(source_dir, scn))
-    rescored = copy.deepcopy(key)
-    rescored["scenario"]["steps"][0]["options"][0]["points"] += 1  # the key may differ in key fields only
-    check_release(rescored, released(source_dir, scn))
-
-
 def test_notes_for_what_has_no_reflection_to_grade():
-    assert note_markdown(Verdict("s", OK, reflection="Something.")) is None
+    assert note_markdown(Verdict("s", VerdictStatus.OK, reflection="Something.")) is None
     for verdict, words in [
-        (Verdict("s", NOT_STARTED), "not attempted"),
-        (Verdict("s", TAMPERED, reasons=["cell play was edited."]), "changed outside the course app"),
+        (Verdict("s", VerdictStatus.NOT_STARTED), "not attempted"),
         (
-            Verdict("s", OK, choices=[{"step": "a", "option": "b"}], reflection="  \n"),
+            Verdict("s", VerdictStatus.TAMPERED, reasons=["cell play was edited."]),
+            "changed outside the course app",
+        ),
+        (
+            Verdict("s", VerdictStatus.OK, choices=[{"step": "a", "option": "b"}], reflection="  \n"),
             "no reflection was written",
         ),
     ]:

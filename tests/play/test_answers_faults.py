@@ -18,18 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from course.build.documents import public_scenario
-from course.play.answers import (
-    STALE_TEMP_SECONDS,
-    Answers,
-    InvalidAnswers,
-    answers_lock,
-    answers_path,
-    lock_path,
-    parse_answers,
-    read_answers,
-    save_answers,
-)
+from course.build.compose import public_scenario
+from course.documents import Answers, InvalidAnswers, answers_path, parse_answers
+from course.play.answers import STALE_TEMP_SECONDS, answers_lock, lock_path, read_answers, save_answers
 
 from ..conftest import best_path
 
@@ -41,7 +32,8 @@ KILL_BUDGET_SECONDS = 90  # ...but never for longer than this
 WRITER = """
 import json, sys
 from pathlib import Path
-from course.play.answers import Answers, save_answers
+from course.documents import Answers
+from course.play.answers import save_answers
 folder = Path(sys.argv[1])
 first, second = (Answers(**json.loads(text)) for text in sys.argv[2:4])
 print("saving", flush=True)

@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 from html import escape
 
+import ipywidgets as widgets
 import pytest
 
-from course.build.documents import MODULE_DOCUMENT, SCENARIO_SUFFIX, module_document, play_document
-from course.play.answers import Answers, answers_path, save_answers
+from course.build.compose import module_document, play_document
+from course.documents import MODULE_DOCUMENT, SCENARIO_SUFFIX, Answers, answers_path
+from course.engine import walk
+from course.play.answers import save_answers
 from course.play.app import ScenarioApp
-from course.play.engine import walk
 from course.policy import load_policy
 from course.scenario.validate import max_points
 
@@ -74,14 +76,31 @@ def test_assessed_shows_consequence_without_feedback(module, tmp_path):
     assert app.action.description == "Submit module for grading"
 
 
+def html_widgets(widget) -> list[widgets.HTML]:
+    """Every HTML widget in the tree under ``widget`` (the widgets whose value is markup)."""
+    found = [widget] if isinstance(widget, widgets.HTML | widgets.HTMLMath) else []
+    for child in getattr(widget, "children", ()):
+        found += html_widgets(child)
+    return found
+
+
 def test_reflection_is_saved_as_typed_and_restored_by_a_new_app(module, tmp_path):
+    hostile = "<script>x</script> because the clause <b>says</b> so & more"
     app = make_app(module, tmp_path, assessed=False)
     pick(app, 0)
-    app.reflection.value = "<script>x</script> because the clause says so"
+    app.reflection.value = hostile
+    assert saved(tmp_path, app)["reflection"] == hostile  # saved as the text typed
     again = make_app(module, tmp_path, assessed=False)
-    assert again.reflection.value == "<script>x</script> because the clause says so"
-    assert again.answers.choices == app.answers.choices
-    assert "&lt;script&gt;" not in again.history.value  # reflection is not echoed as markup
+    pick(again, 0)  # the page redrawn once more with the reflection loaded
+    # Shown only in its text box, as the text typed (a textarea's value is never markup)...
+    assert again.reflection.value == hostile and again.answers.reflection == hostile
+    assert again.answers.choices[:1] == app.answers.choices
+    # ...and never as markup anywhere on the page.
+    markup = html_widgets(again.view)
+    assert again.history in markup and again.ending in markup  # the walk does reach the widgets
+    for shown in markup:
+        for fragment in ("<script>", "<b>says</b>", hostile):
+            assert fragment not in shown.value, shown.value
 
 
 def test_start_again_clears_the_path_in_practice(module, tmp_path):
@@ -104,7 +123,7 @@ def test_answers_from_an_older_revision_are_set_aside_not_lost(module, tmp_path)
 
 
 def test_an_over_long_reflection_is_cut_to_the_limit_and_the_trainee_told(module, tmp_path):
-    from course.play.answers import MAX_REFLECTION_CHARS
+    from course.documents import MAX_REFLECTION_CHARS
 
     app = make_app(module, tmp_path, assessed=False)
     app.reflection.value = "x" * (MAX_REFLECTION_CHARS + 10)

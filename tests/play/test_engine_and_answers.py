@@ -6,32 +6,17 @@ import json
 
 import pytest
 
-from course.build.documents import public_scenario
-from course.play.answers import (
-    MAX_BYTES,
-    Answers,
-    InvalidAnswers,
-    parse_answers,
-    read_answers,
-    save_answers,
-)
-from course.play.engine import InvalidChoices, walk
+from course.build.compose import public_scenario
+from course.documents import MAX_ANSWERS_BYTES, Answers, InvalidAnswers, parse_answers
+from course.engine import InvalidChoices, walk
+from course.play.answers import read_answers, save_answers
+
+from ..conftest import best_path  # from the authored model, independently of the engine
 
 
 @pytest.fixture
 def scenario(course):
     return course.module("05-must-not").scenarios[0]
-
-
-def best_path(scn) -> list[dict[str, str]]:
-    """Computed from the authored model, independently of the engine: best option each time."""
-    choices, node = [], scn.start
-    steps = {s.id: s for s in scn.steps}
-    while node in steps:
-        option = max(steps[node].options, key=lambda o: o.points)
-        choices.append({"step": node, "option": option.id})
-        node = option.next
-    return choices
 
 
 def test_walk_follows_choices_to_an_ending(scenario):
@@ -85,7 +70,7 @@ def test_no_answers_file_means_not_started(tmp_path, scenario):
         ("import os; os.system('rm -rf /')", "not valid JSON"),
         ("[1, 2]", "must hold a JSON object"),
         ('{"format": 1}', "fields are"),
-        ("x" * (MAX_BYTES + 1), "bytes"),
+        ("x" * (MAX_ANSWERS_BYTES + 1), "bytes"),
         ("[" * 60_000, "nests deeper"),
     ],
 )

@@ -7,10 +7,10 @@ from collections import Counter
 
 import pytest
 
-from course.build.documents import public_scenario
-from course.play.answers import InvalidAnswers, parse_answers
+from course.build.compose import public_scenario
+from course.documents import InvalidAnswers, parse_answers
+from course.engine import walk, walk_score
 from course.play.app import ScenarioApp
-from course.play.engine import walk, walk_score
 from course.play.learner import LEARNER_ENV
 from course.play.order import in_order, option_order
 

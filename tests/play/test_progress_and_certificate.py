@@ -3,28 +3,22 @@
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from html import escape
 
 import pytest
 
-from course.build.documents import read_catalog
 from course.build.notebooks import build_course
-from course.play.answers import Answers, save_answers
+from course.documents import Answers, answers_path, read_catalog
+from course.play.answers import save_answers
 from course.play.certificate import CertificatePage, certificate_for, certificate_html
 from course.play.learner import LEARNER_ENV, PROGRESS_ENV, answers_folder, new_learner_id
-from course.play.progress import (
-    COMPLETED,
-    IN_PROGRESS,
-    NEEDS_RETAKE,
-    NOT_STARTED,
-    continue_target,
-    course_progress,
-)
+from course.play.progress import continue_target, course_progress
 from course.play.site import PROFILE_FILE, open_site
 from course.policy import load_policy
+from course.status import PageStatus
 
-from ..conftest import best_path
+from ..conftest import best_path, choices_of, walk_model
 
 MODULE = "05-must-not"
 
@@ -66,7 +60,7 @@ def revised(policy, clause_id: str, version: str):
 
 def test_nothing_saved_means_not_started_and_start_with_the_first_reading(practice, course):
     progress = progress_of(practice)
-    assert {m.status for m in progress} == {NOT_STARTED}
+    assert {m.status for m in progress} == {PageStatus.NOT_STARTED}
     module, page = continue_target(progress)
     assert (module.id, page.id) == (course.modules[0].module.id, "reading")
 
@@ -76,9 +70,9 @@ def test_a_half_played_scenario_is_in_progress_and_is_where_to_continue(practice
     scn = next(s for s in content.scenarios if len(s.steps) > 1)
     save_answers(practice / MODULE, Answers(scenario=scn.id, choices=best_path(scn)[:1]))
     progress = {m.id: m for m in progress_of(practice)}
-    assert progress[MODULE].status == IN_PROGRESS
+    assert progress[MODULE].status == PageStatus.IN_PROGRESS
     page = next(p for p in progress[MODULE].pages if p.id == scn.id)
-    assert page.status == IN_PROGRESS and page.updated
+    assert page.status == PageStatus.IN_PROGRESS and page.updated
     assert continue_target(list(progress.values()))[1].id == scn.id
 
 
@@ -86,7 +80,7 @@ def test_every_item_finished_completes_the_module(practice, course):
     content = course.module(MODULE)
     complete(practice, content)
     module = {m.id: m for m in progress_of(practice)}[MODULE]
-    assert module.status == COMPLETED and module.done == len(content.items)
+    assert module.status == PageStatus.COMPLETED and module.done == len(content.items)
 
 
 def test_no_certificate_before_a_module_is_complete(practice):
@@ -101,7 +95,13 @@ def test_certificate_names_modules_hours_date_and_policy_version(practice, cours
     cert = certificate_for("Ada <b>Lovelace</b>", catalog, progress_of(practice), date(2030, 1, 1))
     assert cert.modules == [(content.module.title, content.module.cpd_minutes)]
     assert cert.cpd_hours == round(content.module.cpd_minutes / 60, 1)
-    assert cert.completed_on == date.today()  # the day the answers were saved, not "today" passed in
+    # The day the last answers were saved (the UTC date of their stamp), not "today" passed in.
+    stamps = [
+        datetime.fromisoformat(json.loads(answers_path(practice / MODULE, item.id).read_text())["updated"])
+        for item in content.items
+    ]
+    assert all(stamp.utcoffset() == timedelta(0) for stamp in stamps)
+    assert cert.completed_on == max(stamps).astimezone(UTC).date()
     html = certificate_html(cert)
     assert "Ada &lt;b&gt;Lovelace&lt;/b&gt;" in html and "<b>Lovelace" not in html
     assert f"version {catalog['policy_version']}" in html and f"{cert.cpd_hours:g} hours" in html
@@ -125,25 +125,25 @@ def test_a_revised_clause_marks_completed_modules_that_touch_it_for_a_retake(tmp
     practice = tmp_path / "practice"
     build_course(course, source_dir=tmp_path / "source", practice_dir=practice)
     complete(practice, content, old.version)
-    assert {m.id: m for m in progress_of(practice)}[MODULE].status == COMPLETED
+    assert {m.id: m for m in progress_of(practice)}[MODULE].status == PageStatus.COMPLETED
 
     # A revision of a clause this module does not rest on changes nothing.
     other = revised(old, untouched, "2027-03")
     build_course(course, source_dir=tmp_path / "s", practice_dir=practice, policy=other)
-    assert {m.id: m for m in progress_of(practice)}[MODULE].status == COMPLETED
+    assert {m.id: m for m in progress_of(practice)}[MODULE].status == PageStatus.COMPLETED
 
     new = revised(old, touched, "2027-03")
     build_course(course, source_dir=tmp_path / "s", practice_dir=practice, policy=new)
     progress = progress_of(practice)
     module = {m.id: m for m in progress}[MODULE]
-    assert module.status == NEEDS_RETAKE and module.changed_clauses == (touched,)
+    assert module.status == PageStatus.NEEDS_RETAKE and module.changed_clauses == (touched,)
     assert module.done == 0
     target_module, target_page = continue_target(progress)
-    assert target_module.id == MODULE and target_page.status == NEEDS_RETAKE
+    assert target_module.id == MODULE and target_page.status == PageStatus.NEEDS_RETAKE
     assert certificate_for("Ada", read_catalog(practice), progress, date(2030, 1, 1)) is None
 
     complete(practice, content, new.version)  # retaken under the revised policy
-    assert {m.id: m for m in progress_of(practice)}[MODULE].status == COMPLETED
+    assert {m.id: m for m in progress_of(practice)}[MODULE].status == PageStatus.COMPLETED
 
 
 def test_each_self_study_learner_has_their_own_progress(practice, course, tmp_path, monkeypatch):
@@ -154,11 +154,11 @@ def test_each_self_study_learner_has_their_own_progress(practice, course, tmp_pa
     complete(answers_folder(practice / MODULE, "practice").parent, course.module(MODULE))
     assert (tmp_path / "progress" / ada / MODULE).is_dir()
     assert not list(practice.rglob("*.answers.json"))  # nothing in the shared site
-    assert {m.id: m.status for m in site.progress()[0]}[MODULE] == COMPLETED
+    assert {m.id: m.status for m in site.progress()[0]}[MODULE] == PageStatus.COMPLETED
     assert site.profile == tmp_path / "progress" / ada / PROFILE_FILE
 
     monkeypatch.setenv(LEARNER_ENV, bob)
-    assert {m.status for m in site.progress()[0]} == {NOT_STARTED}
+    assert {m.status for m in site.progress()[0]} == {PageStatus.NOT_STARTED}
     # An id the server could not have issued is ignored, never used as a path.
     monkeypatch.setenv(LEARNER_ENV, "../" + ada[3:])
     assert site.profile == practice / PROFILE_FILE
@@ -166,18 +166,16 @@ def test_each_self_study_learner_has_their_own_progress(practice, course, tmp_pa
 
 def path_with(scn, worst: set[str]) -> list[dict[str, str]]:
     """The best option at every step but those in ``worst``, where the lowest-scoring one."""
-    steps, node, choices = {s.id: s for s in scn.steps}, scn.start, []
-    while node in steps:
-        pick = min if node in worst else max
-        option = pick(steps[node].options, key=lambda o: o.points)
-        choices.append({"step": node, "option": option.id})
-        node = option.next
-    return choices
+
+    def pick(step):
+        return (min if step.id in worst else max)(step.options, key=lambda o: o.points)
+
+    return choices_of(walk_model(scn, pick))
 
 
 def test_a_check_below_the_pass_mark_leaves_the_module_incomplete_and_says_what_to_revisit(practice, course):
     from course.play.landing import landing_html
-    from course.play.progress import BELOW_PASS_MARK
+    from course.status import PageStatus
 
     content = course.module(MODULE)
     complete(practice, content)
@@ -186,7 +184,7 @@ def test_a_check_below_the_pass_mark_leaves_the_module_incomplete_and_says_what_
     save_answers(practice / MODULE, Answers(scenario=check.id, choices=failed, policy_version=policy.version))
     progress = progress_of(practice)
     module = {m.id: m for m in progress}[MODULE]
-    assert module.status == BELOW_PASS_MARK and module.done == len(content.items) - 1
+    assert module.status == PageStatus.BELOW_PASS_MARK and module.done == len(content.items) - 1
     chosen = {(c["step"], c["option"]) for c in failed}
     wrong = {
         c
@@ -209,7 +207,7 @@ def test_a_check_below_the_pass_mark_leaves_the_module_incomplete_and_says_what_
 
     complete(practice, content)  # retaken, this time passed
     progress = progress_of(practice)
-    assert {m.id: m for m in progress}[MODULE].status == COMPLETED
+    assert {m.id: m for m in progress}[MODULE].status == PageStatus.COMPLETED
     cert = certificate_for("Ada", read_catalog(practice), progress, date(2030, 1, 1))
     assert cert.modules == [(content.module.title, content.module.cpd_minutes)]
 
@@ -228,7 +226,8 @@ def test_the_pass_mark_is_reached_at_exactly_the_mark(practice, course):
     )
     document = practice / MODULE / "module.json"
     about = json.loads(document.read_text())
-    for mark, status in ((int(page.score), COMPLETED), (int(page.score) + 1, "below the pass mark")):
+    marks = ((int(page.score), PageStatus.COMPLETED), (int(page.score) + 1, PageStatus.BELOW_PASS_MARK))
+    for mark, status in marks:
         document.write_text(json.dumps({**about, "pass_mark": mark}))
         assert {m.id: m for m in progress_of(practice)}[MODULE].status == status, mark
 
@@ -254,12 +253,15 @@ def test_an_assessed_check_is_passed_or_not_as_the_released_feedback_says(tmp_pa
 def test_an_assessed_module_goes_on_the_certificate_only_once_its_check_is_known_passed():
     from course.play.progress import ModuleProgress, PageProgress
 
-    catalog = {"policy_version": "2021-09", "modules": [{"id": "m", "cpd_minutes": 45}]}
+    policy = {
+        "organisation": "MIP", "title": "Social Media Policy", "version": "2021-09", "last_reviewed": ""
+    }
+    catalog = {"policy_version": "2021-09", "policy": policy, "modules": [{"id": "m", "cpd_minutes": 45}]}
 
     def module(passed):
         pages = (
-            PageProgress("s", "Scenario", COMPLETED, "2026-11-20T10:00:00"),
-            PageProgress("c", "Check", COMPLETED, "2026-11-20T10:05:00", passed=passed),
+            PageProgress("s", "Scenario", PageStatus.COMPLETED, "2026-11-20T10:00:00"),
+            PageProgress("c", "Check", PageStatus.COMPLETED, "2026-11-20T10:05:00", passed=passed),
         )
         return ModuleProgress("m", "Module", pages)
 

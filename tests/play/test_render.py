@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from html import escape
 
-from course.play.render import choice_html
 from course.policy import load_policy
+from course.render import choice_html
 
 STEP = {"id": "s", "prompt": "What now?", "points": 2}
 
@@ -46,3 +46,11 @@ def test_feedback_quoting_nothing_shows_every_clause_in_full():
 def test_documents_built_before_places_still_show_their_clauses():
     html = choice_html(STEP, option("Think about it.", ["privacy.tagging"]), {"privacy.tagging": "Old text."})
     assert "<blockquote" in html and "Old text." in html
+
+
+def test_every_platform_of_the_schema_has_a_label_and_no_label_is_stale():
+    """render.py is stdlib only (the kernel imports it), so it restates the schema's platforms."""
+    from course.render import PLATFORM_LABELS
+    from course.scenario.schema import Platform
+
+    assert set(PLATFORM_LABELS) == {p.value for p in Platform}

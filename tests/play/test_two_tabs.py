@@ -10,7 +10,8 @@ from html import escape
 import pytest
 from playwright.sync_api import expect
 
-from course.play.answers import answers_path, read_answers
+from course.documents import answers_path
+from course.play.answers import read_answers
 from course.play.app import ScenarioApp
 
 from ..conftest import voila, watch

@@ -197,9 +197,18 @@ def test_duplicate_scenario_ids_across_modules(tmp_path):
 
 
 def test_unreachable_step_and_ending(tmp_path):
-    bad = SCENARIO.replace("next: second", "next: good-end")
+    # Nothing leads to the step "second" any more, nor to the ending "bad-end".
+    bad = SCENARIO.replace("next: second", "next: good-end").replace("next: bad-end", "next: good-end")
     msgs = problems(tmp_path, bad)
-    assert any("steps[1].id" in m and "step 'second' is unreachable" in m for m in msgs)
+    assert any("steps[1].id" in m and "step 'second' is unreachable" in m for m in msgs), msgs
+    path = tmp_path / "scenarios" / "01-demo" / "demo.yaml"
+    ending = [m for m in msgs if "ending" in m and "unreachable" in m]
+    assert ending == [
+        f"{path}:{line_of(bad, 'id: bad-end')}: endings[1].id: ending 'bad-end' is unreachable: "
+        "no option leads to it"
+    ], msgs
+    # "good-end" is still reached, though only from an option of the first step.
+    assert not any("'good-end'" in m for m in msgs), msgs
 
 
 def test_path_that_never_ends(tmp_path):

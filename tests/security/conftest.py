@@ -29,11 +29,12 @@ from pathlib import Path
 
 import pytest
 
-from course.play.answers import Answers, answers_path, save_answers
+from course.documents import Answers, answers_path
+from course.play.answers import save_answers
 from course.play.exchange import submit_module
 
 from ..cohort.conftest import cohort_cli, fetch, gradebook_dump
-from ..conftest import COURSE_ID, NbgraderCourse, make_nbgrader_course
+from ..conftest import COURSE_ID, NbgraderCourse, choices_of, make_nbgrader_course, walk_model
 
 MODULE = "09-keeping-up-to-date"
 HONEST = ("h-best", "h-worst", "h-mixed")
@@ -45,13 +46,13 @@ BUSY_PROCESSES = 4  # on 2 cores: load average about 4-5 while the honest cohort
 def pick_for(trainee: str, scn) -> list[dict[str, str]]:
     """The path a trainee takes: best, worst, or a seeded mix (from the authored model)."""
     rng = random.Random(f"{trainee}/{scn.id}")
-    steps, node, choices = {s.id: s for s in scn.steps}, scn.start, []
-    while node in steps:
-        options = sorted(steps[node].options, key=lambda o: o.points)
-        option = {"h-best": options[-1], "h-mixed": rng.choice(options)}.get(trainee, options[0])
-        choices.append({"step": node, "option": option.id})
-        node = option.next
-    return choices
+
+
+    def pick(step):
+        options = sorted(step.options, key=lambda o: o.points)
+        return {"h-best": options[-1], "h-mixed": rng.choice(options)}.get(trainee, options[0])
+
+    return choices_of(walk_model(scn, pick))
 
 
 def stamp(moment: datetime) -> str:

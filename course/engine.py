@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-Node = Mapping[str, Any]
+if TYPE_CHECKING:  # the documents module reads answers with walk(): types only, no cycle
+    from .documents import EndingData, OptionData, ScenarioData, StepData
 
 
 class InvalidChoices(ValueError):
@@ -20,21 +21,22 @@ class InvalidChoices(ValueError):
 
 @dataclass
 class Walk:
-    scenario: Node
-    taken: list[tuple[Node, Node]] = field(default_factory=list)  # (step, option) pairs
-    current: Node | None = None  # the step awaiting a decision
-    ending: Node | None = None  # the ending reached, once finished
+    scenario: ScenarioData
+    taken: list[tuple[StepData, OptionData]] = field(default_factory=list)  # (step, option) pairs
+    current: StepData | None = None  # the step awaiting a decision
+    ending: EndingData | None = None  # the ending reached, once finished
 
     @property
     def finished(self) -> bool:
         return self.ending is not None
 
 
-def find(nodes: Sequence[Node], node_id: str) -> Node | None:
+def find(nodes: Sequence[Any], node_id: str) -> Any:
+    """The step, option or ending with this id, or ``None``."""
     return next((n for n in nodes if n["id"] == node_id), None)
 
 
-def walk(scenario: Node, choices: Sequence[Mapping[str, Any]]) -> Walk:
+def walk(scenario: ScenarioData, choices: Sequence[Mapping[str, Any]]) -> Walk:
     """Follow ``choices`` (``[{"step": id, "option": id}, ...]``) from the scenario's start."""
     result = Walk(scenario, current=find(scenario["steps"], scenario["start"]))
     for n, choice in enumerate(choices, start=1):

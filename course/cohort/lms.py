@@ -34,20 +34,19 @@ blank if nothing was submitted.
 from __future__ import annotations
 
 import numbers
-from collections import Counter
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import pandas as pd
 
 from ..grading.gradebook import open_gradebook
-from ..grading.results import FAILED, GRADED, grading_results
+from ..grading.results import grading_results
+from ..status import ModuleStatus
 from .csv_safe import write_csv
-from .scores import NOT_SUBMITTED, cohort_grid, module_scores
+from .frames import require_columns, require_distinct
+from .scores import cohort_grid, module_scores
+from .settings import CANVAS, LMS_NAMES
 
-MOODLE, CANVAS = "moodle", "canvas"
-LMS_NAMES = (CANVAS, MOODLE)
-FAILED_CELL = "failed"
 ROSTER_COLUMNS = ["id", "first_name", "last_name", "email", "lms_user_id"]
 CANVAS_IDENTITY = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
 CANVAS_POINTS = "Points Possible"
@@ -55,7 +54,7 @@ CANVAS_TOTAL = "Current Points"
 CANVAS_READ_ONLY = "(read only)"  # what Canvas's export writes under a computed column
 MOODLE_IDENTITY = ["First name", "Last name", "ID number", "Email address", "LMS user ID"]
 MOODLE_TOTAL = "Total"
-_GRID_STATUSES = {GRADED, FAILED, NOT_SUBMITTED}
+_GRID_STATUSES = frozenset(ModuleStatus)
 
 
 def gradebook_table(
@@ -139,22 +138,15 @@ def _check_lms(lms: str) -> None:
 
 
 def _check_roster(roster: pd.DataFrame) -> None:
-    missing = [c for c in ROSTER_COLUMNS if c not in roster.columns]
-    if missing:
-        raise ValueError(f"roster lacks column(s) {', '.join(missing)}; expected {ROSTER_COLUMNS}")
+    require_columns(roster, ROSTER_COLUMNS, "roster")
     for index, trainee_id in roster["id"].items():
         if pd.isna(trainee_id) or not str(trainee_id).strip():
             raise ValueError(f"roster row {index}: id is empty; every trainee needs their nbgrader id")
-    dupes = sorted(str(i) for i, n in Counter(roster["id"]).items() if n > 1)
-    if dupes:
-        raise ValueError(f"roster lists these ids more than once: {', '.join(dupes)}")
+    require_distinct(roster["id"], "roster's ids")
 
 
 def _check_grid(grid: pd.DataFrame, roster: pd.DataFrame, module_titles: Mapping[str, str]) -> None:
-    needed = ["student", "module", "status", "score", "max_score"]
-    missing = [c for c in needed if c not in grid.columns]
-    if missing:
-        raise ValueError(f"grid lacks column(s) {', '.join(missing)}; expected cohort_grid's columns")
+    require_columns(grid, ["student", "module", "status", "score", "max_score"], "grid")
     dupes = sorted(f"{t!r} ({', '.join(ms)})" for t, ms in _by_title(module_titles).items() if len(ms) > 1)
     if dupes:
         raise ValueError(f"module titles must differ for the LMS to tell columns apart: {'; '.join(dupes)}")
@@ -164,7 +156,7 @@ def _check_grid(grid: pd.DataFrame, roster: pd.DataFrame, module_titles: Mapping
             raise ValueError(
                 f"{where}: status {row.status!r} is not one of {', '.join(sorted(_GRID_STATUSES))}"
             )
-        if row.status == GRADED and pd.isna(row.score):
+        if row.status == ModuleStatus.GRADED and pd.isna(row.score):
             raise ValueError(f"{where}: status graded but no score")
     pairs = grid[grid.duplicated(["student", "module"])]
     if not pairs.empty:
@@ -192,9 +184,9 @@ def _by_title(module_titles: Mapping[str, str]) -> dict[str, list[str]]:
 
 
 def _cell(status: str, score: float) -> float | int | str | None:
-    if status == FAILED:
-        return FAILED_CELL
-    if status == NOT_SUBMITTED:
+    if status == ModuleStatus.FAILED:
+        return ModuleStatus.FAILED
+    if status == ModuleStatus.NOT_SUBMITTED:
         return None
     return _number(score)
 
@@ -208,8 +200,8 @@ def _module_max(grid: pd.DataFrame, module: str) -> float | int | None:
 
 
 def _total(marks: list) -> float | int | str | None:
-    if FAILED_CELL in marks:
-        return FAILED_CELL
+    if ModuleStatus.FAILED in marks:
+        return ModuleStatus.FAILED
     scores = [m for m in marks if isinstance(m, numbers.Real)]
     return _number(sum(scores)) if scores else None
 

@@ -12,7 +12,7 @@ import pytest
 from nbgrader.api import Gradebook
 
 from course.cohort.csv_safe import write_csv
-from course.cohort.gradebook import export_gradebook, gradebook_students, gradebook_table
+from course.cohort.lms import export_gradebook, gradebook_students, gradebook_table
 from course.cohort.scores import cohort_grid, module_scores
 
 COURSE_ID = "mip-social-media"

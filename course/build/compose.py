@@ -1,26 +1,31 @@
-"""The data documents the app plays from: full (practice), public (assessed), key, reading."""
+"""Compose the documents the app plays from out of the typed model: the play document (whole in
+self-study, without its key when assessed), the module and reading documents, and the grading
+key. Their shapes, and their readers, are in ``course.documents``."""
 
 from __future__ import annotations
 
-import copy
-import json
-from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
+from ..documents import (
+    DOCUMENT_FORMAT,
+    READING,
+    ClauseText,
+    GradingKey,
+    ModuleDocument,
+    Navigation,
+    PageLink,
+    PlayDocument,
+    PolicyStamp,
+    ReadingDocument,
+    ScenarioData,
+    without_key,
+)
 from ..policy import Policy
 from ..scenario.catalog import ModuleContent
 from ..scenario.schema import Scenario
 from ..scenario.validate import max_points
+from ..status import Mode
 
-DOCUMENT_FORMAT = 1
-SCENARIO_SUFFIX = ".scenario.json"
-READING = "reading"  # the page (notebook stem) holding a module's reading
-READING_FILE = "reading.json"
-MODULE_DOCUMENT = "module.json"  # beside a module's pages, in practice and in the release
-# What a trainee must never be able to read before feedback is released.
-KEY_OPTION_FIELDS = ("action", "points", "feedback", "clauses")
-KEY_REFLECTION_FIELDS = ("rubric", "model_answer")
 # From a page back to the landing page: practice pages live in notebooks/practice/<module>/,
 # a trainee's fetched modules in <their folder>/<module>/ beside the landing `course serve` adds.
 PRACTICE_HOME, ASSESSED_HOME = "../../index.ipynb", "../index.ipynb"
@@ -39,21 +44,31 @@ def _stamp(policy: Policy, *, assessed: bool) -> dict[str, Any]:
     """What every document starts with: its format, the mode it plays in, the policy version."""
     return {
         "format": DOCUMENT_FORMAT,
-        "mode": "assessed" if assessed else "practice",
+        "mode": Mode.ASSESSED if assessed else Mode.PRACTICE,
         "policy_version": policy.version,
+    }
+
+
+def policy_stamp(policy: Policy) -> PolicyStamp:
+    """The policy as the landing page and certificate name it."""
+    return {
+        "organisation": policy.organisation,
+        "title": policy.title,
+        "version": policy.version,
+        "last_reviewed": policy.last_reviewed,
     }
 
 
 def navigation(
     content: ModuleContent, page_id: str, *, assessed: bool, neighbours: Neighbours = NO_NEIGHBOURS
-) -> dict[str, Any]:
+) -> Navigation:
     """Links to the previous and next page; past a module's ends, to the neighbouring module
     in self-study (a trainee's folder holds only the modules released so far, so not there)."""
     titles = page_titles(content)
     pages = list(titles)
     i = pages.index(page_id)
 
-    def link(j: int) -> dict[str, str] | None:
+    def link(j: int) -> PageLink | None:
         if 0 <= j < len(pages):
             return {"id": pages[j], "title": titles[pages[j]]}
         other = None if assessed else neighbours[0 if j < 0 else 1]
@@ -76,11 +91,12 @@ def navigation(
 
 def module_document(
     content: ModuleContent, position: int, policy: Policy, *, assessed: bool
-) -> dict[str, Any]:
+) -> ModuleDocument:
     """What the landing page needs about a module; released with it, so it holds no key."""
     module = content.module
     return {
         **_stamp(policy, assessed=assessed),
+        "policy": policy_stamp(policy),
         "id": module.id,
         "title": module.title,
         "summary": module.summary,
@@ -97,40 +113,7 @@ def module_document(
     }
 
 
-def read_module_document(folder: Path) -> dict[str, Any]:
-    return json.loads((folder / MODULE_DOCUMENT).read_text(encoding="utf-8"))
-
-
-def read_catalog(folder: Path) -> dict[str, Any]:
-    """The modules found in ``folder`` (one sub-folder each), in course order, and the policy
-    version they teach. A trainee's folder holds only the modules released to them."""
-    modules = sorted(
-        (read_module_document(p.parent) for p in folder.glob(f"*/{MODULE_DOCUMENT}")),
-        key=lambda m: m["position"],
-    )
-    return {"policy_version": max((m["policy_version"] for m in modules), default=""), "modules": modules}
-
-
-def read_play_document(folder: Path, page_id: str) -> dict[str, Any]:
-    """The play document written beside a scenario's or check's notebook."""
-    return json.loads((folder / f"{page_id}{SCENARIO_SUFFIX}").read_text(encoding="utf-8"))
-
-
-def without_key(scenario: Mapping[str, Any]) -> dict[str, Any]:
-    """A copy of a scenario (plain data) without its answer key: no points per option, feedback,
-    clauses, rubric or model answer. Fields already absent are fine: a released document, or a key
-    built by an older release, is compared in this form too."""
-    data = copy.deepcopy(dict(scenario))
-    for step in data["steps"]:
-        for option in step["options"]:
-            for key in KEY_OPTION_FIELDS:
-                option.pop(key, None)
-    for key in KEY_REFLECTION_FIELDS:
-        (data.get("reflection") or {}).pop(key, None)
-    return data
-
-
-def public_scenario(scn: Scenario) -> dict[str, Any]:
+def public_scenario(scn: Scenario) -> ScenarioData:
     """The scenario as a trainee in assessed mode may read it (see :func:`without_key`)."""
     return without_key(scn.model_dump(mode="json"))
 
@@ -142,13 +125,13 @@ def play_document(
     *,
     assessed: bool,
     neighbours: Neighbours = NO_NEIGHBOURS,
-) -> dict[str, Any]:
+) -> PlayDocument:
     """What the app reads beside a notebook: the whole scenario in practice, the public part
     when assessed."""
-    document: dict[str, Any] = {
+    document: PlayDocument = {
         **_stamp(policy, assessed=assessed),
         "navigation": navigation(content, scn.id, assessed=assessed, neighbours=neighbours),
-        "scenario": public_scenario(scn) if assessed else scn.model_dump(mode="json"),
+        "scenario": public_scenario(scn) if assessed else _data(scn),
         "max_points": max_points(scn),
     }
     if not assessed:
@@ -158,7 +141,7 @@ def play_document(
 
 def reading_document(
     content: ModuleContent, policy: Policy, *, assessed: bool, neighbours: Neighbours = NO_NEIGHBOURS
-) -> dict[str, Any]:
+) -> ReadingDocument:
     """The module's reading, with every cited clause quoted from the policy data."""
     module = content.module
     return {
@@ -181,14 +164,19 @@ def reading_document(
     }
 
 
-def grading_key(scn: Scenario, policy: Policy) -> dict[str, Any]:
+def grading_key(scn: Scenario, policy: Policy) -> GradingKey:
     """Everything the grader needs, embedded in the hidden test cell of the source notebook."""
-    data = scn.model_dump(mode="json")
+    data = _data(scn)
     del data["situation"]
     return {"scenario": data, "max_points": max_points(scn), "clauses": _clause_texts(scn, policy)}
 
 
-def _clause_texts(scn: Scenario, policy: Policy) -> dict[str, dict[str, str]]:
+def _data(scn: Scenario) -> ScenarioData:
+    """The typed scenario as the plain data every document carries."""
+    return scn.model_dump(mode="json")  # type: ignore[return-value]
+
+
+def _clause_texts(scn: Scenario, policy: Policy) -> dict[str, ClauseText]:
     """Each cited clause as a trainee reads it: quoted (a list item with its stem) and placed."""
     used = sorted({c for step in scn.steps for o in step.options for c in o.clauses})
     return {c: {"text": policy.quote(c), "place": policy.place(c)} for c in used}

@@ -9,8 +9,11 @@ from collections.abc import Mapping
 from html import escape
 from typing import Any
 
-from ..quotes import quotes
-from .engine import Node, Walk, walk_score
+from .documents import ClauseText, EndingData, GradingKey, Navigation, OptionData, ScenarioData, StepData
+from .engine import Walk, walk_score
+from .quotes import quotes
+
+Artefact = Mapping[str, Any]  # a situation's artefact (see scenario.schema.Artefact), as data
 
 PLATFORM_LABELS = {
     "facebook": "Facebook",
@@ -46,11 +49,11 @@ def _avatar(name: str) -> str:
     return f'<span class="mip-avatar" aria-hidden="true">{escape(_initials(name))}</span>'
 
 
-def _meta(art: Node) -> str:
+def _meta(art: Artefact) -> str:
     return f'<span class="mip-art-meta">{escape(art["meta"])}</span>' if art.get("meta") else ""
 
 
-def _comments(art: Node, css: str) -> str:
+def _comments(art: Artefact, css: str) -> str:
     items = "".join(
         f'<li class="{css}">{_avatar(c["author"])}<div><span class="mip-art-author">'
         f"{escape(c['author'])}</span> {escape(c['text'])} {_meta(c)}</div></li>"
@@ -59,7 +62,7 @@ def _comments(art: Node, css: str) -> str:
     return f'<ul class="mip-comments" aria-label="Replies">{items}</ul>' if items else ""
 
 
-def _artefact_inner(art: Node) -> str:
+def _artefact_inner(art: Artefact) -> str:
     """The artefact drawn as its kind looks on screen: only HTML and CSS, no images."""
     kind, author, body = art["kind"], escape(art["author"]), paragraphs(art["body"])
     if kind == "email":
@@ -109,7 +112,7 @@ def _artefact_inner(art: Node) -> str:
     return f'{head}{subject}{extra}<div class="mip-art-body">{body}</div>{_comments(art, "mip-reply")}'
 
 
-def situation_html(scenario: Node) -> str:
+def situation_html(scenario: ScenarioData) -> str:
     """The situation and the artefact as the trainee would see it (knowledge checks have none)."""
     if not scenario.get("situation"):
         return ""
@@ -139,7 +142,7 @@ def clause_html(text: str, place: str) -> str:
     return f'<blockquote class="mip-clause"><p>{escape(text)}</p>{footer}</blockquote>'
 
 
-def _clauses_under(option: Node, clauses: Mapping[str, Any]) -> str:
+def _clauses_under(option: OptionData, clauses: Mapping[str, ClauseText]) -> str:
     """The clauses under an option's feedback: quoted in full unless the feedback already
     quotes them, then only named by their place."""
     shown, named = [], []
@@ -154,7 +157,7 @@ def _clauses_under(option: Node, clauses: Mapping[str, Any]) -> str:
     return "".join(shown) + see
 
 
-def choice_html(step: Node, option: Node, clauses: Mapping[str, Any] | None) -> str:
+def choice_html(step: StepData, option: OptionData, clauses: Mapping[str, ClauseText] | None) -> str:
     """A decision already made: the choice, then (practice) feedback, then the consequence."""
     parts = [f'<p class="mip-chosen"><strong>You chose:</strong> {escape(option["text"])}</p>']
     if clauses is not None and "feedback" in option:
@@ -171,14 +174,14 @@ def choice_html(step: Node, option: Node, clauses: Mapping[str, Any] | None) -> 
     return f'<section class="mip-decision">{"".join(parts)}</section>'
 
 
-def ending_html(ending: Node) -> str:
+def ending_html(ending: EndingData) -> str:
     return (
         f'<section class="mip-ending"><h2>{escape(ending["title"])}</h2>'
         f"{paragraphs(ending['text'])}</section>"
     )
 
 
-def grading_html(w: Walk, key: Mapping[str, Any]) -> str:
+def grading_html(w: Walk, key: GradingKey) -> str:
     """The tutor's and the trainee's feedback view: every decision with its explanation."""
     clauses = key["clauses"]
     rows = "".join(
@@ -199,7 +202,7 @@ def grading_html(w: Walk, key: Mapping[str, Any]) -> str:
     )
 
 
-def nav_html(nav: Mapping[str, Any]) -> str:
+def nav_html(nav: Navigation) -> str:
     """Real links between a module's pages (reading, scenarios, check) and back to the course."""
     links = []
     for key, rel, label in (("previous", "prev", "Previous"), ("next", "next", "Next")):

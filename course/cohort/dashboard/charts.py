@@ -1,0 +1,224 @@
+"""The dashboard's figures: PNGs drawn with matplotlib's Agg renderer, each with an alt text that
+states the figures it shows. Colours are chosen for colour-blind readers, and the text on each cell
+of the heat map is black or white, whichever contrasts more (WCAG relative luminance)."""
+
+from __future__ import annotations
+
+import io
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from matplotlib import colormaps
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.colors import to_rgb
+from matplotlib.figure import Figure
+from matplotlib.patches import Patch
+
+from ..settings import LOW_SCORE
+from .select import ALL_MODULES
+from .wording import decisions, trainees
+
+BANDS = 10  # score distribution: 0-10%, 10-20%, ..., 90-100%
+DPI = 100
+PNG_METADATA: dict[str, Any] = {"Software": None}  # no version stamp: same data, same bytes
+# Okabe-Ito colours (distinguishable with colour-blindness); black text reads on all three.
+CREDIT_COLOURS = {"full credit": "#009E73", "part credit": "#E69F00", "no credit": "#D55E00"}
+BAR_COLOUR = "#0b57d0"
+MISSING_CELL = "#f2f2f2"
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A figure as PNG bytes and the alt text a screen reader reads instead."""
+
+    png: bytes
+    alt: str
+
+
+def score_band(fraction: float) -> int:
+    """The distribution's band (0-9) of a score fraction; 100% goes in the top band."""
+    return min(math.floor(round(fraction * 100, 6) / (100 / BANDS)), BANDS - 1)
+
+
+def band_label(band: int, joiner: str = "\u2013") -> str:
+    """E.g. "60-70%" with an en dash (on the chart) or, with ``joiner=" to "``, "60 to 70%" (read aloud)."""
+    width = 100 // BANDS
+    return f"{band * width}{joiner}{(band + 1) * width}%"
+
+
+def score_distribution(summary: pd.DataFrame, module: str = ALL_MODULES, title: str = "") -> Chart | None:
+    """Bar chart of how many trainees scored in each 10% band: overall, or in ``module`` (a score
+    column of the summary, named ``title`` in the text). None when no trainee has a score."""
+    column = "overall" if module == ALL_MODULES else module
+    if column not in summary.columns:
+        raise ValueError(f"the summary has no score column {column!r}")
+    scores = [float(v) for v in summary[column] if pd.notna(v)]
+    if not scores:
+        return None
+    counts = [0] * BANDS
+    for score in scores:
+        counts[score_band(score)] += 1
+    what = "overall score" if module == ALL_MODULES else f"score in {title or module}"
+
+    fig, ax = _figure(8, 3.6)
+    bars = ax.bar(range(BANDS), counts, color=BAR_COLOUR, width=0.85)
+    ax.bar_label(bars, labels=[str(c) if c else "" for c in counts], padding=2)
+    ax.set_xticks(range(BANDS), [band_label(b) for b in range(BANDS)], fontsize=8)
+    ax.set_xlabel(what[0].upper() + what[1:])
+    ax.set_ylabel("Trainees")
+    ax.set_ylim(0, max(counts) * 1.2 + 0.5)
+    ax.yaxis.get_major_locator().set_params(integer=True)
+    threshold = LOW_SCORE * BANDS - 0.5  # the edge between the bands either side of LOW_SCORE
+    ax.axvline(threshold, color="#333333", linestyle="--", linewidth=1)
+    ax.text(
+        threshold - 0.1, max(counts) * 1.1 + 0.3, f"at risk below {LOW_SCORE:.0%}", ha="right", fontsize=8
+    )
+    ax.set_title(f"Distribution of the {what}")
+    _tidy(ax)
+
+    missing = len(summary) - len(scores)
+    bands = "; ".join(f"{band_label(b, ' to ')}: {c}" for b, c in enumerate(counts) if c)
+    others = "; no trainees in the other bands" if 0 in counts else ""
+    alt = (
+        f"Bar chart of the {what} of {trainees(len(scores))} with a graded score, in 10% bands. "
+        f"{bands}{others}. Mean {np.mean(scores):.0%}, median "
+        f"{np.median(scores):.0%}; {sum(s < LOW_SCORE for s in scores)} below the at-risk line at "
+        f"{LOW_SCORE:.0%}."
+        + (f" {trainees(missing).capitalize()} without a graded score not shown." if missing else "")
+    )
+    return Chart(_png(fig), alt)
+
+
+def mastery_heatmap(mastery: pd.DataFrame, modules: Mapping[str, str]) -> Chart | None:
+    """Heat map of clause mastery: one row per clause, one column per module of ``modules`` (id ->
+    title, in column order), each cell's share printed in it. None when no decision was taken."""
+    if mastery.empty:
+        return None
+    columns = [m for m in modules if m in set(mastery["module"])]
+    clauses = sorted(set(mastery["clause"]))
+    values = np.full((len(clauses), len(columns)), np.nan)
+    for row in mastery.itertuples(index=False):
+        if row.module in columns:
+            values[clauses.index(row.clause), columns.index(row.module)] = row.mastery
+
+    cmap = colormaps["cividis"].with_extremes(bad=MISSING_CELL)
+    fig, ax = _figure(3.6 + 1.25 * len(columns), 1.4 + 0.34 * len(clauses))
+    image = ax.imshow(np.ma.masked_invalid(values), cmap=cmap, vmin=0, vmax=1, aspect="auto")
+    for (r, c), value in np.ndenumerate(values):
+        if not np.isnan(value):
+            colour = _text_colour(cmap(float(value)))
+            ax.text(c, r, f"{value:.0%}", ha="center", va="center", fontsize=8, color=colour)
+    ax.set_xticks(range(len(columns)), columns, rotation=30, ha="right", fontsize=8)
+    ax.set_yticks(range(len(clauses)), clauses, fontsize=8)
+    ax.set_title("Clause mastery (share of full credit on the decisions resting on each clause)", fontsize=10)
+    bar = fig.colorbar(image, ax=ax, fraction=0.04, pad=0.02)
+    bar.set_label("Mastery")
+    bar.ax.yaxis.set_major_formatter(lambda v, _: f"{v:.0%}")
+
+    parts = []
+    for module in columns:
+        cells = mastery[mastery["module"] == module].sort_values("clause")
+        listed = ", ".join(
+            f"{c.clause} {c.mastery:.0%} ({decisions(c.decisions)})" for c in cells.itertuples(index=False)
+        )
+        parts.append(f"{modules[module]} ({module}): {listed}.")
+    alt = (
+        f"Heat map of clause mastery, {len(clauses)} clauses by {len(columns)} "
+        f"module{'s' if len(columns) != 1 else ''}: the share of full credit trainees earned on the "
+        f"decisions resting on each clause. " + " ".join(parts)
+    )
+    return Chart(_png(fig), alt)
+
+
+def choice_split_chart(
+    split: pd.DataFrame, title: str, order: Mapping[tuple, int] | None = None
+) -> Chart | None:
+    """Stacked horizontal bars of how the cohort's choices split at each decision of one module
+    (``split`` filtered to it; ``title`` names it), one bar per decision in play ``order``
+    ((module, scenario, step) -> rank; else by id), segments coloured by the option's credit.
+    None when no decision was taken."""
+    if split.empty:
+        return None
+    modules = sorted(set(split["module"]))
+    if len(modules) != 1:
+        raise ValueError(f"choice_split_chart draws one module at a time; the split holds {modules}")
+    keys = list(dict.fromkeys(zip(split["module"], split["scenario"], split["step"], strict=True)))
+    keys.sort(key=lambda k: (order or {}).get(k, len(keys)))
+    by_key = {k: split[(split["scenario"] == k[1]) & (split["step"] == k[2])] for k in keys}
+
+    fig, ax = _figure(9, 1.3 + 0.5 * len(keys))
+    for y, key in enumerate(keys):
+        left = 0.0
+        for option in by_key[key].itertuples(index=False):
+            credit = _credit(option.points, option.best_points)
+            ax.barh(y, option.share, left=left, color=CREDIT_COLOURS[credit], edgecolor="white", height=0.7)
+            if option.share >= 0.12:
+                # ~1 character per 1% of the width at this size, less room for the share itself
+                label = f"{_short(option.option, int(option.share * 100) - 5)} {option.share:.0%}"
+                ax.text(
+                    left + option.share / 2, y, label, ha="center", va="center", fontsize=7, color="black"
+                )
+            left += option.share
+    labels = [f"{_short(k[1], 34)} · {_short(k[2], 20)} (n={by_key[k]['decisions'].iloc[0]})" for k in keys]
+    ax.set_yticks(range(len(keys)), labels, fontsize=8)
+    ax.invert_yaxis()  # first decision on top
+    ax.set_xlim(0, 1)
+    ax.xaxis.set_major_formatter(lambda v, _: f"{v:.0%}")
+    ax.set_xlabel("Share of the trainees who took the decision")
+    ax.set_title(f"How the choices split: {title}", fontsize=10)
+    handles = [Patch(color=colour, label=credit) for credit, colour in CREDIT_COLOURS.items()]
+    fig.legend(handles=handles, loc="outside lower center", ncols=3, frameon=False, fontsize=8)
+    _tidy(ax)
+
+    parts = []
+    for key in keys:
+        rows = by_key[key]
+        options = ", ".join(
+            f"{o.option} {o.share:.0%} ({o.count}, {_credit(o.points, o.best_points)})"
+            for o in rows.itertuples(index=False)
+        )
+        parts.append(f"{key[1]}, {key[2]} ({decisions(rows['decisions'].iloc[0])}): {options}.")
+    alt = (
+        f"Stacked bar chart of how the cohort's choices split at each of the {len(keys)} decisions "
+        f"of {title}, one bar per decision, each option's share of the trainees who took it. "
+        + " ".join(parts)
+    )
+    return Chart(_png(fig), alt)
+
+
+def _figure(width: float, height: float) -> tuple[Figure, Any]:
+    fig = Figure(figsize=(width, height), dpi=DPI, layout="constrained")
+    FigureCanvasAgg(fig)  # Agg, whatever backend the kernel has chosen: no display, no GUI
+    return fig, fig.add_subplot()
+
+
+def _png(fig: Figure) -> bytes:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=DPI, bbox_inches="tight", metadata=PNG_METADATA)
+    return buffer.getvalue()
+
+
+def _tidy(ax: Any) -> None:
+    ax.spines[["top", "right"]].set_visible(False)
+
+
+def _text_colour(rgba: Sequence[float]) -> str:
+    """Black or white, whichever contrasts more with the cell (WCAG relative luminance)."""
+    lum = sum(
+        w * (c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4)
+        for w, c in zip((0.2126, 0.7152, 0.0722), to_rgb(rgba), strict=True)
+    )
+    return "black" if (lum + 0.05) / 0.05 >= 1.05 / (lum + 0.05) else "white"
+
+
+def _credit(points: float, best: float) -> str:
+    return "full credit" if points >= best else "part credit" if points > 0 else "no credit"
+
+
+def _short(text: str, limit: int) -> str:
+    limit = max(limit, 4)
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -1,0 +1,230 @@
+"""The dashboard page: filters, export buttons, a status line, then every table and figure for the
+chosen cohort and module. Its styles are in the course's Voila template (``mip``), which serves it."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Sequence
+from datetime import date
+from html import escape
+from pathlib import Path
+
+import ipywidgets as widgets
+
+from ...policy import Policy, load_policy
+from ..exports import GRADES, REPORT, export
+from ..report import CohortReport, cohort_report
+from ..settings import CANVAS, MOODLE
+from .charts import Chart, choice_split_chart, mastery_heatmap, score_distribution
+from .select import ALL_MODULES, cohort_dirs, cohort_labels, select
+from .tables import (
+    CourseText,
+    comparison_table,
+    course_text,
+    items_table,
+    review_table,
+    summary_table,
+    wrong_table,
+)
+from .wording import trainees
+
+ALL_MODULES_LABEL = "All modules"
+
+
+def chart_html(chart: Chart | None, caption: str, empty: str) -> str:
+    if chart is None:
+        return f'<p class="mip-empty">{escape(empty)}</p>'
+    data = base64.b64encode(chart.png).decode("ascii")
+    return (
+        f'<figure><img src="data:image/png;base64,{data}" alt="{escape(chart.alt)}">'
+        f"<figcaption>{escape(caption)}</figcaption></figure>"
+    )
+
+
+def dashboard_html(
+    report: CohortReport,
+    module: str = ALL_MODULES,
+    text: CourseText | None = None,
+    comparison: str = "",
+) -> str:
+    """The page's body for one cohort and module filter: every table and figure, in the order a
+    tutor reads them (who needs help, then where the cohort goes wrong)."""
+    selection = select(report, module)
+    text = text or course_text(report)
+    shown = "every module" if module == ALL_MODULES else report.modules[module]
+    if module == ALL_MODULES:
+        split = (
+            '<p class="mip-note">Choose a module in the filter above to see how the cohort\'s choices '
+            "split at each of its decisions.</p>"
+        )
+    else:
+        chart = choice_split_chart(selection.split, shown, text.order)
+        split = chart_html(
+            chart, f"How the choices split at each decision of {shown}.", "No decisions taken yet."
+        )
+    distribution = score_distribution(selection.summary, module, shown)
+    heatmap = mastery_heatmap(selection.mastery, selection.modules)
+    return (
+        f'<p class="mip-note">Cohort <strong>{escape(report.name)}</strong>, showing '
+        f"<strong>{escape(shown)}</strong>: {trainees(len(report.roster))} on the roster.</p>"
+        f"<h2>Trainees</h2>{summary_table(report, selection)}"
+        "<h2>Score distribution</h2>"
+        + chart_html(distribution, f"Trainees by score band ({shown}).", "No graded scores yet.")
+        + "<h2>Clause mastery</h2>"
+        + chart_html(
+            heatmap,
+            "Share of full credit on the decisions resting on each clause, per module; blank where the "
+            "module tests no decision on the clause.",
+            "No decisions taken yet.",
+        )
+        + f"<h2>Choices per decision</h2>{split}"
+        f"<h2>Most common wrong choices</h2>{wrong_table(report, selection, text)}"
+        "<h2>Item statistics</h2>"
+        '<p class="mip-note">Difficulty: the share of full credit earned (low = hard). Discrimination: '
+        "how the decision's score correlates with the rest of the module (near 0 or negative: the "
+        "decision does not separate stronger from weaker trainees; worth a look).</p>"
+        f"{items_table(report, selection, text)}"
+        f"<h2>Review cycle</h2>{review_table(report, selection)}"
+        f"<h2>Cohorts compared</h2>{comparison}"
+    )
+
+
+EXPORT_BUTTONS = {
+    REPORT: ("Export report tables (CSV)", "the report's tables"),
+    GRADES: ("Export nbgrader grades", "nbgrader's grades CSV"),
+    MOODLE: ("Export Moodle gradebook", "the Moodle gradebook"),
+    CANVAS: ("Export Canvas gradebook", "the Canvas gradebook"),
+}
+
+
+class Dashboard:
+    """The page: filters, export buttons, a status line and the tables and figures.
+
+    Every cohort's report is read once, at the start (the comparison needs all their summaries);
+    filters only redraw. A cohort that cannot be read is named, with the reason, on the page.
+    ``today`` is for the overdue flags and the review cycle (default: the real date)."""
+
+    def __init__(
+        self,
+        cohorts: Sequence[Path],
+        *,
+        policy: Policy | None = None,
+        today: date | None = None,
+    ):
+        self.policy = policy or load_policy()
+        self.today = today
+        self.cohorts = cohort_labels(list(cohorts))
+        self.reports: dict[str, CohortReport] = {}
+        self.problems: dict[str, str] = {}
+        for label in self.cohorts:
+            self._load(label)
+        self.comparison = comparison_table(
+            {label: report.summary for label, report in self.reports.items()}, self.problems
+        )
+
+        wide = {"description_width": "initial"}
+        self.cohort = widgets.Dropdown(options=list(self.cohorts), description="Cohort", style=wide)
+        self.module = widgets.Dropdown(
+            options=[(ALL_MODULES_LABEL, ALL_MODULES)], description="Module", style=wide
+        )
+        self.buttons = {
+            what: widgets.Button(description=label, tooltip=f"Write {thing} (all modules) as CSV")
+            for what, (label, thing) in EXPORT_BUTTONS.items()
+        }
+        for what, button in self.buttons.items():
+            button.layout.width = "auto"
+            button.on_click(lambda _, what=what: self.export(what))
+        self.status = widgets.HTML(_status(""))
+        self.body = widgets.HTML()
+        self.view = widgets.VBox(
+            [
+                widgets.HTML(
+                    '<p class="mip-note">Choose a cohort and a module: every table and figure below '
+                    "follows the choice. Exports cover the whole cohort.</p>"
+                ),
+                widgets.HBox([self.cohort, self.module]),
+                widgets.HBox(list(self.buttons.values())),
+                self.status,
+                self.body,
+            ]
+        )
+        self.view.add_class("mip-dashboard")
+        self._refilling = False
+        self.cohort.observe(lambda _: self._on_cohort(), names="value")
+        self.module.observe(lambda _: self.render(), names="value")
+        self._on_cohort()
+
+    def _load(self, label: str) -> None:
+        try:
+            self.reports[label] = cohort_report(self.cohorts[label], policy=self.policy, today=self.today)
+        except Exception as exc:  # shown on the page: one unreadable cohort must not hide the rest
+            self.problems[label] = f"{type(exc).__name__}: {exc}"
+
+    @property
+    def report(self) -> CohortReport | None:
+        return self.reports.get(self.cohort.value)
+
+    def _on_cohort(self) -> None:
+        report, kept = self.report, self.module.value
+        modules = report.modules if report else {}
+        self._refilling = True  # one redraw for the new cohort, not one per option change
+        try:
+            self.module.options = [(ALL_MODULES_LABEL, ALL_MODULES), *((t, m) for m, t in modules.items())]
+            self.module.value = kept if kept in modules else ALL_MODULES
+        finally:
+            self._refilling = False
+        for button in self.buttons.values():
+            button.disabled = report is None
+        self.status.value = _status("")
+        self.render()
+
+    def render(self) -> None:
+        """Redraw the body for the current filters."""
+        if self._refilling:
+            return
+        label = self.cohort.value
+        if self.report is None:
+            where = escape(str(self.cohorts[label]))
+            self.body.value = (
+                f'<p class="mip-error" role="alert">Cohort {escape(label)} ({where}) '
+                f"could not be read: {escape(self.problems.get(label, 'unknown problem'))}</p>"
+                f"<h2>Cohorts compared</h2>{self.comparison}"
+            )
+            return
+        try:
+            self.body.value = dashboard_html(self.report, self.module.value, comparison=self.comparison)
+        except Exception as exc:  # a page that says what went wrong, not a blank one
+            self.body.value = (
+                f'<p class="mip-error" role="alert">Cannot show this selection: {escape(str(exc))}</p>'
+            )
+
+    def export(self, what: str) -> list[Path]:
+        """Write one export for the current cohort and say where in the status line; errors are
+        shown there, not raised (returns [] then)."""
+        report, label = self.report, self.cohort.value
+        thing = EXPORT_BUTTONS[what][1]
+        if report is None:
+            self.status.value = _status(f"Nothing exported: cohort {label} could not be read.", error=True)
+            return []
+        self.status.value = _status(f"Writing {thing}…")
+        try:
+            paths = export(report, self.cohorts[label], what)
+        except Exception as exc:
+            self.status.value = _status(f"Could not write {thing}: {exc}", error=True)
+            return []
+        folder = paths[0].parent
+        files = ", ".join(p.name for p in paths)
+        self.status.value = _status(f"Wrote {thing} of cohort {label} to {folder}: {files}.")
+        return paths
+
+
+def _status(message: str, error: bool = False) -> str:
+    css = "mip-export-status mip-error" if error else "mip-export-status"
+    return f'<p class="{css}" role="status">{escape(message)}</p>'
+
+
+def show_dashboard() -> None:
+    """The notebook's one call: the dashboard for the cohorts in ``COURSE_COHORTS``."""
+    from IPython.display import display
+
+    display(Dashboard(cohort_dirs()).view)
