@@ -6,17 +6,23 @@ interpreter, interleaved with the baseline the page cannot avoid (``import ipywi
 Voila's kernel needs anyway), so that both see the same load on the machine. Prints the median
 seconds, the course's own share above the baseline, and the heavy packages each import drags in.
 
-Run: ``python3 -m uv run python benchmarks/page_import.py [--runs N]``.
+Run: ``python3 -m uv run python benchmarks/page_import.py [--runs N] [--against DIR]``. With
+``--against``, a checkout of another revision (``git worktree add DIR REV``) is timed too, in the
+same interleaved rounds, so the two revisions can be compared on a machine whose load varies.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
+import tempfile
+from pathlib import Path
 
+REPO = Path(__file__).resolve().parents[1]
 TARGETS = {
     "baseline: import ipywidgets": "ipywidgets",
     "scenario page: course.play.app": "course.play.app",
@@ -35,22 +41,40 @@ PROBE = (
 )
 
 
-def probe(module: str) -> dict:
+def probe(module: str, tree: Path = REPO) -> dict:
+    """Import ``module`` in a fresh interpreter, with the ``course`` package of ``tree`` first on
+    the path (run from a neutral folder, whose own files must not shadow it)."""
     code = PROBE.format(module=module, heavy=HEAVY)
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    env = {**os.environ, "PYTHONPATH": str(tree)}
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=env,
+        cwd=tempfile.gettempdir(),
+    )
     return json.loads(out.stdout)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--against", type=Path, help="a checkout of another revision to time too")
     args = parser.parse_args()
+    targets = {name: (module, REPO) for name, module in TARGETS.items()}
+    if args.against:
+        targets |= {
+            f"{name} [{args.against.name}]": (module, args.against.resolve())
+            for name, module in TARGETS.items()
+            if module.startswith("course.")
+        }
     probe("ipywidgets")  # warm the file cache once, for every target alike
-    times: dict[str, list[float]] = {name: [] for name in TARGETS}
+    times: dict[str, list[float]] = {name: [] for name in targets}
     heavy: dict[str, list[str]] = {}
     for _ in range(args.runs):
-        for name, module in TARGETS.items():
-            result = probe(module)
+        for name, (module, tree) in targets.items():
+            result = probe(module, tree)
             times[name].append(result["seconds"])
             heavy[name] = result["heavy"]
     baseline = statistics.median(times["baseline: import ipywidgets"])
@@ -58,7 +82,7 @@ def main() -> None:
     for name, values in times.items():
         median = statistics.median(values)
         print(
-            f"  {name:38} {median:6.3f} s  x{median / baseline:4.2f} of baseline"
+            f"  {name:50} {median:6.3f} s  x{median / baseline:4.2f} of baseline"
             f"  (+{median - baseline:.3f} s)  heavy: {', '.join(heavy[name]) or 'none'}"
         )
 
