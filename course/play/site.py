@@ -11,12 +11,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..documents import Catalog, PolicyStamp, read_catalog
+from ..paths import PRACTICE_DIR
 from ..status import Mode
 from .exchange import ExchangeProblem, submissions
 from .learner import learner_root
 from .progress import ModuleProgress, course_progress
 
-PRACTICE_FOLDER = "practice"
+PRACTICE_FOLDER = PRACTICE_DIR.name  # beside the landing page, as `course build` writes it
 PROFILE_FILE = "profile.json"  # the trainee's name as it should appear on the certificate
 
 

@@ -47,7 +47,6 @@ def pick_for(trainee: str, scn) -> list[dict[str, str]]:
     """The path a trainee takes: best, worst, or a seeded mix (from the authored model)."""
     rng = random.Random(f"{trainee}/{scn.id}")
 
-
     def pick(step):
         options = sorted(step.options, key=lambda o: o.points)
         return {"h-best": options[-1], "h-mixed": rng.choice(options)}.get(trainee, options[0])
