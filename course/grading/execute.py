@@ -17,12 +17,11 @@ from pathlib import Path
 
 from nbformat import NotebookNode
 from nbformat.v4 import new_output
-from nbgrader.api import Gradebook
 from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import NbGraderPreprocessor
 
 from ..documents import DECISIONS_CELL, KeyUnavailable, grade_id, read_verdict
-from .released import released_key
+from .released import key_or_reason
 from .score import score
 
 
@@ -47,23 +46,21 @@ class ScoreWithoutKernel(NbGraderPreprocessor):
             cell.outputs = []
             if grade_id(cell) == DECISIONS_CELL:
                 cell.execution_count = number
-                cell.outputs = self._decisions(cell, info, graded)
+                cell.outputs = self._decisions(number, info, graded)
         return nb, resources
 
-    def _decisions(self, cell: NotebookNode, info: dict, graded: Path) -> list[NotebookNode]:
+    def _decisions(self, number: int, info: dict, graded: Path) -> list[NotebookNode]:
         # The key as released (the cell OverwriteCells restored holds the same source).
-        try:
-            with Gradebook(info["db_url"]) as gb:
-                key = released_key(gb, info["assignment"], info["notebook"])
-        except KeyUnavailable as exc:
-            self.log.error("Not graded: %s", exc)
-            return [_error("KeyUnavailable", str(exc))]
+        key = key_or_reason(info["db_url"], info["assignment"], info["notebook"])
+        if isinstance(key, KeyUnavailable):
+            self.log.error("Not graded: %s", key)
+            return [_error("KeyUnavailable", str(key))]
         result = score(key, read_verdict(graded, info["notebook"]))
         return [
             new_output("display_data", data={"text/html": result.html}),
             new_output(
                 "execute_result",
                 data={"text/plain": str(result.points)},
-                execution_count=cell.execution_count,
+                execution_count=number,
             ),
         ]

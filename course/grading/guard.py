@@ -25,7 +25,6 @@ from pathlib import Path
 import nbformat
 from nbformat import NotebookNode
 from nbformat.v4 import new_markdown_cell
-from nbgrader.api import Gradebook
 from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import NbGraderPreprocessor
 
@@ -48,7 +47,7 @@ from ..documents import (
 from ..status import VerdictStatus
 from .collect import NOTES, SECRET, TIMESTAMP, collect_notes
 from .files import UnsafeFile, printable, read_regular
-from .released import released_key
+from .released import key_or_reason
 from .tutor_view import note_markdown, reflection_markdown
 
 NOTE_CELL = "reflection-note"  # the cell above a reflection that has nothing to grade
@@ -161,7 +160,8 @@ class GuardSubmission(NbGraderPreprocessor):
         remove_unexpected(graded_dir, coursedir, assignment, self.log)
 
         rebuilt = copy.deepcopy(released)
-        problem = show_reflection(rebuilt, verdict, lambda: self._key(info["db_url"], assignment, notebook))
+        key = lambda: key_or_reason(info["db_url"], assignment, notebook)  # noqa: E731 - read only if shown
+        problem = show_reflection(rebuilt, verdict, key)
         if problem:
             self.log.warning(
                 "The path taken is not shown beside %s's reflection in %s/%s: %s",
@@ -171,12 +171,3 @@ class GuardSubmission(NbGraderPreprocessor):
                 problem,
             )
         return rebuilt, resources
-
-    @staticmethod
-    def _key(db_url: str, assignment: str, notebook: str) -> GradingKey | KeyUnavailable:
-        """The key as released, which the grade is computed with, or why it cannot be read."""
-        try:
-            with Gradebook(db_url) as gb:
-                return released_key(gb, assignment, notebook)
-        except KeyUnavailable as exc:
-            return exc

@@ -49,6 +49,16 @@ def released_key(gb: Gradebook, assignment: str, notebook: str) -> GradingKey:
     return key
 
 
+def key_or_reason(db_url: str, assignment: str, notebook: str) -> GradingKey | KeyUnavailable:
+    """:func:`released_key` from the gradebook at ``db_url`` (as nbgrader's preprocessors are given
+    it), or why it cannot be read: the grader and the guard each carry on with the reason."""
+    try:
+        with Gradebook(db_url) as gb:
+            return released_key(gb, assignment, notebook)
+    except KeyUnavailable as exc:
+        return exc
+
+
 def released_keys(course_dir: Path) -> tuple[Keys, dict[tuple[str, str], str]]:
     """Every released scenario's key in the cohort at ``course_dir``, and why any could not be
     read (``(module, scenario) -> reason``). Raises FileNotFoundError if there is no gradebook."""
