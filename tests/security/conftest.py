@@ -15,6 +15,7 @@ quiet machine, and with both cores saturated by busy processes.
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import random
@@ -27,9 +28,20 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+import nbformat
 import pytest
+from nbformat import NotebookNode
+from nbgrader.utils import compute_checksum
 
-from course.documents import Answers, answers_path
+from course.documents import (
+    DECISIONS_CELL,
+    Answers,
+    GradingKey,
+    answers_path,
+    grade_id,
+    key_from_source,
+    key_source,
+)
 from course.play.answers import save_answers
 from course.play.exchange import submit_module
 
@@ -196,10 +208,17 @@ CROWD = "a-crowd"  # a submission folder of more files than any submission holds
 BROKEN = "a-broken"  # a notebook that is not a notebook
 ZONE = "a-zone"  # timestamp.txt naming a file as its time zone (dateutil would open it)
 ORDERS = "a-orders"  # the order "shown" recorded as something no page could have shown
+# The grading key, which the grader reads from nbgrader's gradebook (course.grading.released):
+# each of these plays the worst path and puts a forged key (every option worth its step's full
+# points, see forged_key) into their first item's notebook, or moves the key's cell.
+FORGED_KEY = "a-forged-key"  # the decisions cell's source replaced by the forged key
+FORGED_META = "a-forged-meta"  # the same, nbgrader's metadata kept and its checksum recomputed
+FORGED_TWIN = "a-forged-twin"  # a second decisions cell (forged, valid checksum) after the released one
+MOVED = "a-moved"  # the released decisions cell, untouched, moved below the reflection
 ATTACKERS = (
     PACKAGE, SHADOWS, BYPASS, FUTURE, BACKDATED, MISMATCH, LINKS, LINKS_EXTRA, LINK_FOLDER, HARD_LINK,
     BAD_TIME, SPARSE, DANGLING, FIFO, NO_SECRET, DELETED, SURROGATE, NO_FEEDBACK_SECRET, CROWD,
-    ZONE, BROKEN, ORDERS,
+    ZONE, BROKEN, ORDERS, FORGED_KEY, FORGED_META, FORGED_TWIN, MOVED,
 )  # fmt: skip
 SHADOW_NAMES = (
     "json.py",
@@ -231,6 +250,69 @@ def plant_package(folder: Path, markers: Path, tag: str) -> None:
     (package / "play" / "app.py").write_text(
         payload(markers, f"{tag}-app") + "def play_scenario(*a):\n    pass\n"
     )
+
+
+def built_key(cohort: Cohort, scenario: str) -> GradingKey:
+    """The real key of ``scenario``, as ``course build`` wrote it into the source notebook."""
+    nb = nbformat.read(cohort.root / "source" / MODULE / f"{scenario}.ipynb", as_version=4)
+    (cell,) = [c for c in nb.cells if grade_id(c) == DECISIONS_CELL]
+    return key_from_source(cell.source, f"source/{scenario}")
+
+
+def forged_key(key: GradingKey) -> GradingKey:
+    """``key`` with every option worth its step's full points: the worst path scores full marks."""
+    forged = copy.deepcopy(key)
+    for step in forged["scenario"]["steps"]:
+        for option in step["options"]:
+            option["points"] = step["points"]
+    return forged
+
+
+def decisions_cells(nb: NotebookNode) -> list[NotebookNode]:
+    """The notebook's cells whose nbgrader id is ``decisions``, in order."""
+    return [cell for cell in nb.cells if grade_id(cell) == DECISIONS_CELL]
+
+
+def edit_notebook(path: Path, edit: Callable[[NotebookNode], None]) -> None:
+    """Change the notebook at ``path`` as a trainee could, with nbformat (it stays a valid notebook)."""
+    nb = nbformat.read(path, as_version=4)
+    edit(nb)
+    nbformat.write(nb, path)
+
+
+def forge_in_place(source: str, *, checksum: bool) -> Callable[[NotebookNode], None]:
+    """The decisions cell's source replaced by ``source``; nbgrader's metadata kept, its checksum
+    recomputed as nbgrader computes it when ``checksum``."""
+
+    def edit(nb: NotebookNode) -> None:
+        (cell,) = decisions_cells(nb)
+        cell.source = source
+        if checksum:
+            cell.metadata.nbgrader.checksum = compute_checksum(cell)
+
+    return edit
+
+
+def forge_twin(source: str) -> Callable[[NotebookNode], None]:
+    """A second decisions cell carrying ``source`` (nbgrader's metadata, a valid checksum) after
+    the released one, which stays untouched: nbgrader's DeduplicateIds keeps the last of a
+    repeated grade id, so this is the one nbgrader itself would take for ``decisions``."""
+
+    def edit(nb: NotebookNode) -> None:
+        (cell,) = decisions_cells(nb)
+        twin = copy.deepcopy(cell)
+        twin.id, twin.source = "forged-decisions", source
+        twin.metadata.nbgrader.checksum = compute_checksum(twin)
+        nb.cells.append(twin)
+
+    return edit
+
+
+def move_decisions_last(nb: NotebookNode) -> None:
+    """The released decisions cell, byte for byte, moved to the end (below the reflection)."""
+    (cell,) = decisions_cells(nb)
+    nb.cells.remove(cell)
+    nb.cells.append(cell)
 
 
 def rename_stamp(folder: Path, student: str, moment: datetime, *, text: datetime | None = None) -> Path:
@@ -360,6 +442,18 @@ def attacked_cohort(tmp_path_factory, course) -> Cohort:
     answers_path(folder, first).write_text(json.dumps(data))
     del cohort.answered[(ORDERS, first)]
     cohort.submit(ORDERS)
+
+    # The grading key: a forged one in the notebook, however dressed; the key's cell moved.
+    forged = key_source(forged_key(built_key(cohort, first)))
+    for trainee, edit in (
+        (FORGED_KEY, forge_in_place(forged, checksum=False)),
+        (FORGED_META, forge_in_place(forged, checksum=True)),
+        (FORGED_TWIN, forge_twin(forged)),
+        (MOVED, move_decisions_last),
+    ):
+        folder = cohort.answer(trainee, worst)
+        edit_notebook(folder / f"{first}.ipynb", edit)
+        cohort.submit(trainee)
 
     folder = cohort.answer(BROKEN)
     (folder / f"{first}.ipynb").write_text('{"cells": "not a notebook"}')
