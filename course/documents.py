@@ -148,6 +148,7 @@ class ModuleDocument(TypedDict):
     id: str
     title: str
     summary: str
+    outcome: str  # what completing it shows the trainee can do (on the certificate)
     cpd_minutes: int
     pass_mark: int
     check: str

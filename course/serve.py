@@ -9,12 +9,14 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from jupyter_core.paths import jupyter_config_path
+from jupyter_server.utils import url_path_join
 from tornado.web import RedirectHandler
 from voila.app import Voila
 from voila.tornado.handler import TornadoVoilaHandler
 
 from .paths import NOTEBOOKS_DIR, PROGRESS_DIR, REPO
 from .play.learner import LEARNER_COOKIE, LEARNER_HEADER, PROGRESS_ENV, new_learner_id, valid_learner_id
+from .verification import PDF_ROUTE, VERIFY_ROUTE, CertificatePdfHandler, VerifyHandler
 
 LANDING = "index.ipynb"
 CERTIFICATE = "certificate.ipynb"
@@ -59,7 +61,12 @@ class CourseVoila(Voila):
             for route, handler, *rest in super().init_handlers()
         ]
         landing = f"{self.server_url.rstrip('/')}/voila/render/{LANDING}"
-        return [(self.server_url, RedirectHandler, {"url": landing}), *handlers]
+        where = {"root": Path(self.root_dir), "progress": Path(os.environ.get(PROGRESS_ENV, PROGRESS_DIR))}
+        certificates = [
+            (url_path_join(self.server_url, PDF_ROUTE), CertificatePdfHandler, where),
+            (url_path_join(self.server_url, VERIFY_ROUTE), VerifyHandler, where),
+        ]
+        return [(self.server_url, RedirectHandler, {"url": landing}), *certificates, *handlers]
 
 
 def install_pages(root: Path) -> None:

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from course.build.notebooks import build_course
-from course.paths import GRADING_DIR, NOTEBOOKS_DIR
+from course.paths import GRADING_DIR, NOTEBOOKS_DIR, REPO
 from course.play.learner import LEARNER_COOKIE
 from course.scenario.catalog import Course, load_course
 from course.scenario.schema import Ending, Option, Scenario, Step
@@ -283,3 +283,65 @@ def axe_violations(page) -> list[dict]:
     )
     assert result["passes"], "axe evaluated nothing"
     return [{"id": v["id"], "nodes": [n["target"] for n in v["nodes"]]} for v in result["violations"]]
+
+
+@contextmanager
+def voila_in_thread(app_class: type, root: Path, port: int, *args: str) -> Iterator:
+    """The course's Voila application ``app_class`` serving ``root`` on loopback ``port`` in a
+    thread of this process, configured as ``course serve`` configures it (the repository's
+    voila.json, the course's template); yields the app once it accepts connections."""
+    import asyncio
+    import signal
+    import threading
+
+    from jupyter_core.paths import jupyter_config_path
+    from tornado.ioloop import IOLoop
+
+    from course.serve import SHARE_DIR
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv(
+            "JUPYTER_PATH", os.pathsep.join(p for p in (str(SHARE_DIR), os.environ.get("JUPYTER_PATH")) if p)
+        )
+        app = app_class(config_file_paths=[str(REPO), *jupyter_config_path()])
+        sigterm = signal.getsignal(signal.SIGTERM)
+        try:
+            app.initialize(
+                [
+                    str(root),
+                    f"--port={port}",
+                    "--Voila.ip=127.0.0.1",
+                    "--no-browser",
+                    "--Voila.port_retries=0",
+                    *args,
+                ]
+            )
+        finally:
+            signal.signal(signal.SIGTERM, sigterm)  # Voila takes SIGTERM over; give it back to pytest
+        loop = asyncio.new_event_loop()
+
+        def run() -> None:
+            asyncio.set_event_loop(loop)
+            try:
+                app.start()  # listens, then runs the loop until it is stopped
+            finally:
+                IOLoop.current().close(all_fds=True)  # the listening socket too
+
+        thread = threading.Thread(target=run, name="course-voila", daemon=True)
+        thread.start()
+        try:
+            deadline = time.monotonic() + 60
+            while True:  # until it accepts connections, or its thread has died
+                try:
+                    socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                    break
+                except OSError:
+                    if not thread.is_alive() or time.monotonic() > deadline:
+                        raise AssertionError(f"the course's Voila did not listen on port {port}") from None
+                    time.sleep(0.05)
+            yield app
+        finally:
+            if thread.is_alive():
+                loop.call_soon_threadsafe(loop.stop)
+            thread.join(30)
+            assert not thread.is_alive(), "the server thread did not stop"

@@ -3,15 +3,23 @@ WCAG 2.x A/AA), and playable with the keyboard alone."""
 
 from __future__ import annotations
 
+import io
+import json
+import os
+import shutil
+import subprocess
 import time
 import urllib.request
+from datetime import UTC, datetime
 from pathlib import Path
 
+import pypdf
 import pytest
 
 from course.build.notebooks import build_course
 from course.documents import Answers
 from course.play.answers import save_answers
+from course.play.award import hours_minutes
 from course.play.learner import LEARNER_COOKIE, new_learner_id
 from course.play.order import option_order
 from course.policy import load_policy
@@ -213,8 +221,8 @@ def test_the_whole_course_can_be_played_with_the_keyboard_alone(site, browser, c
     page.keyboard.type("Siobhan O'Neill-Ahmed")
     certificate = page.locator(".mip-certificate")
     certificate.get_by_text("Siobhan O'Neill-Ahmed").wait_for(timeout=60_000)
-    hours = round(sum(m.module.cpd_minutes for m in course.modules) / 60, 1)
-    assert f"Total CPD: {hours:g} hours" in certificate.inner_text()
+    total = hours_minutes(sum(m.module.cpd_minutes for m in course.modules))
+    assert f"Total CPD time: {total}" in certificate.inner_text()
     assert all(m.module.title in certificate.inner_text() for m in course.modules)
     assert seen.errors == [] and seen.external == []
     context.close()
@@ -234,6 +242,9 @@ def test_landing_shows_progress_and_the_certificate_page_is_accessible(site, bro
     assert f"estimated time {content.module.cpd_minutes} minutes" in section.inner_text()
     first = course.modules[0]
     page.get_by_role("link", name=f"Continue where you left off: Reading: {first.module.title}").wait_for()
+    # The certificate is reachable at any time, saying how much of the course it covers.
+    line = page.locator(".mip-certificate-link")
+    assert f"1 of {len(course.modules)} modules" in line.inner_text()
     assert axe_violations(page) == []
 
     page.goto(f"{server.url}/voila/render/certificate.ipynb")
@@ -242,7 +253,7 @@ def test_landing_shows_progress_and_the_certificate_page_is_accessible(site, bro
     certificate.get_by_text("Siobhan O'Neill-Ahmed").wait_for()
     text = certificate.inner_text()
     assert content.module.title in text and f"version {load_policy().version}" in text
-    assert f"{round(content.module.cpd_minutes / 60, 1):g} hours" in text
+    assert f"Total CPD time: {hours_minutes(content.module.cpd_minutes)}" in text
     assert axe_violations(page) == []
     assert seen.errors == [] and seen.external == []
     context.close()
@@ -324,3 +335,78 @@ def test_every_kind_of_situation_is_drawn_and_accessible(site, browser, course):
     assert failures == {}
     assert seen.errors == [] and seen.external == []
     page.close()
+
+
+def test_the_certificate_downloads_as_a_pdf_that_verifies_and_prints_on_its_own(site, browser, course, shots):
+    """What a trainee does with the certificate: download the PDF the server makes and read it; show
+    its link to someone who opens it; print the page. Each read back as text, as a person would."""
+    server, _ = site
+    content = course.module(MODULE)
+    context, learner = as_learner(browser, server, accept_downloads=True)
+    complete_as(learner, content)
+    page = context.new_page()
+    seen = watch(page)
+    page.goto(f"{server.url}/voila/render/certificate.ipynb")
+    name = "Siobhán Ó Néill-Łukasz"
+    page.get_by_label("Your name").fill(name)
+    page.locator(".mip-certificate").get_by_text(name).wait_for(timeout=60_000)
+    assert axe_violations(page) == []
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download certificate (PDF)").click()
+    reader = pypdf.PdfReader(download.value.path())
+    text = " ".join(" ".join(p.extract_text() for p in reader.pages).split())
+    links = {a.get_object()["/A"]["/URI"] for p in reader.pages for a in p.get("/Annots", [])}
+    stamps = [json.loads(f.read_text())["updated"] for f in (learner / MODULE).glob("*.answers.json")]
+    completed = datetime.fromisoformat(max(stamps)).astimezone(UTC).date()
+    assert name in text and content.module.title in text
+    assert hours_minutes(content.module.cpd_minutes) in text and f"version {load_policy().version}" in text
+    assert f"Completed on {completed.strftime('%-d %B %Y')}" in text
+    (link,) = links
+    assert link.startswith(f"{server.url}/verify?c=")
+    if os.environ.get("COURSE_SCREENSHOTS") and shutil.which("pdftoppm"):  # the README's picture
+        first_page = [
+            "pdftoppm",
+            "-png",
+            "-r",
+            "60",
+            "-singlefile",
+            download.value.path(),
+            str(shots / "certificate-pdf"),
+        ]
+        subprocess.run(first_page, check=True)
+
+    checker = browser.new_page()  # someone the trainee shows the certificate to
+    checker_seen = watch(checker)
+    checker.goto(link)
+    checker.get_by_role("heading", name="Certificate verified").wait_for()
+    assert name in checker.inner_text("main") and content.module.title in checker.inner_text("main")
+    assert checker.title().startswith("Certificate verified")
+    assert axe_violations(checker) == []
+    assert checker_seen.errors == [] and checker_seen.external == []
+    checker.goto(link.replace("c=", "c=x"))
+    checker.get_by_role("heading", name="Certificate not verified").wait_for()
+    assert name not in checker.inner_text("main") and axe_violations(checker) == []
+    assert [e for e in checker_seen.errors if "400 (Bad Request)" not in e] == []  # the refusal itself
+
+    # Printing the page prints the certificate, and nothing else of the page. (A browser's Print lays
+    # the page out at the paper's width; page.pdf keeps the window's, so the window is made A4 wide.)
+    page.set_viewport_size({"width": 794, "height": 1123})
+    printed = pypdf.PdfReader(io.BytesIO(page.pdf(format="A4")))
+    assert len(printed.pages) == 1
+    paper = " ".join(" ".join(p.extract_text() for p in printed.pages).split())
+    assert (
+        name in paper and content.module.title in paper and hours_minutes(content.module.cpd_minutes) in paper
+    )
+    assert "Type your name" not in paper and "Download certificate" not in paper
+    # Any other page prints as it is, not blank.
+    other = course.modules[0]  # not played yet: its first decision is on the page
+    item = other.scenarios[0]
+    scenario = context.new_page()
+    scenario.set_viewport_size({"width": 794, "height": 1123})
+    scenario.goto(f"{server.url}/voila/render/practice/{other.module.id}/{item.id}.ipynb")
+    scenario.locator(".mip-confirm").wait_for(timeout=60_000)
+    sheet = pypdf.PdfReader(io.BytesIO(scenario.pdf(format="A4")))
+    printed_scenario = " ".join(" ".join(p.extract_text() for p in sheet.pages).split())
+    assert " ".join(item.step(item.start).prompt.split())[:40] in printed_scenario
+    assert seen.errors == [] and seen.external == []
+    context.close()

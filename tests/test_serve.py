@@ -12,29 +12,19 @@ order Voila reads the request's headers in.
 
 from __future__ import annotations
 
-import asyncio
 import http.client
-import os
-import signal
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
 
 import pytest
-from jupyter_core.paths import jupyter_config_path
-from tornado.ioloop import IOLoop
 from tornado.web import Finish
 
-from course.paths import NOTEBOOKS_DIR, REPO
+from course.paths import NOTEBOOKS_DIR
 from course.play.learner import LEARNER_COOKIE, LEARNER_ENV, LEARNER_HEADER, valid_learner_id
-from course.serve import CERTIFICATE, LANDING, SHARE_DIR, CourseVoila, install_pages, serve
+from course.serve import CERTIFICATE, LANDING, CourseVoila, install_pages, serve
 
-from .conftest import free_port
-
-START_SECONDS = 60
+from .conftest import free_port, voila_in_thread
 
 
 @dataclass
@@ -70,19 +60,6 @@ def cookies(response: http.client.HTTPResponse) -> SimpleCookie:
     return jar
 
 
-def wait_for_port(port: int, thread: threading.Thread) -> None:
-    """Poll until the server accepts connections (or its thread has died)."""
-    deadline = time.monotonic() + START_SECONDS
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return
-        except OSError:
-            if not thread.is_alive() or time.monotonic() > deadline:
-                raise AssertionError(f"the course's Voila did not listen on port {port}") from None
-            time.sleep(0.05)
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory) -> Iterator[Running]:
     root = tmp_path_factory.mktemp("served")
@@ -100,46 +77,9 @@ def server(tmp_path_factory) -> Iterator[Running]:
             self.kernel_manager.start_kernel = start_kernel
             return settings
 
-    with pytest.MonkeyPatch.context() as mp:
-        # As serve.run_voila does: the course's template, the repository's voila.json.
-        mp.setenv(
-            "JUPYTER_PATH", os.pathsep.join(p for p in (str(SHARE_DIR), os.environ.get("JUPYTER_PATH")) if p)
-        )
-        app = RecordingVoila(config_file_paths=[str(REPO), *jupyter_config_path()])
-        sigterm = signal.getsignal(signal.SIGTERM)
-        try:
-            app.initialize(
-                [
-                    str(root),
-                    f"--port={running.port}",
-                    "--Voila.ip=127.0.0.1",
-                    "--no-browser",
-                    "--Voila.port_retries=0",
-                ]
-            )
-        finally:
-            signal.signal(signal.SIGTERM, sigterm)  # Voila takes SIGTERM over; give it back to pytest
+    with voila_in_thread(RecordingVoila, root, running.port) as app:
         assert [h.lower() for h in app.voila_configuration.http_header_envs] == [LEARNER_HEADER.lower()]
-
-        loop = asyncio.new_event_loop()
-
-        def run() -> None:
-            asyncio.set_event_loop(loop)
-            try:
-                app.start()  # listens, then runs the loop until it is stopped
-            finally:
-                IOLoop.current().close(all_fds=True)  # the listening socket too
-
-        thread = threading.Thread(target=run, name="course-voila", daemon=True)
-        thread.start()
-        try:
-            wait_for_port(running.port, thread)
-            yield running
-        finally:
-            if thread.is_alive():
-                loop.call_soon_threadsafe(loop.stop)
-            thread.join(30)
-            assert not thread.is_alive(), "the server thread did not stop"
+        yield running
 
 
 def test_the_root_redirects_to_the_landing_page(server):

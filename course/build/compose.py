@@ -100,6 +100,7 @@ def module_document(
         "id": module.id,
         "title": module.title,
         "summary": module.summary,
+        "outcome": module.outcome,
         "cpd_minutes": module.cpd_minutes,
         # Completion: every page finished and the knowledge check passed at this percentage.
         "pass_mark": module.pass_mark,

@@ -38,7 +38,7 @@ from ..render import (
 from ..status import Mode, PageStatus
 from .answers import answers_lock, read_saved, save_answers, set_aside
 from .exchange import ExchangeProblem, fetch_feedback, latest_feedback, submit_module
-from .learner import answers_folder
+from .learner import answers_folder, learner_root
 from .order import in_order, option_order, viewer_id
 from .progress import (
     check_result,
@@ -113,7 +113,8 @@ class ScenarioApp:
     def __init__(self, document: dict[str, Any], folder: Path):
         self.doc, self.folder = document, folder
         self.module = read_module_document(folder)  # its pages, and the clauses a retake hangs on
-        self.store = answers_folder(folder, document["mode"])  # this learner's answers
+        self.learner = learner_root()  # the self-study learner's own folder, if the server gives one
+        self.store = answers_folder(folder, document["mode"], self.learner)  # this learner's answers
         self.scenario = document["scenario"]
         self.practice = document["mode"] == Mode.PRACTICE
         self.viewer = viewer_id()  # whose option order this page shows
@@ -409,7 +410,7 @@ class ScenarioApp:
     def _on_submit(self, _button: widgets.Button) -> None:
         """First step: say what will be submitted, and ask to confirm. Every reflection must be
         written first: in assessed mode it is part of the grade."""
-        missing = missing_reflections(self.folder, self.module)
+        missing = missing_reflections(self.folder, self.module, self.learner)
         if missing:
             self.confirm_submit.layout.display = "none"
             self.action_status.value = (
@@ -417,7 +418,7 @@ class ScenarioApp:
                 f"{_escape('; '.join(missing))} first. Reflections are graded by your tutor.</p>"
             )
             return
-        progress = module_progress(self.folder.parent, self.module)
+        progress = module_progress(self.folder.parent, self.module, self.learner)
         self.action_status.value = (
             f'<p class="mip-submit-summary" role="status">You are about to submit '
             f"“{_escape(progress.title)}” for grading: {progress.done} of {len(progress.graded)} items "

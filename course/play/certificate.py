@@ -1,10 +1,10 @@
-"""A CPD certificate, made locally as a printable page: name, modules completed with their CPD
-minutes, the date, the total CPD hours and the policy version the course teaches."""
+"""The certificate page: the trainee's name, the modules completed with their CPD time and learning
+outcomes, the total, the date and the policy version; a PDF made by the server to download (with
+its number and a verification link), and a way back to the course."""
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from datetime import date
 from html import escape
 from pathlib import Path
@@ -13,91 +13,60 @@ from typing import Any
 import ipywidgets as widgets
 from IPython.display import display
 
-from ..documents import Catalog, PolicyStamp
-from ..status import PageStatus
-from .progress import ModuleProgress
+from .award import MAX_NAME, Certificate, certificate_for, hours_minutes
+from .learner import learner_root
 from .site import open_site
 
-MAX_NAME = 120
-
-
-@dataclass(frozen=True)
-class Certificate:
-    name: str
-    modules: list[tuple[str, int]]  # (title, CPD minutes) of each completed module
-    completed_on: date
-    policy: PolicyStamp
-
-    @property
-    def cpd_hours(self) -> float:
-        return round(sum(minutes for _, minutes in self.modules) / 60, 1)
-
-
-def certificate_for(
-    name: str, catalog: Catalog, progress: list[ModuleProgress], today: date
-) -> Certificate | None:
-    """None until at least one module is complete: every page finished and the knowledge check
-    passed (when assessed, as the tutor's released feedback says). The date is the last
-    completion's date. A module due for a retake (the policy changed since) is not listed until
-    retaken."""
-    minutes = {m["id"]: m["cpd_minutes"] for m in catalog["modules"]}
-    done = [m for m in progress if m.progress == PageStatus.COMPLETED and m.passed]  # submitted or not
-    if not done:
-        return None
-    stamps = [p.updated for m in done for p in m.graded if p.updated]
-    completed_on = max((date.fromisoformat(s[:10]) for s in stamps), default=today)
-    return Certificate(
-        name, [(m.title, minutes[m.id]) for m in done], completed_on, catalog["policy"]
-    )
+# The server's certificate routes (course/verification.py), from the page at voila/render/.
+PDF_LINK = "../../certificate.pdf"
+LANDING_LINK = "index.ipynb"
 
 
 def certificate_html(cert: Certificate) -> str:
     policy = cert.policy
     rows = "".join(
-        f"<tr><td>{escape(title)}</td><td>{minutes} min</td></tr>" for title, minutes in cert.modules
+        f"<tr><td>{escape(m.title)}</td><td>{escape(m.outcome)}</td><td>{hours_minutes(m.minutes)}</td></tr>"
+        for m in cert.modules
     )
     return (
         '<section class="mip-certificate" aria-labelledby="mip-cert-title">'
-        f'<h2 id="mip-cert-title">Certificate of completion</h2>'
+        f'<p class="mip-cert-issuer">{escape(policy["organisation"])}</p>'
+        f'<h2 id="mip-cert-title">Certificate of Continuing Professional Development</h2>'
         f'<p>This certifies that</p><p class="mip-cert-name">{escape(cert.name) or "(your name)"}</p>'
         f"<p>has completed the following modules of the interactive course on the "
         f"{escape(policy['organisation'])} {escape(policy['title'])}, "
-        f"version {escape(policy['version'])}:</p>"
+        f"version {escape(policy['version'])}, each with a knowledge check passed at its pass mark:</p>"
         f'<table><caption>Modules completed</caption><thead><tr><th scope="col">Module</th>'
-        f'<th scope="col">CPD time</th></tr></thead><tbody>{rows}</tbody></table>'
-        f"<p>Total CPD: <strong>{cert.cpd_hours:g} hours</strong>. "
+        f'<th scope="col">Learning outcome</th><th scope="col">CPD time</th></tr></thead>'
+        f"<tbody>{rows}</tbody></table>"
+        f"<p>Total CPD time: <strong>{hours_minutes(cert.minutes)}</strong>. "
         f"Completed on {cert.completed_on.strftime('%-d %B %Y')}.</p></section>"
     )
 
 
 class CertificatePage:
     def __init__(self, folder: Path, today: date | None = None):
-        site = open_site(folder)
+        site = open_site(folder, learner_root())
         if site is None:
             raise FileNotFoundError(f"no course modules in {folder}: build the course first")
         self.catalog, self.profile = site.catalog, site.profile
         # Progress does not change while the trainee types a name: read the answers once.
         self.progress, _ = site.progress()
         self.today = today or date.today()
-        saved = (
-            json.loads(self.profile.read_text(encoding="utf-8")).get("name", "")
-            if self.profile.exists()
-            else ""
+        self.name = widgets.Text(
+            value=site.saved_name, description="Your name", placeholder="As it should appear"
         )
-        self.name = widgets.Text(value=saved, description="Your name", placeholder="As it should appear")
         self.name.add_class("mip-name")
         self.name.observe(self._on_name, names="value")
         self.body = widgets.HTML()
-        self.view = widgets.VBox(
-            [
-                widgets.HTML(
-                    "<p>Type your name as it should appear, then print this page or save it as PDF with "
-                    "your browser's Print command (Ctrl+P).</p>"
-                ),
-                self.name,
-                self.body,
-            ]
+        intro = widgets.HTML(
+            '<h1 class="mip-page-title">Your CPD certificate</h1>'
+            "<p>Type your name as it should appear. Then download the certificate as a PDF: it "
+            "carries a certificate number and a link (and QR code) that anyone you show it to "
+            "can use to check it with the course. You can also print this page.</p>"
         )
+        intro.add_class("mip-cert-intro")  # not printed: the certificate is
+        self.view = widgets.VBox([intro, self.name, self.body])
         self.view.add_class("mip-certificate-page")
         self._render()
 
@@ -109,14 +78,20 @@ class CertificatePage:
 
     def _render(self) -> None:
         cert = certificate_for(self.name.value[:MAX_NAME], self.catalog, self.progress, self.today)
-        self.body.value = (
-            certificate_html(cert)
-            if cert
-            else (
-                '<p class="mip-no-certificate">Complete every scenario and the knowledge check of a '
-                'module to receive a certificate for it. <a href="index.ipynb">Back to the course</a>.</p>'
+        back = f'<p class="mip-back"><a href="{LANDING_LINK}">Back to the course</a></p>'
+        if cert is None:
+            self.body.value = (
+                '<p class="mip-no-certificate">Complete every scenario of a module and pass its knowledge '
+                f"check to receive a certificate for it.</p>{back}"
             )
-        )
+            return
+        if cert.name.strip():
+            download = (
+                f'<p class="mip-download"><a href="{PDF_LINK}" download>Download certificate (PDF)</a></p>'
+            )
+        else:
+            download = '<p class="mip-download">Type your name above to download the certificate.</p>'
+        self.body.value = f"{certificate_html(cert)}{download}{back}"
 
 
 def show_certificate(folder: Path | None = None) -> None:

@@ -10,6 +10,7 @@ from IPython.display import display
 
 from ..documents import READING
 from ..status import PageStatus
+from .award import certified
 from .learner import learner_root
 from .progress import ModuleProgress, continue_target, percent_text, places
 from .site import Site, open_site
@@ -30,10 +31,7 @@ def _continue_html(site: Site, progress: list[ModuleProgress]) -> str:
                 '<p class="mip-continue">Every module released to you is submitted. Your tutor '
                 "releases feedback once it is graded.</p>"
             )
-        return (
-            '<p class="mip-continue">You have completed every module. '
-            '<a href="certificate.ipynb">Get your CPD certificate</a>.</p>'
-        )
+        return '<p class="mip-continue">You have completed every module.</p>'
     module, page = target
     if page.status == PageStatus.NEEDS_RETAKE:
         label = "Retake, as the policy has changed"
@@ -115,11 +113,20 @@ def _intro(site: Site) -> str:
             "go; when a module is finished, submit it from any of its pages. Feedback appears "
             "once your tutor has graded and released it."
         )
-    kept = "in this browser" if learner_root() else "on this computer"
+    kept = "in this browser" if site.learner else "on this computer"
     return (
         "Each scenario is a situation you could meet online: read it, decide what to do, see what "
         "follows, and reflect on your choice. In self-study you get feedback straight away, and "
         f"your answers are saved {kept} as you go."
+    )
+
+
+def _certificate_html(progress: list[ModuleProgress]) -> str:
+    """The certificate, reachable at any time, with how much of the course it covers so far."""
+    done, total = len(certified(progress)), len(progress)
+    return (
+        f'<p class="mip-certificate-link"><a href="certificate.ipynb">Your CPD certificate</a>: '
+        f"{done} of {total} module{'' if total == 1 else 's'} completed with the knowledge check passed.</p>"
     )
 
 
@@ -134,12 +141,12 @@ def landing_html(site: Site, progress: list[ModuleProgress], problem: str = "") 
         f'<main class="mip-landing"><h1>{escape(policy["organisation"])}: {escape(policy["title"])}</h1>'
         f"<p>An interactive course on the policy, version {escape(version)} "
         f"(last reviewed {escape(policy['last_reviewed'])}). {_intro(site)}</p>"
-        f"{alert}{_continue_html(site, progress)}{modules}</main>"
+        f"{alert}{_continue_html(site, progress)}{_certificate_html(progress)}{modules}</main>"
     )
 
 
 def show_landing(folder: Path | None = None) -> None:
-    site = open_site(folder or Path.cwd())
+    site = open_site(folder or Path.cwd(), learner_root())
     if site is None:
         display(
             widgets.HTML(

@@ -38,7 +38,8 @@ def learner_root() -> Path | None:
     return Path(progress) / learner if learner and progress else None
 
 
-def answers_folder(pages: Path, mode: str) -> Path:
-    """Where the answers for the module whose pages are in ``pages`` are read and saved."""
-    root = learner_root()
-    return root / pages.name if mode == Mode.PRACTICE and root is not None else pages
+def answers_folder(pages: Path, mode: str, learner: Path | None) -> Path:
+    """Where the answers for the module whose pages are in ``pages`` are read and saved:
+    ``learner`` is the learner's own folder (:func:`learner_root` in a page's kernel; the
+    server names it from the cookie), None where answers stay beside the pages."""
+    return learner / pages.name if mode == Mode.PRACTICE and learner is not None else pages

@@ -183,9 +183,9 @@ def page_progress(
     return PageProgress(page["id"], page["title"], status, saved.updated, changed, score, missed, passed)
 
 
-def missing_reflections(pages: Path, module: ModuleDocument) -> list[str]:
+def missing_reflections(pages: Path, module: ModuleDocument, learner: Path | None) -> list[str]:
     """The titles of the module's scenarios whose graded reflection is still empty."""
-    answers, missing = answers_folder(pages, module["mode"]), []
+    answers, missing = answers_folder(pages, module["mode"], learner), []
     for page in module["pages"]:
         if page["id"] == READING:
             continue
@@ -202,10 +202,11 @@ def missing_reflections(pages: Path, module: ModuleDocument) -> list[str]:
 
 
 def module_progress(
-    modules_dir: Path, module: ModuleDocument, submission: Submission | None = None
+    modules_dir: Path, module: ModuleDocument, learner: Path | None, submission: Submission | None = None
 ) -> ModuleProgress:
+    """The module's progress from the answers in ``learner``'s folder (see ``answers_folder``)."""
     pages = modules_dir / module["id"]
-    answers = answers_folder(pages, module["mode"])
+    answers = answers_folder(pages, module["mode"], learner)
     # A module released before pass marks has none: its check is never known to be passed.
     check, mark = module.get("check"), module.get("pass_mark")
     return ModuleProgress(
@@ -220,11 +221,15 @@ def module_progress(
 
 
 def course_progress(
-    modules_dir: Path, catalog: Catalog, submissions: Mapping[str, Submission] | None = None
+    modules_dir: Path,
+    catalog: Catalog,
+    learner: Path | None,
+    submissions: Mapping[str, Submission] | None = None,
 ) -> list[ModuleProgress]:
-    """Every module of ``catalog`` (see ``read_catalog``) whose pages are in ``modules_dir``."""
+    """Every module of ``catalog`` (see ``read_catalog``) whose pages are in ``modules_dir``, from
+    the answers in ``learner``'s folder."""
     submissions = submissions or {}
-    return [module_progress(modules_dir, m, submissions.get(m["id"])) for m in catalog["modules"]]
+    return [module_progress(modules_dir, m, learner, submissions.get(m["id"])) for m in catalog["modules"]]
 
 
 def continue_target(progress: list[ModuleProgress]) -> tuple[ModuleProgress, PageProgress] | None:

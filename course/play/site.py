@@ -7,6 +7,7 @@ serve --root FOLDER`): ``index.ipynb`` beside the modules the trainee fetched wi
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,7 +15,6 @@ from ..documents import Catalog, PolicyStamp, read_catalog
 from ..paths import PRACTICE_DIR
 from ..status import Mode
 from .exchange import ExchangeProblem, submissions
-from .learner import learner_root
 from .progress import ModuleProgress, course_progress
 
 PRACTICE_FOLDER = PRACTICE_DIR.name  # beside the landing page, as `course build` writes it
@@ -26,6 +26,7 @@ class Site:
     root: Path  # where the landing page is
     modules_dir: Path  # where the module folders are
     catalog: Catalog
+    learner: Path | None  # the self-study learner's own folder; None: answers beside the pages
 
     @property
     def assessed(self) -> bool:
@@ -43,24 +44,35 @@ class Site:
 
     @property
     def profile(self) -> Path:
-        return (learner_root() or self.modules_dir) / PROFILE_FILE
+        return (self.learner or self.modules_dir) / PROFILE_FILE
+
+    @property
+    def saved_name(self) -> str:
+        """The name the trainee typed on the certificate page ("" if none, or unreadable)."""
+        try:
+            name = json.loads(self.profile.read_text(encoding="utf-8")).get("name", "")
+        except (OSError, ValueError, AttributeError):
+            return ""
+        return name if isinstance(name, str) else ""
 
     def progress(self) -> tuple[list[ModuleProgress], str]:
         """Every module's progress, and a problem to tell the trainee about ("" if none):
         when assessed, what has been submitted comes from nbgrader's exchange."""
         if not self.assessed:
-            return course_progress(self.modules_dir, self.catalog), ""
+            return course_progress(self.modules_dir, self.catalog, self.learner), ""
         try:
             submitted = submissions(self.root)
         except ExchangeProblem as exc:
-            return course_progress(self.modules_dir, self.catalog), f"Could not check your submissions: {exc}"
-        return course_progress(self.modules_dir, self.catalog, submitted), ""
+            problem = f"Could not check your submissions: {exc}"
+            return course_progress(self.modules_dir, self.catalog, self.learner), problem
+        return course_progress(self.modules_dir, self.catalog, self.learner, submitted), ""
 
 
-def open_site(root: Path) -> Site | None:
-    """The site served from ``root``, or None when no module has been built or fetched there."""
+def open_site(root: Path, learner: Path | None) -> Site | None:
+    """The site served from ``root`` as ``learner`` (their own folder, see ``Site.learner``) sees
+    it, or None when no module has been built or fetched there."""
     for modules_dir in (root / PRACTICE_FOLDER, root):
         catalog = read_catalog(modules_dir)
         if catalog["modules"]:
-            return Site(root, modules_dir, catalog)
+            return Site(root, modules_dir, catalog, learner)
     return None

@@ -199,6 +199,10 @@ class Module(_Model):
     id: Slug
     title: Text
     summary: Text
+    outcome: Text = Field(
+        description="What a trainee who completes the module can do: one sentence, printed on the CPD "
+        "certificate after 'can'."
+    )
     cpd_minutes: int = Field(gt=0)
     pass_mark: int = Field(
         ge=1, le=100, description="Percent of the knowledge check's points needed to complete the module."

@@ -52,7 +52,7 @@ def module_documents(site: Path) -> dict[str, dict]:
 
 
 def page(site: Path) -> str:
-    found = open_site(site)
+    found = open_site(site, None)
     return landing_html(found, *found.progress())
 
 
@@ -94,7 +94,7 @@ def test_lists_every_module_in_course_order_with_a_link_to_every_page(site, cour
         ]
         for href, _, _ in links:  # each link leads to a built page
             assert (site / href).is_file(), href
-    site_ = open_site(site)
+    site_ = open_site(site, None)
     for content in course.modules:
         for item in content.items:
             assert f'href="{site_.href(content.module.id, item.id)}"' in shown[content.module.id]
@@ -154,7 +154,7 @@ def test_text_from_the_module_documents_and_problems_is_escaped(site, course):
         document["summary"] = "<i>summary</i> & <u>more</u>"
         document["pages"][1]["title"] = "<script>alert('page')</script>"
         path.write_text(json.dumps(document))
-    found = open_site(site)
+    found = open_site(site, None)
     problem = "<script>alert('exchange')</script>"
     html = landing_html(found, found.progress()[0], problem=problem)
     assert "<script>" not in html and "<img" not in html and "<b>MIP" not in html and "<i>" not in html

@@ -11,8 +11,9 @@ import pytest
 from course.build.notebooks import build_course
 from course.documents import Answers, answers_path, read_catalog
 from course.play.answers import save_answers
-from course.play.certificate import CertificatePage, certificate_for, certificate_html
-from course.play.learner import LEARNER_ENV, PROGRESS_ENV, answers_folder, new_learner_id
+from course.play.award import ModuleAward, certificate_for
+from course.play.certificate import CertificatePage, certificate_html
+from course.play.learner import LEARNER_ENV, PROGRESS_ENV, answers_folder, learner_root, new_learner_id
 from course.play.progress import continue_target, course_progress
 from course.play.site import PROFILE_FILE, open_site
 from course.policy import load_policy
@@ -30,7 +31,7 @@ def practice(tmp_path, course):
 
 
 def progress_of(practice):
-    return course_progress(practice, read_catalog(practice))
+    return course_progress(practice, read_catalog(practice), None)
 
 
 def complete(practice, content, version: str | None = None) -> None:
@@ -93,8 +94,9 @@ def test_certificate_names_modules_hours_date_and_policy_version(practice, cours
     complete(practice, content)
     catalog = read_catalog(practice)
     cert = certificate_for("Ada <b>Lovelace</b>", catalog, progress_of(practice), date(2030, 1, 1))
-    assert cert.modules == [(content.module.title, content.module.cpd_minutes)]
-    assert cert.cpd_hours == round(content.module.cpd_minutes / 60, 1)
+    module = content.module
+    assert cert.modules == (ModuleAward(module.title, module.cpd_minutes, module.outcome),)
+    assert cert.minutes == module.cpd_minutes
     # The day the last answers were saved (the UTC date of their stamp), not "today" passed in.
     stamps = [
         datetime.fromisoformat(json.loads(answers_path(practice / MODULE, item.id).read_text())["updated"])
@@ -104,7 +106,11 @@ def test_certificate_names_modules_hours_date_and_policy_version(practice, cours
     assert cert.completed_on == max(stamps).astimezone(UTC).date()
     html = certificate_html(cert)
     assert "Ada &lt;b&gt;Lovelace&lt;/b&gt;" in html and "<b>Lovelace" not in html
-    assert f"version {catalog['policy_version']}" in html and f"{cert.cpd_hours:g} hours" in html
+    hours, minutes = divmod(module.cpd_minutes, 60)  # e.g. 70 min is "1 h 10 min"
+    written = f"{hours} h {minutes} min" if hours and minutes else f"{hours} h" if hours else f"{minutes} min"
+    assert f"version {catalog['policy_version']}" in html
+    assert f"Total CPD time: <strong>{written}</strong>" in html
+    assert escape(module.outcome) in html
 
 
 def test_certificate_page_saves_the_name_and_keeps_it_across_rebuilds(practice, course):
@@ -150,18 +156,21 @@ def test_each_self_study_learner_has_their_own_progress(practice, course, tmp_pa
     monkeypatch.setenv(PROGRESS_ENV, str(tmp_path / "progress"))
     ada, bob = new_learner_id(), new_learner_id()
     monkeypatch.setenv(LEARNER_ENV, ada)
-    site = open_site(practice.parent)
-    complete(answers_folder(practice / MODULE, "practice").parent, course.module(MODULE))
+    site = open_site(practice.parent, learner_root())
+    complete(answers_folder(practice / MODULE, "practice", learner_root()).parent, course.module(MODULE))
     assert (tmp_path / "progress" / ada / MODULE).is_dir()
     assert not list(practice.rglob("*.answers.json"))  # nothing in the shared site
     assert {m.id: m.status for m in site.progress()[0]}[MODULE] == PageStatus.COMPLETED
     assert site.profile == tmp_path / "progress" / ada / PROFILE_FILE
 
     monkeypatch.setenv(LEARNER_ENV, bob)
-    assert {m.status for m in site.progress()[0]} == {PageStatus.NOT_STARTED}
+    assert {m.status for m in open_site(practice.parent, learner_root()).progress()[0]} == {
+        PageStatus.NOT_STARTED
+    }
     # An id the server could not have issued is ignored, never used as a path.
     monkeypatch.setenv(LEARNER_ENV, "../" + ada[3:])
-    assert site.profile == practice / PROFILE_FILE
+    assert learner_root() is None
+    assert open_site(practice.parent, learner_root()).profile == practice / PROFILE_FILE
 
 
 def path_with(scn, worst: set[str]) -> list[dict[str, str]]:
@@ -198,7 +207,7 @@ def test_a_check_below_the_pass_mark_leaves_the_module_incomplete_and_says_what_
     target_module, target_page = continue_target(progress)
     assert (target_module.id, target_page.id) == (MODULE, check.id)
 
-    site = open_site(practice.parent)
+    site = open_site(practice.parent, None)
     html = landing_html(site, progress)
     assert f"the pass mark is {content.module.pass_mark}%" in html
     for clause in wrong:
@@ -209,7 +218,8 @@ def test_a_check_below_the_pass_mark_leaves_the_module_incomplete_and_says_what_
     progress = progress_of(practice)
     assert {m.id: m for m in progress}[MODULE].status == PageStatus.COMPLETED
     cert = certificate_for("Ada", read_catalog(practice), progress, date(2030, 1, 1))
-    assert cert.modules == [(content.module.title, content.module.cpd_minutes)]
+    listed = [(m.title, m.minutes) for m in cert.modules]
+    assert listed == [(content.module.title, content.module.cpd_minutes)]
 
 
 def test_the_pass_mark_is_reached_at_exactly_the_mark(practice, course):
@@ -254,7 +264,10 @@ def test_an_assessed_module_goes_on_the_certificate_only_once_its_check_is_known
     from course.play.progress import ModuleProgress, PageProgress
 
     policy = {
-        "organisation": "MIP", "title": "Social Media Policy", "version": "2021-09", "last_reviewed": ""
+        "organisation": "MIP",
+        "title": "Social Media Policy",
+        "version": "2021-09",
+        "last_reviewed": "",
     }
     catalog = {"policy_version": "2021-09", "policy": policy, "modules": [{"id": "m", "cpd_minutes": 45}]}
 
@@ -268,4 +281,5 @@ def test_an_assessed_module_goes_on_the_certificate_only_once_its_check_is_known
     assert certificate_for("Ada", catalog, [module(None)], date(2026, 11, 28)) is None  # not graded yet
     assert certificate_for("Ada", catalog, [module(False)], date(2026, 11, 28)) is None
     cert = certificate_for("Ada", catalog, [module(True)], date(2026, 11, 28))
-    assert cert.modules == [("Module", 45)] and cert.completed_on == date(2026, 11, 20)
+    assert [(m.title, m.minutes) for m in cert.modules] == [("Module", 45)]
+    assert cert.completed_on == date(2026, 11, 20)

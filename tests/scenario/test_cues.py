@@ -66,6 +66,7 @@ def course_of(*items: Scenario, check: Scenario | None = None) -> Course:
             "id": "01-demo",
             "title": "Demo",
             "summary": "Demo.",
+            "outcome": "Decline a request by the formal route.",
             "cpd_minutes": 10,
             "pass_mark": 80,
             "reading": [{"heading": "H", "clauses": ["conduct.questionable-conversations"], "text": "T."}],

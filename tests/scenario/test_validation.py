@@ -16,6 +16,7 @@ schema_version: 1
 id: 01-demo
 title: Demo
 summary: A module for tests.
+outcome: Decline a request by the formal route.
 cpd_minutes: 10
 pass_mark: 80
 reading:

@@ -1,0 +1,136 @@
+"""The course server's certificate routes, in-process on loopback: the PDF download made from the
+requesting learner's progress, and the page that verifies it (``course/verification.py``)."""
+
+from __future__ import annotations
+
+import http.client
+import io
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from html import unescape
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pypdf
+import pytest
+
+from course.build.notebooks import build_course
+from course.documents import Answers
+from course.play.answers import save_answers
+from course.play.award import hours_minutes
+from course.play.learner import LEARNER_COOKIE, PROGRESS_ENV, new_learner_id
+from course.play.site import PROFILE_FILE
+from course.serve import CERTIFICATE, LANDING, CourseVoila
+
+from .conftest import NOTEBOOKS_DIR, best_path, free_port, voila_in_thread
+
+MODULE = "05-must-not"
+
+
+@dataclass
+class Served:
+    port: int
+    progress: Path
+
+    def get(self, path: str, learner: str | None = None) -> tuple[http.client.HTTPResponse, bytes]:
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+        conn.request("GET", path, headers={"Cookie": f"{LEARNER_COOKIE}={learner}"} if learner else {})
+        response = conn.getresponse()
+        body = response.read()
+        conn.close()
+        return response, body
+
+    def learner(self, course, *, name: str | None, completed: bool) -> str:
+        """A self-study learner whose progress is on the server: MODULE finished (or only begun)."""
+        learner = new_learner_id()
+        folder = self.progress / learner
+        content = course.module(MODULE)
+        items = content.items if completed else content.items[:1]
+        for item in items:
+            save_answers(folder / MODULE, Answers(item.id, best_path(item), policy_version="2021-09"))
+        if name is not None:
+            (folder / PROFILE_FILE).write_text(json.dumps({"name": name}), encoding="utf-8")
+        return learner
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory, course) -> Iterator[Served]:
+    root = tmp_path_factory.mktemp("site")
+    for page in (LANDING, CERTIFICATE):
+        (root / page).write_bytes((NOTEBOOKS_DIR / page).read_bytes())
+    build_course(course, source_dir=root.parent / "unused-source", practice_dir=root / "practice")
+    progress = root.parent / "progress"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv(PROGRESS_ENV, str(progress))  # as `course serve --progress` sets it
+        port = free_port()
+        with voila_in_thread(CourseVoila, root, port):
+            yield Served(port, progress)
+
+
+def pdf_of(body: bytes) -> tuple[str, list[str]]:
+    reader = pypdf.PdfReader(io.BytesIO(body))
+    text = " ".join(" ".join(page.extract_text() for page in reader.pages).split())
+    links = sorted({a.get_object()["/A"]["/URI"] for page in reader.pages for a in page.get("/Annots", [])})
+    return text, links
+
+
+def shown(body: bytes) -> str:
+    return " ".join(unescape(re.sub(r"<[^>]+>", " ", body.decode())).split())
+
+
+def test_a_learner_downloads_their_certificate_and_its_link_verifies_it(served, course):
+    name = "Siobhán Ó Néill-Łukasz"
+    learner = served.learner(course, name=name, completed=True)
+    response, body = served.get("/certificate.pdf", learner)
+    assert response.status == 200 and response.getheader("Content-Type") == "application/pdf"
+    assert response.getheader("Content-Disposition").startswith("attachment;")
+    text, links = pdf_of(body)
+    module = course.module(MODULE).module
+    assert name in text and module.title in text and hours_minutes(module.cpd_minutes) in text
+    assert "version 2021-09" in text
+    number = re.search(r"Certificate number: (MIP-[A-Z2-7]{4}-[A-Z2-7]{4}-[A-Z2-7]{4})", text).group(1)
+    (link,) = links
+    parts = urlsplit(link)
+    assert (parts.scheme, parts.netloc, parts.path) == ("http", f"127.0.0.1:{served.port}", "/verify")
+
+    response, page = served.get(f"{parts.path}?{parts.query}")
+    assert response.status == 200
+    said = shown(page)
+    assert "Certificate verified" in said and number in said and name in said
+    assert module.title in said and f"Total CPD time: {hours_minutes(module.cpd_minutes)}" in said
+    assert not re.search(rb"(src|href)=\"https?://", page)  # nothing loaded from elsewhere
+    assert b'<html lang="en-GB">' in page and b"<title>Certificate verified" in page
+
+    # Another learner's progress is theirs: nothing completed, no certificate.
+    other = served.learner(course, name="Bob", completed=False)
+    response, body = served.get("/certificate.pdf", other)
+    assert response.status == 404 and "pass its knowledge check" in shown(body)
+
+
+def test_a_changed_link_is_refused_in_plain_words(served, course):
+    learner = served.learner(course, name="Ada Lovelace", completed=True)
+    _, body = served.get("/certificate.pdf", learner)
+    (link,) = pdf_of(body)[1]
+    token = urlsplit(link).query.removeprefix("c=")
+    head, signature = token.rsplit(".", 1)
+    flipped = signature[:-2] + ("A" if signature[-2] != "A" else "B") + signature[-1]
+    for query in (f"c={head}.{flipped}", "c=", "c=rubbish", ""):
+        response, page = served.get(f"/verify?{query}")
+        assert response.status == 400, query
+        said = shown(page)
+        assert "Certificate not verified" in said and "Ada Lovelace" not in said
+
+
+def test_no_certificate_without_a_name_or_a_learner(served, course):
+    unnamed = served.learner(course, name=None, completed=True)
+    response, body = served.get("/certificate.pdf", unnamed)
+    assert response.status == 404 and "Type your name on the certificate page" in shown(body)
+    response, body = served.get("/certificate.pdf")  # no cookie: nobody's progress
+    assert response.status == 404
+    # A cookie that is not an id the server issues is nobody, even one that leads to a learner's folder.
+    named = served.learner(course, name="Cat", completed=True)
+    assert served.get("/certificate.pdf", named)[0].status == 200
+    response, body = served.get("/certificate.pdf", f"../{served.progress.name}/{named}")
+    assert response.status == 404
