@@ -55,10 +55,12 @@ def test_every_page_is_offline_error_free_and_passes_axe(site, browser, course, 
 
     page.goto(f"{url}/")
     page.locator(".mip-landing").wait_for(timeout=60_000)
+    assert page.title() == "MIP Social Media Policy"  # page titles name the page, not the file
     audit("landing")
     page.screenshot(path=shots / "landing.png")
     page.goto(f"{url}/voila/render/practice/{MODULE}/reading.ipynb")
     page.locator(".mip-reading").wait_for(timeout=60_000)
+    assert page.title() == f"Reading - {module.module.title} - MIP Social Media Policy"
     audit("reading")
     scenario_url = f"{url}/voila/render/practice/{MODULE}/{scn.id}.ipynb"
     # The page as served, before its kernel has run: a plain-words status, not a blank page.
@@ -68,6 +70,7 @@ def test_every_page_is_offline_error_free_and_passes_axe(site, browser, course, 
     page.goto(scenario_url)
     page.locator(".mip-confirm").wait_for(timeout=60_000)
     assert not page.locator("#loading").is_visible()  # gone once the page is ready
+    assert page.title() == f"{scn.title} - {module.module.title} - MIP Social Media Policy"
     audit("scenario")
     group = page.locator(".mip-options .widget-radio-box")
     assert group.get_attribute("role") == "radiogroup"

@@ -34,6 +34,7 @@ from ..scenario.validate import max_points
 from .compose import grading_key, module_document, play_document, reading_document
 
 NBGRADER_SCHEMA = 3
+SITE_NAME = "MIP Social Media Policy"  # the last part of every page's title
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 @dataclass
 class BuildReport:
@@ -76,9 +77,15 @@ def _play_source(scn: Scenario) -> str:
 READING_SOURCE = "from course.play.reading import show_reading\n\nshow_reading()"
 
 
-def _notebook(cells: list[NotebookNode]) -> NotebookNode:
+def page_title(content: ModuleContent, page: str) -> str:
+    """The browser tab's title (nbconvert's template reads the notebook's ``title``): the page, its
+    module and the course, never a file name."""
+    return f"{page} - {content.module.title} - {SITE_NAME}"
+
+
+def _notebook(cells: list[NotebookNode], title: str) -> NotebookNode:
     nb = new_notebook(cells=cells)
-    nb.metadata = {"kernelspec": KERNELSPEC, "language_info": {"name": "python"}}
+    nb.metadata = {"kernelspec": KERNELSPEC, "language_info": {"name": "python"}, "title": title}
     return nb
 
 
@@ -115,15 +122,17 @@ def source_notebook(content: ModuleContent, scn: Scenario, policy: Policy) -> No
                 points=scn.reflection.points,
             )
         )
-    return _notebook(cells)
+    return _notebook(cells, page_title(content, scn.title))
 
 
 def practice_notebook(content: ModuleContent, scn: Scenario) -> NotebookNode:
-    return _notebook(_page(_title(content, scn.title), _play_source(scn), nbgrader=False))
+    page = _page(_title(content, scn.title), _play_source(scn), nbgrader=False)
+    return _notebook(page, page_title(content, scn.title))
 
 
 def reading_notebook(content: ModuleContent, *, nbgrader: bool) -> NotebookNode:
-    return _notebook(_page(_title(content, "Reading"), READING_SOURCE, nbgrader=nbgrader))
+    page = _page(_title(content, "Reading"), READING_SOURCE, nbgrader=nbgrader)
+    return _notebook(page, page_title(content, "Reading"))
 
 
 def _write(path: Path, text: str, report: BuildReport) -> None:

@@ -159,3 +159,16 @@ def test_self_study_pages_lead_on_to_the_next_module_and_back(tmp_path, course):
     released = json.loads(released_page.read_text())
     assert released["navigation"]["next"] is None
     assert released["navigation"]["home"] == "../index.ipynb"
+
+
+def test_every_page_is_titled_by_its_name_module_and_course(course, tmp_path):
+    """The browser tab shows the notebook's ``title`` (nbconvert's template), never a file name."""
+    build_course(course, source_dir=tmp_path / "source", practice_dir=tmp_path / "practice")
+    for content in course.modules:
+        module = content.module
+        expected = {"reading": f"Reading - {module.title} - MIP Social Media Policy"}
+        expected |= {s.id: f"{s.title} - {module.title} - MIP Social Media Policy" for s in content.items}
+        for folder in (tmp_path / "source", tmp_path / "practice"):
+            for stem, title in expected.items():
+                nb = nbformat.read(folder / module.id / f"{stem}.ipynb", as_version=4)
+                assert nb.metadata["title"] == title, (folder.name, stem)
