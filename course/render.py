@@ -157,13 +157,33 @@ def _clauses_under(option: OptionData, clauses: Mapping[str, ClauseText]) -> str
     return "".join(shown) + see
 
 
-def choice_html(step: StepData, option: OptionData, clauses: Mapping[str, ClauseText] | None) -> str:
-    """A decision already made: the choice, then (practice) feedback, then the consequence."""
-    parts = [f'<p class="mip-chosen"><strong>You chose:</strong> {escape(option["text"])}</p>']
+def rating(points: int, best: int) -> tuple[str, str]:
+    """How good a choice was, in words (never colour alone), and the style it is shown in."""
+    if points >= best:
+        return "Best response", "best"
+    return ("Partly right", "partial") if points > 0 else ("Not recommended", "poor")
+
+
+def question_label(number: int | None) -> str:
+    """A knowledge check numbers its questions ("Question 2. "); a scenario's decisions are not."""
+    return f"Question {number}. " if number else ""
+
+
+def choice_html(
+    step: StepData, option: OptionData, clauses: Mapping[str, ClauseText] | None, number: int | None = None
+) -> str:
+    """A decision already made: the question as it was asked (branch prompts carry new facts),
+    the choice, then (practice) feedback, then the consequence. ``number``: the question's number
+    in a knowledge check."""
+    parts = [
+        f'<p class="mip-asked"><strong>{question_label(number)}</strong>{escape(step["prompt"])}</p>',
+        f'<p class="mip-chosen"><strong>You chose:</strong> {escape(option["text"])}</p>',
+    ]
     if clauses is not None and "feedback" in option:
+        label, tone = rating(option["points"], step["points"])
         parts.append(
-            f'<div class="mip-feedback"><p><strong>'
-            f"{points_text(option['points'], step['points'])}.</strong> "
+            f'<div class="mip-feedback mip-{tone}"><p><strong>{label}</strong> '
+            f"({points_text(option['points'], step['points'])}). "
             f"{escape(option['feedback'])}</p>{_clauses_under(option, clauses)}</div>"
         )
     if option.get("consequence"):

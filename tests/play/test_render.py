@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from html import escape
 
+import pytest
+
 from course.policy import load_policy
 from course.render import choice_html
 
@@ -54,3 +56,16 @@ def test_every_platform_of_the_schema_has_a_label_and_no_label_is_stale():
     from course.scenario.schema import Platform
 
     assert set(PLATFORM_LABELS) == {p.value for p in Platform}
+
+
+@pytest.mark.parametrize(
+    ("points", "label", "tone"),
+    [(2, "Best response", "best"), (1, "Partly right", "partial"), (0, "Not recommended", "poor")],
+)
+def test_feedback_says_in_words_how_good_the_choice_was(points, label, tone):
+    option = {"id": "o", "text": "Decline it.", "points": points, "feedback": "Because.", "clauses": []}
+    html = choice_html(STEP, option, {})
+    assert f'class="mip-feedback mip-{tone}"' in html
+    assert f"<strong>{label}</strong> ({points} of 2 point" in html
+    for other in {"Best response", "Partly right", "Not recommended"} - {label}:
+        assert other not in html
