@@ -17,6 +17,13 @@ class Mode(StrEnum):
     ASSESSED = "assessed"
 
 
+class Kind(StrEnum):
+    """A scenario plays a situation out; a knowledge check asks the policy's facts in turn."""
+
+    SCENARIO = "scenario"
+    KNOWLEDGE_CHECK = "knowledge-check"
+
+
 class PageStatus(StrEnum):
     """Where a trainee is with a page or module, as the landing page and certificate say it."""
 

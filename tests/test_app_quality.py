@@ -289,6 +289,9 @@ def test_a_policy_revision_marks_modules_for_retake(site, browser, course, tmp_p
     assert new.quote(clause) in notice.inner_text() and new.place(clause) in notice.inner_text()
     assert axe_violations(page) == []
     page.get_by_role("button", name="Start again").click()
+    page.get_by_text("Your choices on this page will be cleared").wait_for()
+    assert page.locator(".mip-chosen").count() > 0  # asked first: nothing erased yet
+    page.get_by_role("button", name="Yes, clear my choices").click()
     notice.wait_for(state="detached")
     assert page.locator(".mip-chosen").count() == 0
     assert seen.errors == [] and seen.external == []

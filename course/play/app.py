@@ -33,9 +33,10 @@ from ..render import (
     ending_html,
     nav_html,
     points_text,
+    question_label,
     situation_html,
 )
-from ..status import Mode, PageStatus
+from ..status import Kind, Mode, PageStatus
 from .answers import answers_lock, read_saved, save_answers, set_aside
 from .exchange import ExchangeProblem, fetch_feedback, latest_feedback, submit_module
 from .learner import answers_folder, learner_root
@@ -181,6 +182,11 @@ class ScenarioApp:
         self.confirm_submit.add_class("mip-confirm-submit")
         self.confirm_submit.on_click(self._on_confirm_submit)
         self.confirm_submit.layout.display = "none"
+        # Self-study: starting again clears the choices, so it is asked for twice.
+        self.confirm_restart = widgets.Button(description="Yes, clear my choices", button_style="warning")
+        self.confirm_restart.add_class("mip-confirm-restart")
+        self.confirm_restart.on_click(self._on_confirm_restart)
+        self.confirm_restart.layout.display = "none"
         # Assessed: once the tutor releases feedback, the trainee fetches and reads it here.
         self.get_feedback = widgets.Button(description="Get my feedback")
         self.get_feedback.add_class("mip-get-feedback")
@@ -207,6 +213,7 @@ class ScenarioApp:
                 self.action,
                 self.action_status,
                 self.confirm_submit,
+                self.confirm_restart,
                 self.get_feedback,
                 self.feedback,
                 self.nav,
@@ -286,10 +293,16 @@ class ScenarioApp:
     def _render(self) -> None:
         played = walk(self.scenario, self.answers.choices)
         clauses = self.doc.get("clauses") if self.practice else None
-        self.history.value = "".join(choice_html(s, o, clauses) for s, o in played.taken)
+        if self.practice:  # nothing to start again until something is answered
+            self.action.layout.display = None if self.answers.choices else "none"
+        check = self.scenario.get("kind") == Kind.KNOWLEDGE_CHECK
+        self.history.value = "".join(
+            choice_html(s, o, clauses, n if check else None) for n, (s, o) in enumerate(played.taken, start=1)
+        )
         if played.current is not None:
+            label = question_label(len(played.taken) + 1 if check else None)
             self.prompt.value = (
-                f'<h2 class="mip-prompt" id="mip-prompt">{_escape(played.current["prompt"])}</h2>'
+                f'<h2 class="mip-prompt" id="mip-prompt">{label}{_escape(played.current["prompt"])}</h2>'
             )
             order = option_order(self.viewer, self.scenario["id"], played.current)
             self.options.options = [(o["text"], o["id"]) for o in in_order(played.current, order)]
@@ -396,6 +409,17 @@ class ScenarioApp:
             )
 
     def _on_restart(self, _button: widgets.Button) -> None:
+        """First step: say what starting again erases, and ask to confirm."""
+        self.action_status.value = (
+            '<p class="mip-restart-ask" role="status">Start this scenario again? Your choices on this '
+            "page will be cleared; your reflection is kept.</p>"
+        )
+        self.confirm_restart.layout.display = None
+
+    def _on_confirm_restart(self, _button: widgets.Button) -> None:
+        self.confirm_restart.layout.display = "none"
+        self.action_status.value = ""
+
         def restart(answers: Answers) -> None:
             answers.choices, answers.orders = [], {}
             answers.policy_version = self.doc["policy_version"]

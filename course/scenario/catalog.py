@@ -7,9 +7,10 @@ from pathlib import Path
 
 from ..paths import SCENARIOS_DIR
 from ..policy import Policy, load_policy
+from ..status import Kind
 from .errors import Problem, ScenarioError
 from .load import SourceFile
-from .schema import Kind, Module, Scenario
+from .schema import Module, Scenario
 from .validate import check_scenario
 
 MODULE_FILE = "module.yaml"

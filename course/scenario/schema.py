@@ -13,6 +13,7 @@ from typing import Annotated, Literal
 from pydantic import ConfigDict, Field, StringConstraints
 
 from ..policy import CLAUSE_ID_PATTERN, Frozen
+from ..status import Kind
 
 SCHEMA_VERSION = 1  # the one a scenario or module file must declare
 
@@ -88,13 +89,6 @@ class ArtefactKind(StrEnum):
     WEB_PAGE = "web-page"
     NOTIFICATION = "notification"
     DEVICE_SCREEN = "device-screen"
-
-
-class Kind(StrEnum):
-    """A scenario plays a situation out; a knowledge check asks the policy's facts in turn."""
-
-    SCENARIO = "scenario"
-    KNOWLEDGE_CHECK = "knowledge-check"
 
 
 class _Model(Frozen):

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 
+from ..status import Kind
 from .errors import Problem
 from .load import Loc, SourceFile
-from .schema import Kind, Scenario
+from .schema import Scenario
 
 MIN_QUESTIONS = 3
 

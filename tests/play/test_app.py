@@ -16,6 +16,8 @@ from course.play.app import ScenarioApp
 from course.policy import load_policy
 from course.scenario.validate import max_points
 
+from ..conftest import best_path
+
 
 @pytest.fixture
 def module(course):
@@ -107,6 +109,7 @@ def test_start_again_clears_the_path_in_practice(module, tmp_path):
     app = make_app(module, tmp_path, assessed=False)
     pick(app, 0)
     app.action.click()
+    app.confirm_restart.click()
     assert saved(tmp_path, app)["choices"] == [] and saved(tmp_path, app)["orders"] == {}
     assert app.history.value == ""
 
@@ -164,6 +167,11 @@ def test_a_scenario_answered_before_a_policy_revision_asks_for_a_retake(module, 
     assert clause not in app.notice.value  # trainees never see a clause id
     assert escape(new.clauses[clause].text) in app.notice.value  # the new wording, quoted
     app.action.click()  # Start again
+    assert (
+        saved(tmp_path, app)["choices"]
+        and "Your choices on this page will be cleared" in app.action_status.value
+    )
+    app.confirm_restart.click()  # asked, and confirmed
     assert app.notice.value == "" and saved(tmp_path, app)["policy_version"] == "2027-03"
 
 
@@ -213,7 +221,43 @@ def test_a_knowledge_check_ends_with_passed_or_what_to_revisit(module, tmp_path)
     for clause in missed:
         assert escape(policy.place(clause)) in app.ending.value
     app.action.click()  # Start again
+    app.confirm_restart.click()
     while walk(app.scenario, app.answers.choices).current is not None:
         step = walk(app.scenario, app.answers.choices).current
         pick(app, max(range(len(step["options"])), key=lambda i: step["options"][i]["points"]))
     assert "Passed" in app.ending.value and "100%" in app.ending.value
+
+
+def test_each_confirmed_question_stays_above_the_choice_and_a_check_numbers_them(module, tmp_path):
+    scn = next(s for s in module.scenarios if len(best_path(s)) > 1)
+    app = app_for(module, scn, tmp_path, assessed=False)
+    for n, decision in enumerate(best_path(scn), start=1):
+        asked = escape(scn.step(decision["step"]).prompt)
+        assert asked in app.prompt.value and "Question" not in app.prompt.value
+        pick(app, [o.id for o in scn.step(decision["step"]).options].index(decision["option"]))
+        history = app.history.value
+        # The question as asked, then what was chosen, for every decision so far.
+        assert history.count('class="mip-asked"') == n
+        assert history.index(asked) < history.index("You chose:", history.index(asked))
+    check = module.check
+    app = app_for(module, check, tmp_path, assessed=False)
+    for n, decision in enumerate(best_path(check), start=1):
+        assert f"Question {n}. {escape(check.step(decision['step']).prompt)}" in app.prompt.value
+        pick(app, [o.id for o in check.step(decision["step"]).options].index(decision["option"]))
+        assert (
+            f"<strong>Question {n}. </strong>{escape(check.step(decision['step']).prompt)}"
+            in app.history.value
+        )
+
+
+def test_start_again_shows_once_something_is_answered_and_asks_before_it_erases(module, tmp_path):
+    app = make_app(module, tmp_path, assessed=False)
+    assert app.action.layout.display == "none"  # nothing answered: nothing to start again
+    chosen = pick(app, 0)
+    assert app.action.layout.display is None and app.action.description == "Start again"
+    app.action.click()
+    assert saved(tmp_path, app)["choices"][0]["option"] == chosen  # asked, not erased
+    assert app.confirm_restart.layout.display is None and "will be cleared" in app.action_status.value
+    app.confirm_restart.click()
+    assert saved(tmp_path, app)["choices"] == [] and app.action.layout.display == "none"
+    assert app.confirm_restart.layout.display == "none" and app.action_status.value == ""

@@ -96,10 +96,12 @@ def test_start_again_in_a_stale_tab_does_not_wipe_the_other_tabs_choices(tabs, t
     a, b = tabs
     chosen = pick(a, 0)
     b.action.click()  # Start again, on a page that has not seen a's choice
+    b.confirm_restart.click()
     assert [c["option"] for c in saved(tmp_path, a)["choices"]] == [chosen]
     assert "it was not started again" in b.elsewhere.value and 'role="alert"' in b.elsewhere.value
     assert b.answers.choices == a.answers.choices
     b.action.click()  # asked again, on the page as saved: it starts again
+    b.confirm_restart.click()
     assert saved(tmp_path, b)["choices"] == [] and b.elsewhere.value == ""
 
 
