@@ -10,7 +10,7 @@ from pathlib import Path
 import segno
 from fpdf import FPDF
 
-from .play.award import Certificate, hours_minutes
+from .play.award import Certificate, hours_minutes, long_date
 
 FONT = "DejaVu"  # any name a trainee types prints: DejaVu covers Latin, Greek and Cyrillic
 
@@ -67,7 +67,7 @@ def certificate_pdf(cert: Certificate, number: str, verify_url: str) -> bytes:
             row.cell(hours_minutes(module.minutes))
     pdf.ln(4)
     line(f"Total CPD time: {hours_minutes(cert.minutes)}", 12, "B")
-    line(f"Completed on {cert.completed_on.strftime('%-d %B %Y')}", 11)
+    line(f"Completed on {long_date(cert.completed_on)}", 11)
     line(f"Certificate number: {number}", 11, "B", gap=4)
     qr = io.BytesIO()
     segno.make(verify_url, error="m").save(qr, kind="png", scale=4, border=2)

@@ -18,7 +18,7 @@ from tornado.web import RequestHandler
 
 from .certificate_pdf import certificate_pdf
 from .credential import CertificateInvalid, certificate_number, load_secret, sign, verify
-from .play.award import certificate_for, hours_minutes
+from .play.award import certificate_for, hours_minutes, long_date
 from .play.learner import LEARNER_COOKIE, valid_learner_id
 from .play.site import open_site
 
@@ -103,7 +103,7 @@ class VerifyHandler(_CertificateHandler):
             for title, minutes in stated["modules"]
         )
         total = hours_minutes(sum(int(minutes) for _, minutes in stated["modules"]))
-        completed = date.fromisoformat(stated["completed"]).strftime("%-d %B %Y")
+        completed = long_date(date.fromisoformat(stated["completed"]))
         self.set_header("Content-Type", "text/html; charset=utf-8")
         self.finish(
             page(

@@ -42,6 +42,11 @@ def hours_minutes(minutes: int) -> str:
     return f"{hours} h" + (f" {rest} min" if rest else "")
 
 
+def long_date(day: date) -> str:
+    """A date as the certificate writes it: "20 November 2026"."""
+    return day.strftime("%-d %B %Y")
+
+
 def certified(progress: list[ModuleProgress]) -> list[ModuleProgress]:
     """The modules a certificate lists: every page finished and the knowledge check passed
     (submitted or not); a module due for a retake is not, until retaken."""

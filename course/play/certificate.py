@@ -13,7 +13,7 @@ from typing import Any
 import ipywidgets as widgets
 from IPython.display import display
 
-from .award import MAX_NAME, Certificate, certificate_for, hours_minutes
+from .award import MAX_NAME, Certificate, certificate_for, hours_minutes, long_date
 from .learner import learner_root
 from .site import open_site
 
@@ -40,7 +40,7 @@ def certificate_html(cert: Certificate) -> str:
         f'<th scope="col">Learning outcome</th><th scope="col">CPD time</th></tr></thead>'
         f"<tbody>{rows}</tbody></table>"
         f"<p>Total CPD time: <strong>{hours_minutes(cert.minutes)}</strong>. "
-        f"Completed on {cert.completed_on.strftime('%-d %B %Y')}.</p></section>"
+        f"Completed on {long_date(cert.completed_on)}.</p></section>"
     )
 
 
