@@ -345,3 +345,22 @@ def voila_in_thread(app_class: type, root: Path, port: int, *args: str) -> Itera
                 loop.call_soon_threadsafe(loop.stop)
             thread.join(30)
             assert not thread.is_alive(), "the server thread did not stop"
+
+
+@dataclass(frozen=True)
+class ReadPdf:
+    text: str  # every page's text, whitespace collapsed (lines wrap where the layout chose)
+    links: list[str]  # the distinct link targets, sorted
+    pages: int
+
+
+def read_pdf(data: bytes) -> ReadPdf:
+    """A PDF read as its reader would: its text and where its links go."""
+    import io
+
+    import pypdf
+
+    reader = pypdf.PdfReader(io.BytesIO(data))
+    text = " ".join(" ".join(page.extract_text() for page in reader.pages).split())
+    links = sorted({a.get_object()["/A"]["/URI"] for page in reader.pages for a in page.get("/Annots", [])})
+    return ReadPdf(text, links, len(reader.pages))

@@ -3,7 +3,6 @@ WCAG 2.x A/AA), and playable with the keyboard alone."""
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import shutil
@@ -13,7 +12,6 @@ import urllib.request
 from datetime import UTC, datetime
 from pathlib import Path
 
-import pypdf
 import pytest
 
 from course.build.notebooks import build_course
@@ -24,7 +22,7 @@ from course.play.learner import LEARNER_COOKIE, new_learner_id
 from course.play.order import option_order
 from course.policy import load_policy
 
-from .conftest import axe_violations, choices_of, voila, walk_model, watch
+from .conftest import axe_violations, choices_of, read_pdf, voila, walk_model, watch
 
 MODULE = "05-must-not"
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -359,9 +357,8 @@ def test_the_certificate_downloads_as_a_pdf_that_verifies_and_prints_on_its_own(
     assert axe_violations(page) == []
     with page.expect_download() as download:
         page.get_by_role("link", name="Download certificate (PDF)").click()
-    reader = pypdf.PdfReader(download.value.path())
-    text = " ".join(" ".join(p.extract_text() for p in reader.pages).split())
-    links = {a.get_object()["/A"]["/URI"] for p in reader.pages for a in p.get("/Annots", [])}
+    downloaded = read_pdf(Path(download.value.path()).read_bytes())
+    text, links = downloaded.text, downloaded.links
     stamps = [json.loads(f.read_text())["updated"] for f in (learner / MODULE).glob("*.answers.json")]
     completed = datetime.fromisoformat(max(stamps)).astimezone(UTC).date()
     assert name in text and content.module.title in text
@@ -397,9 +394,9 @@ def test_the_certificate_downloads_as_a_pdf_that_verifies_and_prints_on_its_own(
     # Printing the page prints the certificate, and nothing else of the page. (A browser's Print lays
     # the page out at the paper's width; page.pdf keeps the window's, so the window is made A4 wide.)
     page.set_viewport_size({"width": 794, "height": 1123})
-    printed = pypdf.PdfReader(io.BytesIO(page.pdf(format="A4")))
-    assert len(printed.pages) == 1
-    paper = " ".join(" ".join(p.extract_text() for p in printed.pages).split())
+    printed = read_pdf(page.pdf(format="A4"))
+    assert printed.pages == 1
+    paper = printed.text
     assert (
         name in paper and content.module.title in paper and hours_minutes(content.module.cpd_minutes) in paper
     )
@@ -411,8 +408,7 @@ def test_the_certificate_downloads_as_a_pdf_that_verifies_and_prints_on_its_own(
     scenario.set_viewport_size({"width": 794, "height": 1123})
     scenario.goto(f"{server.url}/voila/render/practice/{other.module.id}/{item.id}.ipynb")
     scenario.locator(".mip-confirm").wait_for(timeout=60_000)
-    sheet = pypdf.PdfReader(io.BytesIO(scenario.pdf(format="A4")))
-    printed_scenario = " ".join(" ".join(p.extract_text() for p in sheet.pages).split())
+    printed_scenario = read_pdf(scenario.pdf(format="A4")).text
     assert " ".join(item.step(item.start).prompt.split())[:40] in printed_scenario
     assert seen.errors == [] and seen.external == []
     context.close()

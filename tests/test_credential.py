@@ -4,13 +4,11 @@ text, and the CPD time written as a CPD log writes it."""
 from __future__ import annotations
 
 import base64
-import io
 import json
 import stat
 import zlib
 from datetime import date
 
-import pypdf
 import pytest
 
 from course.certificate_pdf import certificate_pdf
@@ -25,6 +23,8 @@ from course.credential import (
     verify,
 )
 from course.play.award import Certificate, ModuleAward, hours_minutes
+
+from .conftest import read_pdf
 
 POLICY = {
     "organisation": "Manchester Institute for Psychotherapy",
@@ -123,18 +123,12 @@ def test_the_secret_is_made_once_readable_by_the_server_alone_and_the_environmen
     assert load_secret(tmp_path / "progress") == "from the deployment"
 
 
-def pdf_text(data: bytes) -> tuple[str, list[str]]:
-    reader = pypdf.PdfReader(io.BytesIO(data))
-    text = "\n".join(page.extract_text() for page in reader.pages)
-    links = [a.get_object()["/A"]["/URI"] for page in reader.pages for a in page.get("/Annots", [])]
-    return " ".join(text.split()), links
-
-
 def test_the_pdf_states_name_modules_times_outcomes_date_version_number_and_link():
     cert = certificate()
     token = sign(cert, "s")
     url = f"http://127.0.0.1:8866/verify?c={token}"
-    text, links = pdf_text(certificate_pdf(cert, certificate_number(token), url))
+    pdf = read_pdf(certificate_pdf(cert, certificate_number(token), url))
+    text, links = pdf.text, pdf.links
     assert cert.name in text  # Irish and Polish letters print
     assert "Manchester Institute for Psychotherapy" in text and "version 2021-09" in text
     for module in cert.modules:

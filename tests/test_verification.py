@@ -4,7 +4,6 @@ requesting learner's progress, and the page that verifies it (``course/verificat
 from __future__ import annotations
 
 import http.client
-import io
 import json
 import re
 from collections.abc import Iterator
@@ -13,7 +12,6 @@ from html import unescape
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import pypdf
 import pytest
 
 from course.build.notebooks import build_course
@@ -24,7 +22,7 @@ from course.play.learner import LEARNER_COOKIE, PROGRESS_ENV, new_learner_id
 from course.play.site import PROFILE_FILE
 from course.serve import CERTIFICATE, LANDING, CourseVoila
 
-from .conftest import NOTEBOOKS_DIR, best_path, free_port, voila_in_thread
+from .conftest import NOTEBOOKS_DIR, best_path, free_port, read_pdf, voila_in_thread
 
 MODULE = "05-must-not"
 
@@ -69,13 +67,6 @@ def served(tmp_path_factory, course) -> Iterator[Served]:
             yield Served(port, progress)
 
 
-def pdf_of(body: bytes) -> tuple[str, list[str]]:
-    reader = pypdf.PdfReader(io.BytesIO(body))
-    text = " ".join(" ".join(page.extract_text() for page in reader.pages).split())
-    links = sorted({a.get_object()["/A"]["/URI"] for page in reader.pages for a in page.get("/Annots", [])})
-    return text, links
-
-
 def shown(body: bytes) -> str:
     return " ".join(unescape(re.sub(r"<[^>]+>", " ", body.decode())).split())
 
@@ -86,7 +77,8 @@ def test_a_learner_downloads_their_certificate_and_its_link_verifies_it(served, 
     response, body = served.get("/certificate.pdf", learner)
     assert response.status == 200 and response.getheader("Content-Type") == "application/pdf"
     assert response.getheader("Content-Disposition").startswith("attachment;")
-    text, links = pdf_of(body)
+    pdf = read_pdf(body)
+    text, links = pdf.text, pdf.links
     module = course.module(MODULE).module
     assert name in text and module.title in text and hours_minutes(module.cpd_minutes) in text
     assert "version 2021-09" in text
@@ -112,7 +104,7 @@ def test_a_learner_downloads_their_certificate_and_its_link_verifies_it(served, 
 def test_a_changed_link_is_refused_in_plain_words(served, course):
     learner = served.learner(course, name="Ada Lovelace", completed=True)
     _, body = served.get("/certificate.pdf", learner)
-    (link,) = pdf_of(body)[1]
+    (link,) = read_pdf(body).links
     token = urlsplit(link).query.removeprefix("c=")
     head, signature = token.rsplit(".", 1)
     flipped = signature[:-2] + ("A" if signature[-2] != "A" else "B") + signature[-1]
