@@ -113,6 +113,23 @@ class Navigation(TypedDict):
     home: str
 
 
+SITE_NAME = "MIP Social Media Policy"  # the course's short name: every page's header and title
+HEADER_METADATA = "mip_header"  # the notebook metadata the page template draws the header from
+
+
+class PageHeader(TypedDict):
+    """What a page's header says, drawn by the page template before the kernel has run (so it
+    is there while the page loads): the course, a link home, and for a module's pages the
+    module, the page's place in it and the mode."""
+
+    course: str
+    home: str  # the landing page, relative to this page
+    place: str  # "Page 2 of 7", "Course home"
+    module: NotRequired[str]
+    mode: NotRequired[str]  # a Mode
+    badge: NotRequired[str]  # the mode in words (status.MODE_BADGE)
+
+
 class ClauseText(TypedDict):
     text: str  # quoted as a trainee reads it, with a list's stem
     place: str  # where it is in the policy, never its id
@@ -246,6 +263,7 @@ PLAY_CELL, DECISIONS_CELL, REFLECTION_CELL, TITLE_CELL = "play", "decisions", "r
 def grade_id(cell: Mapping[str, Any]) -> str | None:
     """The nbgrader id of a notebook cell (``None`` for a cell nbgrader does not track), as data."""
     return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+
 
 # Compact JSON never holds three quotes in a row (a string's closing quote is always followed by
 # ``,``, ``:``, ``]`` or ``}``), so the key ends at the first three.

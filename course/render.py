@@ -9,7 +9,16 @@ from collections.abc import Mapping
 from html import escape
 from typing import Any
 
-from .documents import ClauseText, EndingData, GradingKey, Navigation, OptionData, ScenarioData, StepData
+from .documents import (
+    ClauseText,
+    EndingData,
+    GradingKey,
+    Navigation,
+    OptionData,
+    PageLink,
+    ScenarioData,
+    StepData,
+)
 from .engine import Walk, walk_score
 from .quotes import quotes
 
@@ -194,27 +203,56 @@ def choice_html(
     return f'<section class="mip-decision">{"".join(parts)}</section>'
 
 
-def ending_html(ending: EndingData) -> str:
+def outcome(got: float, best: float) -> tuple[str, str]:
+    """How a whole path turned out, in words, and the style it is shown in (as :func:`rating`)."""
+    if got >= best:
+        return "The best outcome", "best"
+    return ("A mixed outcome", "partial") if got * 2 >= best else ("A poor outcome", "poor")
+
+
+def ending_html(ending: EndingData, scored: tuple[float, float] | None = None) -> str:
+    """An ending, framed by how the path went when its score is known (``scored``: points got,
+    out of), else told without a verdict (assessed: the key stays with the tutor)."""
+    tone, verdict = "", ""
+    if scored is not None:
+        label, tone = outcome(*scored)
+        verdict = (
+            f'<p class="mip-outcome mip-score"><strong>{label}.</strong> You scored '
+            f"{points_text(*scored)}.</p>"
+        )
     return (
-        f'<section class="mip-ending"><h2>{escape(ending["title"])}</h2>'
-        f"{paragraphs(ending['text'])}</section>"
+        f'<section class="mip-ending{" mip-" + tone if tone else ""}"><h2>{escape(ending["title"])}</h2>'
+        f"{verdict}{paragraphs(ending['text'])}</section>"
+    )
+
+
+def _page_href(link: PageLink) -> str:
+    return f"{escape(link['id'])}.ipynb"
+
+
+def next_html(nav: Navigation) -> str:
+    """The one clear way on once a page is finished: the next page, or back to the course."""
+    following = nav.get("next")
+    if following:
+        label = following.get("label", "Next")
+        href, text = _page_href(following), f"{label}: {following['title']}"
+        return f'<p class="mip-next"><a class="mip-button" href="{href}" rel="next">{escape(text)}</a></p>'
+    return (
+        f'<p class="mip-next"><a class="mip-button" href="{escape(nav["home"])}">Back to the course</a></p>'
     )
 
 
 def grading_html(w: Walk, key: GradingKey) -> str:
     """The tutor's and the trainee's feedback view: every decision with its explanation."""
     clauses = key["clauses"]
-    rows = "".join(
-        f"<li><p><strong>{escape(step['prompt'])}</strong></p>{choice_html(step, option, clauses)}</li>"
-        for step, option in w.taken
-    )
+    rows = "".join(f"<li>{choice_html(step, option, clauses)}</li>" for step, option in w.taken)
     status = ""
     if w.current is not None:
         status = (
             f'<p class="mip-unfinished">Not finished: no choice was made at '
             f"“{escape(w.current['prompt'])}”.</p>"
         )
-    ending = ending_html(w.ending) if w.ending else ""
+    ending = ending_html(w.ending, (walk_score(w), key["max_points"])) if w.ending else ""
     return (
         f'<section class="mip-grading"><h2>Your decisions: '
         f"{points_text(walk_score(w), key['max_points'])}</h2>"
@@ -228,7 +266,7 @@ def nav_html(nav: Navigation) -> str:
     for key, rel, label in (("previous", "prev", "Previous"), ("next", "next", "Next")):
         if nav.get(key):
             links.append(
-                f'<a href="{escape(nav[key]["id"])}.ipynb" rel="{rel}">'
+                f'<a href="{_page_href(nav[key])}" rel="{rel}">'
                 f"{escape(nav[key].get('label', label))}: {escape(nav[key]['title'])}</a>"
             )
     if nav.get("home"):

@@ -17,6 +17,13 @@ class Mode(StrEnum):
     ASSESSED = "assessed"
 
 
+# The mode in one term, as every page's header badge and the landing page say it.
+MODE_BADGE = {
+    Mode.PRACTICE: "Self-study: feedback straight away",
+    Mode.ASSESSED: "Assessed: feedback after your tutor releases it",
+}
+
+
 class Kind(StrEnum):
     """A scenario plays a situation out; a knowledge check asks the policy's facts in turn."""
 

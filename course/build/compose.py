@@ -9,10 +9,12 @@ from typing import Any
 from ..documents import (
     DOCUMENT_FORMAT,
     READING,
+    SITE_NAME,
     ClauseText,
     GradingKey,
     ModuleDocument,
     Navigation,
+    PageHeader,
     PageLink,
     PlayDocument,
     PolicyStamp,
@@ -24,7 +26,7 @@ from ..policy import Policy
 from ..scenario.catalog import ModuleContent
 from ..scenario.schema import Scenario
 from ..scenario.validate import max_points
-from ..status import Mode
+from ..status import MODE_BADGE, Mode
 
 # From a page back to the landing page: practice pages live in notebooks/practice/<module>/,
 # a trainee's fetched modules in <their folder>/<module>/ beside the landing `course serve` adds.
@@ -86,6 +88,18 @@ def navigation(
         "previous": link(i - 1),
         "next": link(i + 1),
         "home": ASSESSED_HOME if assessed else PRACTICE_HOME,
+    }
+
+
+def page_header(nav: Navigation, mode: Mode) -> PageHeader:
+    """A module page's header: the course, the module, "Page 2 of 7" and the mode."""
+    return {
+        "course": SITE_NAME,
+        "home": nav["home"],
+        "module": nav["module_title"],
+        "place": f"Page {nav['position']} of {nav['count']}",
+        "mode": mode,
+        "badge": MODE_BADGE[mode],
     }
 
 

@@ -16,12 +16,14 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from ..documents import (
     DECISIONS_CELL,
+    HEADER_METADATA,
     MODULE_DOCUMENT,
     PLAY_CELL,
     READING,
     READING_FILE,
     REFLECTION_CELL,
     SCENARIO_SUFFIX,
+    SITE_NAME,
     TITLE_CELL,
     document_text,
     key_source,
@@ -31,11 +33,13 @@ from ..policy import Policy, load_policy
 from ..scenario.catalog import Course, ModuleContent
 from ..scenario.schema import Scenario
 from ..scenario.validate import max_points
-from .compose import grading_key, module_document, play_document, reading_document
+from ..status import Mode
+from .compose import grading_key, module_document, navigation, page_header, play_document, reading_document
 
 NBGRADER_SCHEMA = 3
-SITE_NAME = "MIP Social Media Policy"  # the last part of every page's title
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
+
+
 @dataclass
 class BuildReport:
     written: list[Path] = field(default_factory=list)
@@ -66,8 +70,8 @@ def _nbgrader(
     return cell
 
 
-def _title(content: ModuleContent, title: str) -> str:
-    return f"# {title}\n\n*{content.module.title}*"
+def _title(title: str) -> str:
+    return f"# {title}"  # the module is named in the page's header (PageHeader)
 
 
 def _play_source(scn: Scenario) -> str:
@@ -83,9 +87,18 @@ def page_title(content: ModuleContent, page: str) -> str:
     return f"{page} - {content.module.title} - {SITE_NAME}"
 
 
-def _notebook(cells: list[NotebookNode], title: str) -> NotebookNode:
+def _notebook(
+    cells: list[NotebookNode], title: str, content: ModuleContent, page: str, assessed: bool
+) -> NotebookNode:
     nb = new_notebook(cells=cells)
-    nb.metadata = {"kernelspec": KERNELSPEC, "language_info": {"name": "python"}, "title": title}
+    nav = navigation(content, page, assessed=assessed)
+    mode = Mode.ASSESSED if assessed else Mode.PRACTICE
+    nb.metadata = {
+        "kernelspec": KERNELSPEC,
+        "language_info": {"name": "python"},
+        "title": title,
+        HEADER_METADATA: page_header(nav, mode),
+    }
     return nb
 
 
@@ -102,7 +115,7 @@ def source_notebook(content: ModuleContent, scn: Scenario, policy: Policy) -> No
     """An nbgrader source notebook: locked cells, the key in a hidden test, a manual reflection."""
     decisions = key_source(grading_key(scn, policy))
     cells = [
-        *_page(_title(content, scn.title), _play_source(scn), nbgrader=True),
+        *_page(_title(scn.title), _play_source(scn), nbgrader=True),
         _nbgrader(new_code_cell(decisions), DECISIONS_CELL, grade=True, points=max_points(scn)),
     ]
     if scn.reflection is not None:
@@ -122,17 +135,18 @@ def source_notebook(content: ModuleContent, scn: Scenario, policy: Policy) -> No
                 points=scn.reflection.points,
             )
         )
-    return _notebook(cells, page_title(content, scn.title))
+    return _notebook(cells, page_title(content, scn.title), content, scn.id, assessed=True)
 
 
 def practice_notebook(content: ModuleContent, scn: Scenario) -> NotebookNode:
-    page = _page(_title(content, scn.title), _play_source(scn), nbgrader=False)
-    return _notebook(page, page_title(content, scn.title))
+    page = _page(_title(scn.title), _play_source(scn), nbgrader=False)
+    return _notebook(page, page_title(content, scn.title), content, scn.id, assessed=False)
 
 
 def reading_notebook(content: ModuleContent, *, nbgrader: bool) -> NotebookNode:
-    page = _page(_title(content, "Reading"), READING_SOURCE, nbgrader=nbgrader)
-    return _notebook(page, page_title(content, "Reading"))
+    title = f"Reading: {content.module.title}"
+    page = _page(_title(title), READING_SOURCE, nbgrader=nbgrader)
+    return _notebook(page, page_title(content, "Reading"), content, READING, assessed=nbgrader)
 
 
 def _write(path: Path, text: str, report: BuildReport) -> None:

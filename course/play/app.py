@@ -32,6 +32,7 @@ from ..render import (
     clause_html,
     ending_html,
     nav_html,
+    next_html,
     points_text,
     question_label,
     situation_html,
@@ -84,7 +85,7 @@ def reflection_intro(reflection: dict[str, Any], practice: bool) -> str:
         status = f"Required before you submit: your tutor reads and grades it ({worth})."
     return (
         f'<h2 class="mip-reflection-title">Reflection</h2><p class="mip-reflection-status">{status}</p>'
-        f"<p>{_escape(reflection['prompt'])}</p>"
+        f'<p id="mip-reflection-prompt">{_escape(reflection["prompt"])}</p>'
     )
 
 
@@ -127,16 +128,7 @@ class ScenarioApp:
         with answers_lock(self.store, self.scenario["id"]) if there else nullcontext():
             self._load()
 
-        nav = document["navigation"]
-        mode = (
-            "Practice: feedback straight away"
-            if self.practice
-            else "Assessed: feedback after your tutor releases it"
-        )
-        self.header = widgets.HTML(
-            f'<p class="mip-where">{_escape(nav["module_title"])} · page {nav["position"]} of '
-            f'{nav["count"]} · <span class="mip-mode">{mode}</span></p>'
-        )
+        nav = document["navigation"]  # the page's header (module, page, mode) is the template's
         self.situation = widgets.HTML(situation_html(self.scenario))
         self.history = widgets.HTML()
         self.elsewhere = widgets.HTML()  # says when another tab's answers replaced this page's
@@ -171,6 +163,7 @@ class ScenarioApp:
         if not reflection:
             self.reflection.layout.display = "none"
         self.saved = widgets.HTML()
+        self.next = widgets.HTML()
 
         self.action = widgets.Button(
             description="Start again" if self.practice else "Submit module for grading"
@@ -199,7 +192,6 @@ class ScenarioApp:
         self.nav = widgets.HTML(nav_html(nav))
         self.view = widgets.VBox(
             [
-                self.header,
                 self.announce,
                 self.notice,
                 self.situation,
@@ -210,6 +202,7 @@ class ScenarioApp:
                 self.reflection_label,
                 self.reflection,
                 self.saved,
+                self.next,
                 self.action,
                 self.action_status,
                 self.confirm_submit,
@@ -312,15 +305,15 @@ class ScenarioApp:
             self.decision.layout.display = "none"
         ending = ""
         if played.ending is not None:
-            ending = ending_html(played.ending)
-            if self.practice:
-                ending += (
-                    f'<p class="mip-score">You scored '
-                    f"{points_text(walk_score(played), self.doc['max_points'])}.</p>"
-                )
+            # Self-study: the ending is framed by how the path went; assessed: the key is the
+            # tutor's, so the ending is told without a verdict.
+            scored = (walk_score(played), self.doc["max_points"]) if self.practice else None
+            ending = ending_html(played.ending, scored)
             if self.scenario["id"] == self.module.get("check") and "pass_mark" in self.module:
                 ending += self._pass_mark_html(played)
         self.ending.value = ending
+        # Once the page is finished, one clear way on (after the reflection, if there is one).
+        self.next.value = next_html(self.doc["navigation"]) if played.finished else ""
 
     def _pass_mark_html(self, played: Walk) -> str:
         """At the end of a knowledge check: passed or not, and what to revisit before a retake."""

@@ -8,11 +8,11 @@ from pathlib import Path
 import ipywidgets as widgets
 from IPython.display import display
 
-from ..documents import READING
+from ..documents import READING, ModuleDocument
 from ..status import PageStatus
-from .award import certified
+from .award import certified, hours_minutes
 from .learner import learner_root
-from .progress import ModuleProgress, continue_target, percent_text, places
+from .progress import ModuleProgress, PageProgress, continue_target, percent_text, places
 from .site import Site, open_site
 
 SHOWN_PAGE_STATES = (
@@ -24,6 +24,7 @@ SHOWN_PAGE_STATES = (
 
 
 def _continue_html(site: Site, progress: list[ModuleProgress]) -> str:
+    """The landing page's one clear action: where to go on."""
     target = continue_target(progress)
     if target is None:
         if site.assessed:
@@ -33,21 +34,34 @@ def _continue_html(site: Site, progress: list[ModuleProgress]) -> str:
             )
         return '<p class="mip-continue">You have completed every module.</p>'
     module, page = target
+    position = next(m["position"] for m in site.catalog["modules"] if m["id"] == module.id)
     if page.status == PageStatus.NEEDS_RETAKE:
-        label = "Retake, as the policy has changed"
+        label = f"Retake, as the policy has changed: {page.title}"
     elif page.status == PageStatus.BELOW_PASS_MARK:
-        label = "Retake the knowledge check, to reach the pass mark"
-    elif any(m.status != PageStatus.NOT_STARTED for m in progress):
-        label = "Continue where you left off"
+        label = f"Retake the knowledge check, to reach the pass mark: {page.title}"
+    elif any(m.status != PageStatus.NOT_STARTED for m in progress) or any(
+        p.status != PageStatus.NOT_STARTED for m in progress for p in m.pages
+    ):
+        label = f"Continue: {page.title}"
     else:
-        label = "Start the course"
+        label = f"Start module {position}: {module.title}"
+    where = "" if label.startswith("Start") else f" <span>Module {position}: {escape(module.title)}</span>"
     return (
-        f'<p class="mip-continue"><a href="{escape(site.href(module.id, page.id))}">{label}: '
-        f"{escape(page.title)}</a> <span>({escape(module.title)})</span></p>"
+        f'<p class="mip-continue"><a class="mip-button" href="{escape(site.href(module.id, page.id))}">'
+        f"{escape(label)}</a>{where}</p>"
     )
 
 
-def _status_note(site: Site, module: dict, state: ModuleProgress, policy_version: str) -> str:
+def _bar(done: int, total: int, label_id: str) -> str:
+    """A progress bar named by the heading or line it belongs to; the numbers are said in words
+    beside it, so the bar adds a picture, not information."""
+    return (
+        f'<progress class="mip-bar" max="{max(total, 1)}" value="{done}" aria-labelledby="{label_id}">'
+        f"{done} of {total}</progress>"
+    )
+
+
+def _status_note(site: Site, module: ModuleDocument, state: ModuleProgress, policy_version: str) -> str:
     """What the status means for this module, in a sentence; "" when the status says it all."""
     if state.status == PageStatus.NEEDS_RETAKE:
         return (
@@ -87,22 +101,37 @@ def _status_note(site: Site, module: dict, state: ModuleProgress, policy_version
     return f'<p class="mip-submission">Submitted {when}. Feedback comes once your tutor releases it.</p>'
 
 
-def _module_html(site: Site, module: dict, state: ModuleProgress, policy_version: str) -> str:
+def _page_status(page: PageProgress) -> str:
+    if page.id == READING:
+        return ' <span class="mip-page-status">(read)</span>' if page.status == PageStatus.COMPLETED else ""
+    if page.status in SHOWN_PAGE_STATES:
+        return f' <span class="mip-page-status">({page.status})</span>'
+    return ""
+
+
+def _module_html(
+    site: Site, module: ModuleDocument, state: ModuleProgress, policy_version: str, current: bool
+) -> str:
+    """A module's card: its status, progress, score and time; what it is about and its pages on
+    demand (open for the module the trainee is in), so the page stays short on a phone."""
     links = "".join(
-        f'<li><a href="{escape(site.href(module["id"], p.id))}">{escape(p.title)}</a>'
-        + (f' <span class="mip-page-status">({p.status})</span>' if p.status in SHOWN_PAGE_STATES else "")
-        + "</li>"
+        f'<li><a href="{escape(site.href(module["id"], p.id))}">{escape(p.title)}</a>{_page_status(p)}</li>'
         for p in state.pages
     )
     mid = escape(module["id"])
+    score = "" if state.score is None else f" · score so far {percent_text(state.score)}"
+    pages = len(state.pages)
     return (
         f'<section class="mip-module" aria-labelledby="m-{mid}">'
-        f'<h2 id="m-{mid}">{escape(module["title"])}</h2>'
-        f'<p class="mip-module-status">Status: <strong>{state.status}</strong> · '
-        f"{state.done} of {len(state.graded)} done · "
-        f"estimated time {module['cpd_minutes']} minutes (CPD)</p>"
+        f'<h2 id="m-{mid}"><span class="mip-module-number">Module {module["position"]}</span> '
+        f"{escape(module['title'])}</h2>"
+        f'<p class="mip-module-status" id="s-{mid}">Status: <strong>{state.status}</strong> · '
+        f"{state.done} of {len(state.graded)} done{score} · "
+        f"{hours_minutes(module['cpd_minutes'])} (CPD)</p>"
+        f"{_bar(state.done, len(state.graded), f's-{mid}')}"
         f"{_status_note(site, module, state, policy_version)}"
-        f"<p>{escape(module['summary'])}</p><ol>{links}</ol></section>"
+        f'<details class="mip-pages"{" open" if current else ""}><summary>About this module and its '
+        f"{pages} pages</summary><p>{escape(module['summary'])}</p><ol>{links}</ol></details></section>"
     )
 
 
@@ -130,10 +159,25 @@ def _certificate_html(progress: list[ModuleProgress]) -> str:
     )
 
 
+def _overview_html(site: Site, progress: list[ModuleProgress]) -> str:
+    """The whole course at a glance: pages done, modules completed, the time it takes."""
+    done = sum(m.done for m in progress)
+    total = sum(len(m.graded) for m in progress)
+    completed = len(certified(progress))
+    minutes = sum(m["cpd_minutes"] for m in site.catalog["modules"])
+    return (
+        f'<p class="mip-course-progress" id="mip-course-progress">Your progress: <strong>{done} of '
+        f"{total}</strong> scenarios and knowledge checks done · {completed} of {len(progress)} "
+        f"module{'' if len(progress) == 1 else 's'} completed · about {hours_minutes(minutes)} in all "
+        f"(CPD)</p>{_bar(done, total, 'mip-course-progress')}"
+    )
+
+
 def landing_html(site: Site, progress: list[ModuleProgress], problem: str = "") -> str:
     policy, version = site.policy, site.catalog["policy_version"]
+    current = continue_target(progress)
     modules = "".join(
-        _module_html(site, module, state, version)
+        _module_html(site, module, state, version, current is not None and current[0].id == state.id)
         for module, state in zip(site.catalog["modules"], progress, strict=True)
     )
     alert = f'<p class="mip-error" role="alert">{escape(problem)}</p>' if problem else ""
@@ -141,7 +185,9 @@ def landing_html(site: Site, progress: list[ModuleProgress], problem: str = "") 
         f'<main class="mip-landing"><h1>{escape(policy["organisation"])}: {escape(policy["title"])}</h1>'
         f"<p>An interactive course on the policy, version {escape(version)} "
         f"(last reviewed {escape(policy['last_reviewed'])}). {_intro(site)}</p>"
-        f"{alert}{_continue_html(site, progress)}{_certificate_html(progress)}{modules}</main>"
+        f'{alert}<section class="mip-overview" aria-label="Your progress">'
+        f"{_overview_html(site, progress)}{_continue_html(site, progress)}{_certificate_html(progress)}"
+        f'</section><div class="mip-modules">{modules}</div></main>'
     )
 
 

@@ -50,6 +50,9 @@ class PageProgress:
     # The knowledge check's pass: known at once in self-study, from the released feedback when
     # assessed, None while unknown (or for any other page).
     passed: bool | None = None
+    # Points got and the most there were, for a finished page whose key the trainee holds
+    # (self-study); None otherwise (assessed pages carry no points).
+    points: tuple[float, float] | None = None
 
 
 @dataclass(frozen=True)
@@ -86,6 +89,14 @@ class ModuleProgress:
         return sum(p.status == PageStatus.COMPLETED for p in self.graded)
 
     @property
+    def score(self) -> float | None:
+        """The percentage of points got on the finished pages, while the trainee holds the key
+        (self-study); None before any is finished, or when assessed."""
+        scored = [p.points for p in self.graded if p.points is not None]
+        best = sum(b for _, b in scored)
+        return 100 * sum(g for g, _ in scored) / best if best else None
+
+    @property
     def changed_clauses(self) -> tuple[str, ...]:
         return tuple(sorted({c for p in self.graded for c in p.changed_clauses}))
 
@@ -99,6 +110,15 @@ class ModuleProgress:
         """The clauses to revisit before retaking the knowledge check."""
         below = PageStatus.BELOW_PASS_MARK
         return tuple(sorted({c for p in self.graded if p.status == below for c in p.missed}))
+
+
+READ_MARK = "reading.read"  # in a self-study learner's module folder, once its reading was opened
+
+
+def mark_read(answers: Path) -> None:
+    """Note that the reading of the module whose answers are in ``answers`` was opened."""
+    answers.mkdir(parents=True, exist_ok=True)
+    (answers / READ_MARK).touch()
 
 
 def percent_text(score: float) -> str:
@@ -157,7 +177,10 @@ def page_progress(
     dates from (``module.json``); answers given under an older version need a retake.
     ``pass_mark``: this page is the module's knowledge check, to be passed at that percentage."""
     if page["id"] == READING:
-        return PageProgress(page["id"], page["title"], PageStatus.NOT_STARTED)
+        read = (answers / READ_MARK).exists()
+        return PageProgress(
+            page["id"], page["title"], PageStatus.COMPLETED if read else PageStatus.NOT_STARTED
+        )
     document = read_play_document(pages, page["id"])
     try:
         saved = read_answers(answers, document["scenario"])
@@ -170,8 +193,10 @@ def page_progress(
         return PageProgress(page["id"], page["title"], PageStatus.IN_PROGRESS, saved.updated)
     changed = tuple(revised_since(revisions or {}, saved.policy_version))
     status = PageStatus.NEEDS_RETAKE if changed else PageStatus.COMPLETED
+    scored = all("points" in option for _, option in played.taken)
+    points = (walk_score(played), document["max_points"]) if scored else None
     if pass_mark is None:
-        return PageProgress(page["id"], page["title"], status, saved.updated, changed)
+        return PageProgress(page["id"], page["title"], status, saved.updated, changed, points=points)
     result = check_result(played, document["max_points"])
     if result is None:  # assessed: the tutor's released feedback says, once there is some
         score, missed = released_score(pages, page["id"]), ()
@@ -180,7 +205,9 @@ def page_progress(
     passed = None if score is None else score >= pass_mark
     if status == PageStatus.COMPLETED and passed is False:
         status = PageStatus.BELOW_PASS_MARK
-    return PageProgress(page["id"], page["title"], status, saved.updated, changed, score, missed, passed)
+    return PageProgress(
+        page["id"], page["title"], status, saved.updated, changed, score, missed, passed, points
+    )
 
 
 def missing_reflections(pages: Path, module: ModuleDocument, learner: Path | None) -> list[str]:
@@ -234,7 +261,8 @@ def course_progress(
 
 def continue_target(progress: list[ModuleProgress]) -> tuple[ModuleProgress, PageProgress] | None:
     """The page to continue with: the most recently touched unfinished one, else the first one
-    to retake, else the first page not yet done; None when there is nothing left to do.
+    to retake, else the first page not yet done (in a module already begun, if there is one);
+    None when there is nothing left to do.
     Submitted modules are done with until the tutor says otherwise."""
     open_modules = [m for m in progress if m.submission is None]
     unfinished = [(m, p) for m in open_modules for p in m.graded if p.status == PageStatus.IN_PROGRESS]
@@ -244,7 +272,9 @@ def continue_target(progress: list[ModuleProgress]) -> tuple[ModuleProgress, Pag
     retake = [(m, p) for m in open_modules for p in m.graded if p.status in again]
     if retake:
         return retake[0]
-    for module in open_modules:
+    # A module already begun is finished before a new one is started.
+    begun = [m for m in open_modules if m.status == PageStatus.IN_PROGRESS]
+    for module in begun + open_modules:
         for page in module.pages:
             fresh = page.status == PageStatus.NOT_STARTED
             if fresh and (page.id != READING or module.status == PageStatus.NOT_STARTED):

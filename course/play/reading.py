@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from contextlib import suppress
 from html import escape
 from pathlib import Path
 
@@ -11,6 +12,9 @@ from IPython.display import display
 
 from ..documents import ReadingDocument, read_reading_document
 from ..render import clause_html, nav_html, paragraphs
+from ..status import Mode
+from .learner import answers_folder, learner_root
+from .progress import mark_read
 
 
 def reading_html(document: ReadingDocument) -> str:
@@ -32,6 +36,12 @@ def reading_html(document: ReadingDocument) -> str:
 def show_reading(folder: Path | None = None) -> None:
     if os.environ.get("NBGRADER_EXECUTION"):
         return  # autograde re-runs every notebook; nobody reads this one there
-    document = read_reading_document(folder or Path.cwd())
+    folder = folder or Path.cwd()
+    document = read_reading_document(folder)
+    # An assessed module folder holds only what is submitted; a read-only copy of the course
+    # just does not tick the reading on the landing page.
+    if document["mode"] == Mode.PRACTICE:
+        with suppress(OSError):
+            mark_read(answers_folder(folder, document["mode"], learner_root()))
     # An HTML widget keeps the navigation links plain (see landing.py).
     display(widgets.HTML(reading_html(document)))

@@ -11,6 +11,7 @@ import pytest
 from course.build.notebooks import build_course
 from course.cli import main
 from course.documents import MODULE_DOCUMENT, SCENARIO_SUFFIX, read_catalog
+from course.paths import NOTEBOOKS_DIR
 from course.scenario.catalog import load_course
 
 
@@ -172,3 +173,32 @@ def test_every_page_is_titled_by_its_name_module_and_course(course, tmp_path):
             for stem, title in expected.items():
                 nb = nbformat.read(folder / module.id / f"{stem}.ipynb", as_version=4)
                 assert nb.metadata["title"] == title, (folder.name, stem)
+
+
+def test_every_page_carries_its_header_module_place_and_mode(course, tmp_path):
+    """The page template draws the header from the notebook before the kernel runs: the module,
+    "Page x of y" from the module's page order, and the mode in one term."""
+    build_course(course, source_dir=tmp_path / "source", practice_dir=tmp_path / "practice")
+    badges = {
+        "source": ("assessed", "Assessed: feedback after your tutor releases it", "../index.ipynb"),
+        "practice": ("practice", "Self-study: feedback straight away", "../../index.ipynb"),
+    }
+    for content in course.modules:
+        stems = ["reading", *(s.id for s in content.items)]
+        for folder, (mode, badge, home) in badges.items():
+            for n, stem in enumerate(stems, start=1):
+                nb = nbformat.read(tmp_path / folder / content.module.id / f"{stem}.ipynb", as_version=4)
+                assert nb.metadata["mip_header"] == {
+                    "course": "MIP Social Media Policy",
+                    "home": home,
+                    "module": content.module.title,
+                    "place": f"Page {n} of {len(stems)}",
+                    "mode": mode,
+                    "badge": badge,
+                }, (folder, stem)
+                # The module is named once, in the header; the page's own heading is its title.
+                assert content.module.title not in nb.cells[0].source or stem == "reading"
+    for name, place in (("index", "Course home"), ("certificate", "Your CPD certificate")):
+        nb = nbformat.read(NOTEBOOKS_DIR / f"{name}.ipynb", as_version=4)
+        assert nb.metadata["mip_header"]["place"] == place
+        assert nb.metadata["mip_header"]["home"] == "index.ipynb"

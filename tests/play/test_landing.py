@@ -8,6 +8,7 @@ authored course; the pages played are chosen here, so each status is known befor
 from __future__ import annotations
 
 import json
+import math
 import re
 from html import escape
 from pathlib import Path
@@ -18,18 +19,23 @@ import pytest
 from course.build.notebooks import build_course
 from course.documents import Answers
 from course.play.answers import save_answers
+from course.play.award import hours_minutes
 from course.play.landing import landing_html, show_landing
 from course.play.learner import LEARNER_ENV, PROGRESS_ENV
 from course.play.site import open_site
 from course.policy import load_policy
+from course.scenario.validate import max_points
 
-from ..conftest import best_path
+from ..conftest import best_path, choices_of, walk_model
 
 MODULE_SECTION = re.compile(r'<section class="mip-module" aria-labelledby="m-([^"]+)">(.*?)</section>', re.S)
 PAGE_LINK = re.compile(
     r'<li><a href="([^"]*)">(.*?)</a>(?: <span class="mip-page-status">\((.*?)\)</span>)?</li>'
 )
-STATUS_LINE = re.compile(r'<p class="mip-module-status">Status: <strong>(.*?)</strong> · (\d+) of (\d+) done')
+STATUS_LINE = re.compile(
+    r'<p class="mip-module-status" id="s-[^"]+">Status: <strong>(.*?)</strong> · (\d+) of (\d+) done'
+)
+BAR = re.compile(r'<progress class="mip-bar" max="(\d+)" value="(\d+)" aria-labelledby="([^"]+)">')
 
 
 @pytest.fixture(autouse=True)
@@ -83,10 +89,16 @@ def test_lists_every_module_in_course_order_with_a_link_to_every_page(site, cour
     for content in course.modules:
         module_id, document = content.module.id, documents[content.module.id]
         body = shown[module_id]
-        assert f'<h2 id="m-{module_id}">{escape(content.module.title)}</h2>' in body
+        position = course.modules.index(content) + 1
+        assert (
+            f'<h2 id="m-{module_id}"><span class="mip-module-number">Module {position}</span> '
+            f"{escape(content.module.title)}</h2>"
+        ) in body
         assert escape(content.module.summary) in body
-        assert f"estimated time {content.module.cpd_minutes} minutes (CPD)" in body
+        assert f" · {hours_minutes(content.module.cpd_minutes)} (CPD)</p>" in body
         assert STATUS_LINE.search(body).groups() == ("not started", "0", str(len(content.items)))
+        assert BAR.search(body).groups() == (str(len(content.items)), "0", f"s-{module_id}")
+        assert "score so far" not in body  # nothing finished, nothing scored
         links = PAGE_LINK.findall(body)
         assert [p["id"] for p in document["pages"]] == ["reading", *(s.id for s in content.items)]
         assert links == [
@@ -104,10 +116,22 @@ def test_with_nothing_saved_it_starts_the_course_with_the_first_reading(site, co
     first = course.modules[0].module
     title = module_documents(site)[first.id]["pages"][0]["title"]
     html = page(site)
+    assert title.startswith("Reading")
     assert (
-        f'<p class="mip-continue"><a href="practice/{first.id}/reading.ipynb">Start the course: '
-        f"{escape(title)}</a> <span>({escape(first.title)})</span></p>"
+        f'<p class="mip-continue"><a class="mip-button" href="practice/{first.id}/reading.ipynb">'
+        f"Start module 1: {escape(first.title)}</a></p>"
     ) in html
+    # The whole course at a glance: nothing done yet, and how long it all takes.
+    items = sum(len(c.items) for c in course.modules)
+    minutes = sum(c.module.cpd_minutes for c in course.modules)
+    assert (
+        f"Your progress: <strong>0 of {items}</strong> scenarios and knowledge checks done · 0 of "
+        f"{len(course.modules)} modules completed · about {hours_minutes(minutes)} in all (CPD)"
+    ) in html
+    assert BAR.search(html).groups() == (str(items), "0", "mip-course-progress")
+    # The pages are listed on demand: open only for the module the trainee is about to start.
+    opened = [m for m, body in sections(html).items() if '<details class="mip-pages" open>' in body]
+    assert opened == [first.id]
 
 
 def test_statuses_and_the_continue_target_follow_the_answers_saved(site, course):
@@ -134,11 +158,48 @@ def test_statuses_and_the_continue_target_follow_the_answers_saved(site, course)
         assert statuses == want, module_id
 
     html = page(site)
+    position = course.modules.index(half) + 1
     assert (
-        f'<p class="mip-continue"><a href="practice/{half.module.id}/{started.id}.ipynb">'
-        f"Continue where you left off: {escape(started.title)}</a> "
-        f"<span>({escape(half.module.title)})</span></p>"
+        f'<p class="mip-continue"><a class="mip-button" href="practice/{half.module.id}/{started.id}.ipynb">'
+        f"Continue: {escape(started.title)}</a> "
+        f"<span>Module {position}: {escape(half.module.title)}</span></p>"
     ) in html
+    # Scores: every page of `done` was played along its best path; `half` has none finished.
+    assert "score so far 100%" in sections(html)[done.module.id]
+    assert "score so far" not in sections(html)[half.module.id]
+    items = sum(len(c.items) for c in course.modules)
+    assert BAR.search(html).groups() == (str(items), str(len(done.items)), "mip-course-progress")
+    assert BAR.search(sections(html)[done.module.id]).groups()[:2] == (str(len(done.items)),) * 2
+    opened = [m for m, body in sections(html).items() if '<details class="mip-pages" open>' in body]
+    assert opened == [half.module.id]
+
+
+def test_a_module_score_is_the_points_got_on_its_finished_pages(site, course):
+    """Worst choices on one page, best on another: the score is computed from the saved paths."""
+    content = course.modules[2]
+    first, second = content.scenarios[:2]
+    taken = walk_model(first, lambda step: min(step.options, key=lambda o: o.points))
+    save_answers(site / "practice" / content.module.id, Answers(first.id, choices_of(taken)))
+    save_answers(site / "practice" / content.module.id, Answers(second.id, best_path(second)))
+    got = sum(option.points for _, option in taken) + max_points(second)
+    expected = 100 * got / (max_points(first) + max_points(second))
+    body = sections(page(site))[content.module.id]
+    assert f"score so far {math.floor(expected)}%" in body
+    assert expected < 100
+
+
+def test_an_opened_reading_is_shown_as_read_and_the_course_continues_past_it(site, course, monkeypatch):
+    from course.play.reading import show_reading
+
+    content = course.modules[0]
+    monkeypatch.setattr("course.play.reading.display", lambda *_a, **_k: None)
+    assert "(read)" not in sections(page(site))[content.module.id]
+    show_reading(site / "practice" / content.module.id)  # the reading page's kernel, opened
+    html = page(site)
+    assert '">Reading: ' in sections(html)[content.module.id]
+    assert "(read)</span></li>" in sections(html)[content.module.id]
+    first = content.items[0]
+    assert f'href="practice/{content.module.id}/{first.id}.ipynb">Continue: {escape(first.title)}' in html
 
 
 def test_text_from_the_module_documents_and_problems_is_escaped(site, course):

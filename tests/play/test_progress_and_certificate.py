@@ -77,6 +77,17 @@ def test_a_half_played_scenario_is_in_progress_and_is_where_to_continue(practice
     assert continue_target(list(progress.values()))[1].id == scn.id
 
 
+def test_a_module_begun_is_continued_before_a_new_one_is_started(practice, course):
+    """One scenario of a later module finished, nothing else: go on in that module (at its
+    first scenario not yet done), not back to the course's first reading."""
+    content = course.module(MODULE)
+    assert course.modules[0].module.id != MODULE
+    second = content.scenarios[1]
+    save_answers(practice / MODULE, Answers(scenario=second.id, choices=best_path(second)))
+    module, page = continue_target(progress_of(practice))
+    assert (module.id, page.id) == (MODULE, content.scenarios[0].id)
+
+
 def test_every_item_finished_completes_the_module(practice, course):
     content = course.module(MODULE)
     complete(practice, content)

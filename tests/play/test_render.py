@@ -7,7 +7,7 @@ from html import escape
 import pytest
 
 from course.policy import load_policy
-from course.render import choice_html
+from course.render import choice_html, ending_html, next_html
 
 STEP = {"id": "s", "prompt": "What now?", "points": 2}
 
@@ -69,3 +69,34 @@ def test_feedback_says_in_words_how_good_the_choice_was(points, label, tone):
     assert f"<strong>{label}</strong> ({points} of 2 point" in html
     for other in {"Best response", "Partly right", "Not recommended"} - {label}:
         assert other not in html
+
+
+@pytest.mark.parametrize(
+    ("got", "label", "tone"),
+    [(4, "The best outcome", "best"), (2, "A mixed outcome", "partial"), (1, "A poor outcome", "poor")],
+)
+def test_an_ending_is_framed_by_how_the_path_went_in_words(got, label, tone):
+    ending = {"id": "e", "title": "The frame holds", "text": "Daniel hears it."}
+    html = ending_html(ending, (got, 4))
+    assert f'<section class="mip-ending mip-{tone}"><h2>The frame holds</h2>' in html
+    assert f"<strong>{label}.</strong> You scored {got} of 4 points." in html
+    # Assessed: the key is the tutor's, so the ending is told without a verdict or a tone.
+    plain = ending_html(ending)
+    assert plain.startswith('<section class="mip-ending"><h2>') and "outcome" not in plain
+
+
+def test_after_a_page_the_one_way_on_is_the_next_page_or_the_course():
+    nav = {
+        "module_id": "m",
+        "module_title": "M",
+        "position": 2,
+        "count": 3,
+        "previous": None,
+        "next": {"id": "../m2/reading", "title": "<Keeping boundaries>", "label": "Next module"},
+        "home": "../../index.ipynb",
+    }
+    html = next_html(nav)
+    assert 'class="mip-button" href="../m2/reading.ipynb" rel="next">Next module: &lt;Keeping' in html
+    assert next_html({**nav, "next": None}) == (
+        '<p class="mip-next"><a class="mip-button" href="../../index.ipynb">Back to the course</a></p>'
+    )
