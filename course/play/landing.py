@@ -13,6 +13,7 @@ from ..status import PageStatus
 from .award import certified
 from .learner import learner_root
 from .progress import ModuleProgress, continue_target, percent_text, places
+from .resume import resume_html
 from .site import Site, open_site
 
 SHOWN_PAGE_STATES = (
@@ -113,7 +114,7 @@ def _intro(site: Site) -> str:
             "go; when a module is finished, submit it from any of its pages. Feedback appears "
             "once your tutor has graded and released it."
         )
-    kept = "in this browser" if site.learner else "on this computer"
+    kept = "on this course server" if site.learner else "on this computer"
     return (
         "Each scenario is a situation you could meet online: read it, decide what to do, see what "
         "follows, and reflect on your choice. In self-study you get feedback straight away, and "
@@ -141,7 +142,8 @@ def landing_html(site: Site, progress: list[ModuleProgress], problem: str = "") 
         f'<main class="mip-landing"><h1>{escape(policy["organisation"])}: {escape(policy["title"])}</h1>'
         f"<p>An interactive course on the policy, version {escape(version)} "
         f"(last reviewed {escape(policy['last_reviewed'])}). {_intro(site)}</p>"
-        f"{alert}{_continue_html(site, progress)}{_certificate_html(progress)}{modules}</main>"
+        f"{alert}{_continue_html(site, progress)}{resume_html(site)}"
+        f"{_certificate_html(progress)}{modules}</main>"
     )
 
 
