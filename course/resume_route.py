@@ -131,7 +131,7 @@ class ResumeHandler(RequestHandler):
                 "<p>Your progress in this course is kept on this course server, linked to the browser "
                 "you used. To continue it in this browser, enter the resume code shown on the course's "
                 "landing page in that browser.</p>"
-                f'<form method="post" action="">{self.xsrf_form_html()}'
+                f'<form method="post">{self.xsrf_form_html()}'
                 '<label for="code">Resume code</label>'
                 f'<input id="code" name="code" type="text" value="{escape(value)}" '
                 f'maxlength="{MAX_TYPED}" autocomplete="off" autocapitalize="characters" spellcheck="false" '
