@@ -34,7 +34,7 @@ STYLE = (
     ".hint{color:#3d4852;margin:.35rem 0 0}"
     "button{font:inherit;font-weight:600;min-height:44px;padding:.5rem 1.25rem;margin-top:1rem;"
     "border:0;border-radius:6px;background:#0b57d0;color:#fff;cursor:pointer}"
-    "button:hover{background:#083e94}"
+    "button:hover{background:#083e94}.code{white-space:nowrap}"
 )
 
 
@@ -136,8 +136,8 @@ class ResumeHandler(RequestHandler):
                 f'<input id="code" name="code" type="text" value="{escape(value)}" '
                 f'maxlength="{MAX_TYPED}" autocomplete="off" autocapitalize="characters" spellcheck="false" '
                 f'aria-describedby="{described}"{invalid}>'
-                f'<p class="hint" id="hint">12 letters and digits, for example {EXAMPLE}. Small letters, '
-                "spaces and dashes are fine.</p>"
+                '<p class="hint" id="hint">12 letters and digits, for example '
+                f'<span class="code">{EXAMPLE}</span>. Small letters, spaces and dashes are fine.</p>'
                 '<button type="submit">Resume my progress</button></form>'
                 "<p>This browser then continues with that progress. Anything done in this browser so far "
                 "stays under its own resume code, on its landing page: note that code first if you want "
