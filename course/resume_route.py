@@ -142,6 +142,8 @@ class ResumeHandler(RequestHandler):
                 "<p>This browser then continues with that progress. Anything done in this browser so far "
                 "stays under its own resume code, on its landing page: note that code first if you want "
                 "to come back to it.</p>"
+                "<p>Use only your own code, and keep it to yourself as you would a password: whoever has "
+                "it can see and continue that progress.</p>"
                 f'<p><a href="{escape(self.landing)}">Back to the course</a></p>',
                 STYLE,
             )

@@ -108,6 +108,7 @@ def test_the_resume_page_is_a_labelled_form_with_its_token(served):
     assert LEARNER_COOKIE not in reply.cookies  # showing the form changes no learner
     assert reply.headers["Cache-Control"] == "no-store"
     assert f'href="{LANDING_URL}">Back to the course' in reply.body
+    assert "Use only your own code, and keep it to yourself" in reply.said
     assert '<html lang="en-GB">' in reply.body and "<title>Resume your progress - MIP" in reply.body
     assert not re.search(r"(src|href)=\"https?://", reply.body)  # nothing loaded from elsewhere
 
