@@ -15,13 +15,21 @@ from voila.app import Voila
 from voila.tornado.handler import TornadoVoilaHandler
 
 from .paths import NOTEBOOKS_DIR, PROGRESS_DIR, REPO
-from .play.learner import LEARNER_COOKIE, LEARNER_HEADER, PROGRESS_ENV, new_learner_id, valid_learner_id
+from .play.learner import (
+    LEARNER_COOKIE,
+    LEARNER_COOKIE_OPTIONS,
+    LEARNER_HEADER,
+    PROGRESS_ENV,
+    new_learner_id,
+    valid_learner_id,
+)
+from .play.resume import RESUME_ROUTE
+from .resume_route import ResumeHandler, Throttle
 from .verification import PDF_ROUTE, VERIFY_ROUTE, CertificatePdfHandler, VerifyHandler
 
 LANDING = "index.ipynb"
 CERTIFICATE = "certificate.ipynb"
 SHARE_DIR = Path(__file__).parent / "share" / "jupyter"  # the course's own Voila template
-LEARNER_COOKIE_DAYS = 400  # the longest a browser keeps a cookie
 
 
 class CourseRenderHandler(TornadoVoilaHandler):
@@ -44,9 +52,7 @@ class CourseRenderHandler(TornadoVoilaHandler):
         learner = valid_learner_id(self.get_cookie(LEARNER_COOKIE))
         if learner is None:
             learner = new_learner_id()
-            self.set_cookie(
-                LEARNER_COOKIE, learner, expires_days=LEARNER_COOKIE_DAYS, httponly=True, samesite="Lax"
-            )
+            self.set_cookie(LEARNER_COOKIE, learner, **LEARNER_COOKIE_OPTIONS)
         self.request.headers[LEARNER_HEADER] = learner  # replaces whatever the browser sent
 
 
@@ -66,7 +72,9 @@ class CourseVoila(Voila):
             (url_path_join(self.server_url, PDF_ROUTE), CertificatePdfHandler, where),
             (url_path_join(self.server_url, VERIFY_ROUTE), VerifyHandler, where),
         ]
-        return [(self.server_url, RedirectHandler, {"url": landing}), *certificates, *handlers]
+        resume = {"progress": where["progress"], "landing": landing, "throttle": Throttle()}
+        ours = [*certificates, (url_path_join(self.server_url, RESUME_ROUTE), ResumeHandler, resume)]
+        return [(self.server_url, RedirectHandler, {"url": landing}), *ours, *handlers]
 
 
 def install_pages(root: Path) -> None:

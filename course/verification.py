@@ -26,8 +26,9 @@ PDF_ROUTE, VERIFY_ROUTE = "certificate.pdf", "verify"
 PDF_NAME = "mip-cpd-certificate.pdf"
 
 
-def page(title: str, body: str) -> str:
-    """A small standalone page in the course's colours: nothing loaded from elsewhere."""
+def page(title: str, body: str, style: str = "") -> str:
+    """A small standalone page in the course's colours: nothing loaded from elsewhere. ``style``:
+    CSS rules of the page's own, after the shared ones."""
     return (
         '<!DOCTYPE html><html lang="en-GB"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1"><link rel="icon" href="data:,">'
@@ -38,7 +39,7 @@ def page(title: str, body: str) -> str:
         "th,td{text-align:left;border-bottom:1px solid #c6cbd1;padding:.4rem .5rem}"
         ".ok{border-left:6px solid #1b6e3a;padding-left:1rem}.bad{border-left:6px solid #a4262c;"
         "padding-left:1rem}a{color:#0b57d0}a:focus-visible{outline:3px solid #0b57d0;outline-offset:2px}"
-        f"</style></head><body><main>{body}</main></body></html>"
+        f"{style}</style></head><body><main>{body}</main></body></html>"
     )
 
 

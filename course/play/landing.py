@@ -13,6 +13,7 @@ from ..status import PageStatus
 from .award import certified, hours_minutes
 from .learner import learner_root
 from .progress import ModuleProgress, PageProgress, continue_target, percent_text, places
+from .resume import resume_html
 from .site import Site, open_site
 
 SHOWN_PAGE_STATES = (
@@ -142,7 +143,7 @@ def _intro(site: Site) -> str:
             "go; when a module is finished, submit it from any of its pages. Feedback appears "
             "once your tutor has graded and released it."
         )
-    kept = "in this browser" if site.learner else "on this computer"
+    kept = "on this course server" if site.learner else "on this computer"
     return (
         "Each scenario is a situation you could meet online: read it, decide what to do, see what "
         "follows, and reflect on your choice. In self-study you get feedback straight away, and "
@@ -186,8 +187,8 @@ def landing_html(site: Site, progress: list[ModuleProgress], problem: str = "") 
         f"<p>An interactive course on the policy, version {escape(version)} "
         f"(last reviewed {escape(policy['last_reviewed'])}). {_intro(site)}</p>"
         f'{alert}<section class="mip-overview" aria-label="Your progress">'
-        f"{_overview_html(site, progress)}{_continue_html(site, progress)}{_certificate_html(progress)}"
-        f'</section><div class="mip-modules">{modules}</div></main>'
+        f"{_overview_html(site, progress)}{_continue_html(site, progress)}{resume_html(site)}"
+        f'{_certificate_html(progress)}</section><div class="mip-modules">{modules}</div></main>'
     )
 
 

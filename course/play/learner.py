@@ -20,6 +20,9 @@ LEARNER_HEADER = "X-Course-Learner"  # set by the server from the cookie, never 
 LEARNER_ENV = "HTTP_" + LEARNER_HEADER.upper().replace("-", "_")  # how Voila names it for the kernel
 PROGRESS_ENV = "COURSE_PROGRESS_DIR"
 LEARNER_COOKIE = "mip_learner"
+LEARNER_COOKIE_DAYS = 400  # the longest a browser keeps a cookie
+# How the server sets the learner cookie, wherever it does (a first visit, the resume page).
+LEARNER_COOKIE_OPTIONS = {"expires_days": LEARNER_COOKIE_DAYS, "httponly": True, "samesite": "Lax"}
 _ID = re.compile(r"[A-Za-z0-9_-]{32}")  # what new_learner_id makes; anything else is ignored
 
 
