@@ -42,7 +42,35 @@ PLATFORM_LABELS = {
     "dating-app": "Dating app",
     "fitness-app": "Fitness app",
     "ai-tool": "AI assistant",
+    "messenger": "Messenger",
 }
+
+# What the caption calls an artefact of each kind, and of each format (see scenario.schema).
+KIND_NOUNS = {
+    "post": "post",
+    "comment-thread": "comments",
+    "friend-request": "friend request",
+    "message": "message",
+    "email": "e-mail",
+    "photo-tag": "tagged photo",
+    "search-result": "results",
+    "web-page": "page",
+    "notification": "notification",
+    "device-screen": "screen",
+}
+FORMAT_NOUNS = {
+    "story": "story",
+    "video": "video",
+    "group-chat": "group chat",
+    "meeting-chat": "meeting chat",
+    "invitation": "invitation to connect",
+    "blog-post": "post",
+    "business-listing": "business listing",
+    "settings": "settings",
+    "lock-screen": "lock screen",
+}
+# The buttons a request shows, drawn as a picture of them: the trainee's choice is made below.
+MOCK_ACTIONS = {"friend-request": ("Confirm", "Delete"), "invitation": ("Accept", "Ignore")}
 
 
 def paragraphs(text: str) -> str:
@@ -62,51 +90,127 @@ def _meta(art: Artefact) -> str:
     return f'<span class="mip-art-meta">{escape(art["meta"])}</span>' if art.get("meta") else ""
 
 
-def _comments(art: Artefact, css: str) -> str:
-    items = "".join(
+def _comment_items(art: Artefact, css: str) -> str:
+    return "".join(
         f'<li class="{css}">{_avatar(c["author"])}<div><span class="mip-art-author">'
         f"{escape(c['author'])}</span> {escape(c['text'])} {_meta(c)}</div></li>"
         for c in art.get("comments", ())
     )
+
+
+def _comments(art: Artefact, css: str) -> str:
+    items = _comment_items(art, css)
     return f'<ul class="mip-comments" aria-label="Replies">{items}</ul>' if items else ""
+
+
+def _body(art: Artefact, css: str = "mip-art-body") -> str:
+    return f'<div class="{css}">{paragraphs(art["body"])}</div>' if art.get("body") else ""
+
+
+def _photo(art: Artefact) -> str:
+    """A photo, described in words where the picture would be (the course draws no images)."""
+    if art.get("photo"):
+        hidden = '<span class="mip-visually-hidden">Photo: </span>'
+        return f'<p class="mip-photo">{hidden}{escape(art["photo"])}</p>'
+    return '<p class="mip-photo" aria-hidden="true">Photo</p>' if art["kind"] == "photo-tag" else ""
+
+
+def mock_buttons(labels: tuple[str, ...]) -> str:
+    """Buttons as a picture of them: flat, dashed, never focusable, hidden from screen readers
+    (they do nothing; the trainee decides with the app's own controls below)."""
+    chips = "".join(f'<span class="mip-mock-button">{escape(label)}</span>' for label in labels)
+    return f'<p class="mip-mock-actions" aria-hidden="true">{chips}</p>'
+
+
+def _search_result(art: Artefact) -> str:
+    """A search engine's page: its name, the query in the search box, then the results."""
+    query = escape(art.get("query") or art["author"])  # documents built before queries: the author
+    entries = "".join(
+        "<li>"
+        + (f'<p class="mip-result-address">{escape(r["address"])}</p>' if r.get("address") else "")
+        + f'<p class="mip-result-title">{escape(r["title"])}</p>'
+        + (f'<p class="mip-result-snippet">{escape(r["snippet"])}</p>' if r.get("snippet") else "")
+        + "</li>"
+        for r in art.get("results", ())
+    )
+    results = f'<ol class="mip-results" aria-label="Results">{entries}</ol>' if entries else ""
+    engine = f'<p class="mip-search-engine">{escape(art["author"])}</p>' if art.get("query") else ""
+    return (
+        f'{engine}<p class="mip-search-box"><span class="mip-visually-hidden">Search: </span>{query}</p>'
+        f"{_meta(art)}{results}{_body(art)}{_comments(art, 'mip-reply')}"
+    )
+
+
+def _form(form: Mapping[str, Any]) -> str:
+    """A form on a page as a picture of one: its labels, empty boxes drawn by CSS, and its button
+    (inert). Screen readers hear what it asks for."""
+    title = f'<p class="mip-page-heading">{escape(form["title"])}</p>' if form.get("title") else ""
+    fields = "".join(f"<li>{escape(f)}</li>" for f in form["fields"])
+    return (
+        f'<div class="mip-mock-form">{title}<span class="mip-visually-hidden">A form on the page asks '
+        f"for:</span><ul>{fields}</ul>{mock_buttons((form['submit'],))}</div>"
+    )
+
+
+def _web_page(art: Artefact) -> str:
+    """A web page with its parts: address bar, site name and menu, title, sections, form, footer."""
+    address = art.get("address")
+    bar = (
+        f'<p class="mip-address-bar"><span class="mip-visually-hidden">Address: </span>'
+        f"{escape(address or art['author'])}</p>"
+    )
+    site = f'<p class="mip-site-name">{escape(art["author"])}</p>' if address else ""
+    links = "".join(f"<li>{escape(label)}</li>" for label in art.get("nav", ()))
+    nav = f'<ul class="mip-site-nav" aria-label="The site\'s menu">{links}</ul>' if links else ""
+    title = f'<p class="mip-page-title">{escape(art["subject"])}</p>' if art.get("subject") else ""
+    sections = "".join(
+        '<div class="mip-page-section">'
+        + (f'<p class="mip-page-heading">{escape(part["heading"])}</p>' if part.get("heading") else "")
+        + f"{paragraphs(part['text'])}</div>"
+        for part in art.get("sections", ())
+    )
+    form = _form(art["form"]) if art.get("form") else ""
+    footer = f'<p class="mip-page-footer">{escape(art["footer"])}</p>' if art.get("footer") else ""
+    return (
+        f"{bar}{site}{nav}{title}{_meta(art)}{sections}{_body(art)}"
+        f"{_comments(art, 'mip-reply')}{form}{footer}"
+    )
+
+
+def _story(art: Artefact) -> str:
+    """An Instagram story: a tall card, its progress bar and header, the photo, the words on it."""
+    return (
+        '<div class="mip-story"><p class="mip-story-progress" aria-hidden="true"><span></span></p>'
+        f'<div class="mip-art-head">{_avatar(art["author"])}<div><span class="mip-art-author">'
+        f"{escape(art['author'])}</span><br>{_meta(art)}</div></div>"
+        f"{_photo(art)}{_body(art, 'mip-story-text')}</div>"
+    )
 
 
 def _artefact_inner(art: Artefact) -> str:
     """The artefact drawn as its kind looks on screen: only HTML and CSS, no images."""
-    kind, author, body = art["kind"], escape(art["author"]), paragraphs(art["body"])
+    kind, author, fmt = art["kind"], escape(art["author"]), art.get("format")
     if kind == "email":
         rows = [("From", art["author"]), ("To", art.get("recipient")), ("Subject", art.get("subject"))]
         head = "".join(f"<dt>{k}</dt><dd>{escape(v)}</dd>" for k, v in rows if v)
-        return f'<dl class="mip-email-head">{head}</dl>{_meta(art)}<div class="mip-art-body">{body}</div>'
+        return f'<dl class="mip-email-head">{head}</dl>{_meta(art)}{_body(art)}'
     if kind == "message":
+        chat = f'<p class="mip-chat-head">{escape(art["recipient"])}</p>' if art.get("recipient") else ""
         first = (
             f'<li class="mip-bubble">{_avatar(art["author"])}<div><span class="mip-art-author">'
-            f"{author}</span>{body}{_meta(art)}</div></li>"
+            f"{author}</span>{_body(art, 'mip-bubble-text')}{_photo(art)}{_meta(art)}</div></li>"
         )
-        rest = _comments(art, "mip-bubble")
-        return f'<ul class="mip-chat" aria-label="Messages">{first}</ul>{rest}'
+        rest = _comment_items(art, "mip-bubble")
+        return f'{chat}<ul class="mip-chat" aria-label="Messages">{first}{rest}</ul>'
     if kind == "search-result":
-        return (
-            f'<p class="mip-search-box"><span class="mip-visually-hidden">Search: </span>{author}</p>'
-            f'{_meta(art)}<div class="mip-results">{body}</div>'
-        )
+        return _search_result(art)
     if kind == "web-page":
-        return (
-            f'<p class="mip-address-bar">{author}</p>{_meta(art)}'
-            f'<div class="mip-art-body">{body}</div>{_comments(art, "mip-reply")}'
-        )
+        return _web_page(art)
     if kind == "device-screen":
-        return (
-            f'<p class="mip-device-bar">{author} {_meta(art)}</p><div class="mip-art-body">{body}</div>'
-            f"{_comments(art, 'mip-reply')}"
-        )
-    extra = ""
-    if kind == "friend-request":
-        extra = (
-            '<p class="mip-request-actions" aria-hidden="true"><span>Confirm</span><span>Delete</span></p>'
-        )
-    if kind == "photo-tag":
-        extra = '<p class="mip-photo" aria-hidden="true">Photo</p>'
+        return f'<p class="mip-device-bar">{author} {_meta(art)}</p>{_body(art)}{_comments(art, "mip-reply")}'
+    if fmt == "story":
+        return _story(art)
+    actions = MOCK_ACTIONS.get(fmt or "") or MOCK_ACTIONS.get(kind)
     head = (
         f'<div class="mip-art-head">{_avatar(art["author"])}<div><span class="mip-art-author">'
         f"{author}</span>"
@@ -118,7 +222,21 @@ def _artefact_inner(art: Artefact) -> str:
         if art.get("subject")
         else ""
     )
-    return f'{head}{subject}{extra}<div class="mip-art-body">{body}</div>{_comments(art, "mip-reply")}'
+    # A photo leads where the platform shows it first (a tag, Instagram, TikTok); a Facebook post
+    # has its words above its photos.
+    photo_first = kind == "photo-tag" or art.get("platform") in ("instagram", "tiktok")
+    photo, body = _photo(art), _body(art)
+    content = photo + body if photo_first else body + photo
+    buttons = mock_buttons(actions) if actions else ""
+    return f"{head}{subject}{buttons}{content}{_comments(art, 'mip-reply')}"
+
+
+def caption(platform: str, art: Artefact) -> str:
+    """Where the artefact is seen and what it is there ("Instagram · story", "Messenger · message");
+    never a word twice ("E-mail", not "E-mail · e-mail")."""
+    where = PLATFORM_LABELS.get(platform, platform)
+    what = FORMAT_NOUNS.get(art.get("format") or "") or KIND_NOUNS.get(art["kind"], art["kind"])
+    return where if where.lower().endswith(what.lower()) else f"{where} · {what}"
 
 
 def situation_html(scenario: ScenarioData) -> str:
@@ -126,12 +244,13 @@ def situation_html(scenario: ScenarioData) -> str:
     if not scenario.get("situation"):
         return ""
     situation, art = scenario["situation"], scenario["situation"]["artefact"]
-    platform = scenario["platform"]
-    label = f"{PLATFORM_LABELS.get(platform, platform)} · {art['kind'].replace('-', ' ')}"
+    platform = art.get("platform") or scenario["platform"]
+    art = {**art, "platform": platform}
+    fmt = f" mip-format-{escape(art['format'])}" if art.get("format") else ""
     return (
         f'<section class="mip-situation" aria-label="The situation">{paragraphs(situation["narrative"])}'
-        f'<figure class="mip-artefact mip-art-{escape(art["kind"])} mip-platform-{escape(platform)}">'
-        f"<figcaption>{escape(label)}</figcaption>{_artefact_inner(art)}</figure></section>"
+        f'<figure class="mip-artefact mip-art-{escape(art["kind"])}{fmt} mip-platform-{escape(platform)}">'
+        f"<figcaption>{escape(caption(platform, art))}</figcaption>{_artefact_inner(art)}</figure></section>"
     )
 
 

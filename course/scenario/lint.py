@@ -46,11 +46,20 @@ def texts(item: Scenario) -> Iterator[tuple[str, str]]:
     if item.situation:
         yield "situation.narrative", item.situation.narrative
         art = item.situation.artefact
-        for name in ("author", "body", "recipient", "subject", "meta"):
+        for name in ("author", "body", "recipient", "subject", "meta", "photo", "query", "footer"):
             if getattr(art, name):
                 yield f"situation.artefact.{name}", getattr(art, name)
         for k, comment in enumerate(art.comments):
             yield f"situation.artefact.comments[{k}]", f"{comment.author} {comment.text}"
+        # Web addresses are not words: a result's or a page's address is not spell-checked.
+        for k, result in enumerate(art.results):
+            yield f"situation.artefact.results[{k}]", f"{result.title} {result.snippet or ''}"
+        if art.nav:
+            yield "situation.artefact.nav", " · ".join(art.nav)
+        for k, part in enumerate(art.sections):
+            yield f"situation.artefact.sections[{k}]", f"{part.heading or ''} {part.text}"
+        if form := art.form:
+            yield "situation.artefact.form", " ".join((form.title or "", *form.fields, form.submit))
     for i, step in enumerate(item.steps):
         yield f"steps[{i}].prompt", step.prompt
         for j, option in enumerate(step.options):

@@ -74,6 +74,7 @@ class Platform(StrEnum):
     DATING_APP = "dating-app"
     FITNESS_APP = "fitness-app"
     AI_TOOL = "ai-tool"
+    MESSENGER = "messenger"
 
 
 class ArtefactKind(StrEnum):
@@ -91,6 +92,38 @@ class ArtefactKind(StrEnum):
     DEVICE_SCREEN = "device-screen"
 
 
+class ArtefactFormat(StrEnum):
+    """What an artefact is on its platform, where its kind alone would misname it.
+
+    The caption names it ("Instagram · story"), and some are drawn as such: a story as a tall
+    card, an invitation with LinkedIn's Accept and Ignore.
+    """
+
+    STORY = "story"
+    VIDEO = "video"
+    GROUP_CHAT = "group-chat"
+    MEETING_CHAT = "meeting-chat"
+    INVITATION = "invitation"
+    BLOG_POST = "blog-post"
+    BUSINESS_LISTING = "business-listing"
+    SETTINGS = "settings"
+    LOCK_SCREEN = "lock-screen"
+
+
+# The kind each format is a form of (validate.py refuses any other pairing).
+FORMAT_KINDS: dict[ArtefactFormat, ArtefactKind] = {
+    ArtefactFormat.STORY: ArtefactKind.POST,
+    ArtefactFormat.VIDEO: ArtefactKind.POST,
+    ArtefactFormat.GROUP_CHAT: ArtefactKind.MESSAGE,
+    ArtefactFormat.MEETING_CHAT: ArtefactKind.MESSAGE,
+    ArtefactFormat.INVITATION: ArtefactKind.FRIEND_REQUEST,
+    ArtefactFormat.BLOG_POST: ArtefactKind.WEB_PAGE,
+    ArtefactFormat.BUSINESS_LISTING: ArtefactKind.SEARCH_RESULT,
+    ArtefactFormat.SETTINGS: ArtefactKind.DEVICE_SCREEN,
+    ArtefactFormat.LOCK_SCREEN: ArtefactKind.DEVICE_SCREEN,
+}
+
+
 class _Model(Frozen):
     model_config = ConfigDict(extra="forbid", frozen=True, use_enum_values=True)
 
@@ -101,16 +134,67 @@ class Comment(_Model):
     meta: Text | None = None
 
 
+class SearchResult(_Model):
+    """One entry on a page of search results, as a search engine lists it."""
+
+    title: Text
+    address: Text | None = Field(default=None, description="e.g. 'instagram.com/keeleyann.beauty'")
+    snippet: Text | None = None
+
+
+class PageSection(_Model):
+    """A part of a web page: its heading and its text (paragraphs split by a blank line)."""
+
+    heading: Text | None = None
+    text: Text
+
+
+class PageForm(_Model):
+    """A form on a web page, drawn as a picture of one: its fields' labels and its button's."""
+
+    title: Text | None = None
+    fields: tuple[Text, ...] = Field(min_length=1)
+    submit: Text
+
+
+# Fields drawn for one kind only (validate.py refuses them on any other).
+KIND_FIELDS: dict[ArtefactKind, tuple[str, ...]] = {
+    ArtefactKind.SEARCH_RESULT: ("query", "results"),
+    ArtefactKind.WEB_PAGE: ("address", "nav", "sections", "form", "footer"),
+}
+PHOTO_KINDS = (ArtefactKind.POST, ArtefactKind.PHOTO_TAG, ArtefactKind.MESSAGE)
+
+
 class Artefact(_Model):
     """The post, message, e-mail... as the trainee would see it on the platform."""
 
     kind: ArtefactKind
+    format: ArtefactFormat | None = Field(
+        default=None, description="What it is on its platform, where the kind would misname it."
+    )
+    platform: Platform | None = Field(
+        default=None,
+        description="Where it is seen, when not on the scenario's platform (a WhatsApp message in a "
+        "scenario about Instagram).",
+    )
     author: Text
-    body: Text
-    recipient: Text | None = None
+    body: Text | None = Field(
+        default=None, description="Required, but for a search result with results or a page with sections."
+    )
+    recipient: Text | None = Field(default=None, description="For a message: the chat it is in.")
     subject: Text | None = None
     meta: Text | None = Field(default=None, description="e.g. '2 h · Public' or a timestamp")
+    photo: Text | None = Field(
+        default=None, description="What a photo in it shows, drawn as a described picture."
+    )
     comments: tuple[Comment, ...] = ()
+    query: Text | None = Field(default=None, description="A search result's query, in its search box.")
+    results: tuple[SearchResult, ...] = ()
+    address: Text | None = Field(default=None, description="A web page's address, in its address bar.")
+    nav: tuple[Text, ...] = Field(default=(), description="A web page's menu: its links' labels.")
+    sections: tuple[PageSection, ...] = ()
+    form: PageForm | None = None
+    footer: Text | None = None
 
 
 class Situation(_Model):

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from ..status import Kind
 from .errors import Problem
 from .load import Loc, SourceFile
-from .schema import Scenario
+from .schema import FORMAT_KINDS, KIND_FIELDS, PHOTO_KINDS, ArtefactKind, Scenario
 
 MIN_QUESTIONS = 3
 
@@ -64,6 +64,7 @@ def check_scenario(scn: Scenario, src: SourceFile, clause_ids: set[str]) -> list
             )
 
     problems += _check_kind(scn, src)
+    problems += _check_artefact(scn, src)
     problems += _check_graph(scn, src, edges, set(ending_ids))
     if not problems:
         most = max_points(scn)
@@ -121,6 +122,32 @@ def _check_kind(scn: Scenario, src: SourceFile) -> list[Problem]:
                         ("steps", i, "options", j, "consequence"), "not used in a knowledge check: remove it"
                     )
                 )
+    return problems
+
+
+def _check_artefact(scn: Scenario, src: SourceFile) -> list[Problem]:
+    """An artefact's fields are those its kind draws: a field no drawing shows is an author's slip."""
+    if scn.situation is None:
+        return []
+    art, at = scn.situation.artefact, ("situation", "artefact")
+    kind = ArtefactKind(art.kind)
+    problems: list[Problem] = []
+
+    def add(name: str, message: str) -> None:
+        problems.append(src.problem((*at, name), message))
+
+    if art.format is not None and FORMAT_KINDS[art.format] != kind:
+        add("format", f"{art.format!r} is a format of kind {FORMAT_KINDS[art.format]}, not {kind}")
+    for owner, names in KIND_FIELDS.items():
+        for name in names:
+            if owner != kind and getattr(art, name):
+                add(name, f"drawn only for kind {owner}, not {kind}: remove it or change the kind")
+    if art.photo is not None and kind not in PHOTO_KINDS:
+        add("photo", f"drawn only for kinds {', '.join(PHOTO_KINDS)}, not {kind}: put it in the body")
+    if kind == ArtefactKind.SEARCH_RESULT and art.query is None:
+        add("query", "required field is missing: the words in the search box")
+    if art.body is None and not (art.results or art.sections):
+        add("body", "required field is missing (only search results and web pages with sections go without)")
     return problems
 
 

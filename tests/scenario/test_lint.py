@@ -59,3 +59,23 @@ def test_lint_refuses_a_clause_id_in_what_trainees_read(tmp_path):
     course = load_course(write(tmp_path, bad))
     text = "\n".join(map(str, lint(course, load_policy(), allowed={"See"})[0]))
     assert "demo.yaml: situation.narrative: names clause id 'must-not.defamation'" in text
+
+
+def test_lint_spells_a_web_pages_and_a_searchs_words_but_not_their_addresses(tmp_path):
+    page = (
+        "  artefact:\n    kind: web-page\n    author: Sam Lee\n    address: samleeeee.example/bloggg\n"
+        "    nav: [Hoem, Fees]\n    sections:\n      - heading: Welcom\n        text: Hello.\n"
+        "    form:\n      fields: [Nmae]\n      submit: Sned\n    footer: Copyrihgt Sam Lee\n"
+    )
+    bad = SCENARIO.replace("  artefact:\n    kind: post\n    author: Sam Lee\n    body: A post.\n", page)
+    course = load_course(write(tmp_path, bad))
+    text = "\n".join(map(str, lint(course, load_policy(), allowed=set())[0]))
+    for field, word in [
+        ("nav", "Hoem"),
+        ("sections[0]", "Welcom"),
+        ("form", "Nmae"),
+        ("form", "Sned"),
+        ("footer", "Copyrihgt"),
+    ]:
+        assert f"demo.yaml: situation.artefact.{field}: unknown word '{word}'" in text
+    assert "samleeeee" not in text and "bloggg" not in text

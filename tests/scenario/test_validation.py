@@ -259,6 +259,74 @@ def test_wrong_schema_version_unknown_field_and_bad_enum(tmp_path):
     assert any("platform: expected one of" in m and "'myspace'" in m for m in msgs)
 
 
+ARTEFACT = "  artefact:\n    kind: post\n    author: Sam Lee\n    body: A post.\n"
+
+
+@pytest.mark.parametrize(
+    ("artefact", "at", "field", "message"),
+    [
+        (
+            "kind: post\nformat: reel\nauthor: Sam Lee\nbody: A post.",
+            "format: reel",
+            "format",
+            "expected one of",
+        ),
+        (
+            "kind: post\nformat: invitation\nauthor: Sam Lee\nbody: A post.",
+            "format: invitation",
+            "format",
+            "'invitation' is a format of kind friend-request, not post",
+        ),
+        (
+            "kind: post\nauthor: Sam Lee\nbody: A post.\nquery: Sam Lee",
+            "query: Sam Lee",
+            "query",
+            "drawn only for kind search-result, not post",
+        ),
+        (
+            "kind: email\nauthor: Sam Lee\nbody: Hello.\nphoto: A cat",
+            "photo: A cat",
+            "photo",
+            "drawn only for kinds post, photo-tag, message, not email",
+        ),
+        (
+            "kind: search-result\nauthor: Google\nresults:\n  - title: Sam Lee\n    url: example.org",
+            "url: example.org",
+            "results[0].url",
+            "unknown field",
+        ),
+        (
+            "kind: search-result\nauthor: Google\nresults:\n  - title: Sam Lee",
+            "  artefact:",
+            "query",
+            "required field is missing: the words in the search box",
+        ),
+        (
+            "kind: web-page\nauthor: Sam Lee\nsections:\n  - text: Welcome.\nform:\n  fields: [Name]",
+            "    form:",
+            "form.submit",
+            "required field is missing",
+        ),
+        (
+            "kind: web-page\nauthor: Sam Lee\nnav: [Home, 3]\nsections: []\nbody: Welcome.",
+            "nav: [Home, 3]",
+            "nav[1]",
+            "Input should be a valid string",
+        ),
+        ("kind: post\nauthor: Sam Lee", "  artefact:", "body", "required field is missing"),
+    ],
+)
+def test_an_artefacts_fields_are_checked_naming_file_field_and_line(tmp_path, artefact, at, field, message):
+    """A new field's bad value, or a field its kind does not draw, names where it is."""
+    bad = SCENARIO.replace(
+        ARTEFACT, "  artefact:\n" + "".join(f"    {line}\n" for line in artefact.split("\n"))
+    )
+    assert bad != SCENARIO
+    (msg,) = problems(tmp_path, bad)
+    path = tmp_path / "scenarios" / "01-demo" / "demo.yaml"
+    assert msg.startswith(f"{path}:{line_of(bad, at)}: situation.artefact.{field}: {message}"), msg
+
+
 def test_invalid_yaml_names_the_line(tmp_path):
     bad = SCENARIO.replace("title: A demo", "title: [unclosed")
     (msg,) = problems(tmp_path, bad)
