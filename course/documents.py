@@ -140,6 +140,7 @@ class PolicyStamp(TypedDict):
     title: str
     version: str
     last_reviewed: str
+    review_every_months: NotRequired[int]  # how often the Institute reviews it
 
 
 class PlayDocument(TypedDict):

@@ -24,7 +24,7 @@ from course.policy import load_policy
 from course.render import FORMAT_NOUNS
 from course.scenario.schema import ArtefactFormat, ArtefactKind
 
-from .conftest import WCAG_TAGS, axe_violations, choices_of, read_pdf, voila, walk_model, watch
+from .conftest import LAPTOP, PHONE, WCAG_TAGS, axe_violations, choices_of, read_pdf, voila, walk_model, watch
 
 MODULE = "05-must-not"
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -40,12 +40,14 @@ def best_index(step) -> int:
     return max(range(len(step.options)), key=lambda i: step.options[i].points)
 
 
-def test_every_page_is_offline_error_free_and_passes_axe(site, browser, course, shots):
+@pytest.mark.parametrize("device", [LAPTOP, PHONE], ids=["laptop", "phone"])
+def test_every_page_is_offline_error_free_and_passes_axe(site, browser, course, shots, device):
     server, _ = site
     url = server.url
     module = course.module(MODULE)
     scn, check = module.scenarios[1], module.check
-    page = browser.new_page(viewport={"width": 1100, "height": 900})
+    phone = device is PHONE
+    page = browser.new_context(**device).new_page()
     seen = watch(page)
     audited = {}
 
@@ -57,7 +59,7 @@ def test_every_page_is_offline_error_free_and_passes_axe(site, browser, course, 
     page.locator(".mip-landing").wait_for(timeout=60_000)
     assert page.title() == "MIP Social Media Policy"  # page titles name the page, not the file
     audit("landing")
-    page.screenshot(path=shots / "landing.png")
+    page.screenshot(path=shots / ("landing-phone.png" if phone else "landing.png"))
     page.goto(f"{url}/voila/render/practice/{MODULE}/reading.ipynb")
     page.locator(".mip-reading").wait_for(timeout=60_000)
     assert page.title() == f"Reading - {module.module.title} - MIP Social Media Policy"
@@ -83,8 +85,8 @@ def test_every_page_is_offline_error_free_and_passes_axe(site, browser, course, 
     assert live.get_attribute("aria-live") == "polite"
     assert step.options[0].text in live.inner_text()  # feedback is announced
     audit("feedback")
-    page.screenshot(path=shots / "scenario.png", full_page=True)
-    assert (shots / "landing.png").stat().st_size > 10_000
+    page.screenshot(path=shots / ("scenario-phone.png" if phone else "scenario.png"))
+    assert (shots / ("landing-phone.png" if phone else "landing.png")).stat().st_size > 10_000
     page.goto(f"{url}/voila/render/practice/{MODULE}/{check.id}.ipynb")
     page.locator(".mip-confirm").wait_for(timeout=60_000)
     first = check.step(check.start)
@@ -92,16 +94,24 @@ def test_every_page_is_offline_error_free_and_passes_axe(site, browser, course, 
     page.get_by_role("button", name="Confirm choice").click()
     page.locator(".mip-feedback").wait_for()
     audit("knowledge check")
+    page.goto(f"{url}/voila/render/certificate.ipynb")
+    page.locator(".mip-certificate-page").wait_for(timeout=60_000)
+    assert page.title() == "Your CPD certificate - MIP Social Media Policy"
+    audit("certificate")
+    for route, name in (("resume", "resume"), ("verify?c=not-a-certificate", "verification refused")):
+        page.goto(f"{url}/{route}")
+        audit(name)
 
     assert audited == {name: [] for name in audited}
-    assert seen.errors == [] and seen.external == []
-    page.close()
+    assert [e for e in seen.errors if "400 (Bad Request)" not in e] == []  # the refusal's own status
+    assert seen.external == []
+    page.context.close()
     # Leaving a page shuts its kernel down (Voila's beacon is accepted, not refused with 403):
-    # the test left three pages.
+    # the test left five pages with kernels.
     deadline = time.monotonic() + 10
-    while server.log.read_text().count("Kernel shutdown") < 3 and time.monotonic() < deadline:
+    while server.log.read_text().count("Kernel shutdown") < 5 and time.monotonic() < deadline:
         time.sleep(0.2)
-    assert server.log.read_text().count("Kernel shutdown") >= 3
+    assert server.log.read_text().count("Kernel shutdown") >= 5
 
 
 def best_choices(item) -> list[dict[str, str]]:
@@ -323,13 +333,6 @@ def test_kernels_of_pages_closed_without_goodbye_are_culled(practice_site, brows
         assert "Culling kernel" in log and "Kernel shutdown" not in log
 
 
-DESKTOP = {"viewport": {"width": 1280, "height": 800}}
-PHONE = {
-    "viewport": {"width": 390, "height": 844},
-    "is_mobile": True,
-    "has_touch": True,
-    "device_scale_factor": 2,
-}
 # How wide the page, the notebook's cells and the drawing are against the room they have: on a
 # phone nothing may scroll sideways, nor stick out of the screen where the cells clip it.
 WIDTHS = """() => {
@@ -382,7 +385,7 @@ def test_every_kind_of_situation_is_drawn_and_accessible(site, browser, course):
     assert {kind for kind, _ in first_of_each} == {k.value for k in ArtefactKind}
     assert {fmt for _, fmt in first_of_each} == {"", *(f.value for f in ArtefactFormat)}
     failures = {}
-    for screen, options in (("desktop", DESKTOP), ("phone", PHONE)):
+    for screen, options in (("desktop", LAPTOP), ("phone", PHONE)):
         context = browser.new_context(**options)
         page = context.new_page()
         seen = watch(page)

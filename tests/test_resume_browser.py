@@ -8,11 +8,9 @@ import re
 
 import pytest
 
-from .conftest import axe_violations, best_option, ending_of, voila, walk_model, watch
+from .conftest import LAPTOP, PHONE, axe_violations, best_option, ending_of, voila, walk_model, watch
 
 MODULE = "05-must-not"
-LAPTOP = {"viewport": {"width": 1280, "height": 800}}
-PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
 CODE = re.compile(r"[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}")
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

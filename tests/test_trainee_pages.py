@@ -12,17 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import axe_violations, voila, watch
+from .conftest import LAPTOP, PHONE, axe_violations, voila, watch
 
 MODULE = "05-must-not"
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-LAPTOP = {"viewport": {"width": 1280, "height": 800}}
-PHONE = {
-    "viewport": {"width": 390, "height": 844},
-    "is_mobile": True,
-    "has_touch": True,
-    "device_scale_factor": 2,
-}
 
 
 @pytest.fixture(scope="module")

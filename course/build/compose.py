@@ -58,6 +58,7 @@ def policy_stamp(policy: Policy) -> PolicyStamp:
         "title": policy.title,
         "version": policy.version,
         "last_reviewed": policy.last_reviewed,
+        "review_every_months": policy.review_every_months,
     }
 
 

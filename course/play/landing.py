@@ -8,7 +8,7 @@ from pathlib import Path
 import ipywidgets as widgets
 from IPython.display import display
 
-from ..documents import READING, ModuleDocument
+from ..documents import READING, ModuleDocument, PolicyStamp
 from ..status import PageStatus
 from .award import certified, hours_minutes
 from .learner import learner_root
@@ -160,6 +160,19 @@ def _certificate_html(progress: list[ModuleProgress]) -> str:
     )
 
 
+def _review_cycle(policy: PolicyStamp) -> str:
+    """What a trainee needs to trust the version taught: how often it is reviewed, and what
+    happens when it changes (the review's finding m12)."""
+    months = policy.get("review_every_months")
+    if not months:
+        return ""
+    return (
+        f" The policy is reviewed every {months} months. This course teaches the latest version the "
+        "Institute has given it; when a new one is published, the course is updated and asks you to "
+        "retake what changed."
+    )
+
+
 def _overview_html(site: Site, progress: list[ModuleProgress]) -> str:
     """The whole course at a glance: pages done, modules completed, the time it takes."""
     done = sum(m.done for m in progress)
@@ -185,7 +198,7 @@ def landing_html(site: Site, progress: list[ModuleProgress], problem: str = "") 
     return (
         f'<main class="mip-landing"><h1>{escape(policy["organisation"])}: {escape(policy["title"])}</h1>'
         f"<p>An interactive course on the policy, version {escape(version)} "
-        f"(last reviewed {escape(policy['last_reviewed'])}). {_intro(site)}</p>"
+        f"(last reviewed {escape(policy['last_reviewed'])}).{_review_cycle(policy)} {_intro(site)}</p>"
         f'{alert}<section class="mip-overview" aria-label="Your progress">'
         f"{_overview_html(site, progress)}{_continue_html(site, progress)}{resume_html(site)}"
         f'{_certificate_html(progress)}</section><div class="mip-modules">{modules}</div></main>'

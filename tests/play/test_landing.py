@@ -80,6 +80,8 @@ def test_names_the_policy_from_the_module_documents(site):
     html = page(site)
     assert f"<h1>{escape(stamp['organisation'])}: {escape(stamp['title'])}</h1>" in html
     assert f"version {escape(stamp['version'])} (last reviewed {escape(stamp['last_reviewed'])})" in html
+    assert stamp["review_every_months"] == policy.review_every_months
+    assert f"The policy is reviewed every {policy.review_every_months} months." in html
 
 
 def test_lists_every_module_in_course_order_with_a_link_to_every_page(site, course):
