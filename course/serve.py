@@ -16,6 +16,7 @@ from voila.tornado.handler import TornadoVoilaHandler
 
 from .paths import NOTEBOOKS_DIR, PROGRESS_DIR, REPO
 from .play.learner import LEARNER_COOKIE, LEARNER_HEADER, PROGRESS_ENV, new_learner_id, valid_learner_id
+from .reflections_route import REFLECTIONS_ROUTE, ReflectionsPdfHandler
 from .verification import PDF_ROUTE, VERIFY_ROUTE, CertificatePdfHandler, VerifyHandler
 
 LANDING = "index.ipynb"
@@ -65,6 +66,7 @@ class CourseVoila(Voila):
         certificates = [
             (url_path_join(self.server_url, PDF_ROUTE), CertificatePdfHandler, where),
             (url_path_join(self.server_url, VERIFY_ROUTE), VerifyHandler, where),
+            (url_path_join(self.server_url, REFLECTIONS_ROUTE), ReflectionsPdfHandler, where),
         ]
         return [(self.server_url, RedirectHandler, {"url": landing}), *certificates, *handlers]
 

@@ -127,6 +127,7 @@ def _certificate_html(progress: list[ModuleProgress]) -> str:
     return (
         f'<p class="mip-certificate-link"><a href="certificate.ipynb">Your CPD certificate</a>: '
         f"{done} of {total} module{'' if total == 1 else 's'} completed with the knowledge check passed.</p>"
+        '<p class="mip-reflections"><a href="../../reflections.pdf">Download all my reflections (PDF)</a></p>'
     )
 
 
