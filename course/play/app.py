@@ -90,10 +90,13 @@ def reflection_intro(reflection: dict[str, Any], practice: bool) -> str:
     below = os.environ.get("SCRIPT_NAME", "").partition("/voila/render/")[2]
     depth = below.count("/") if below else (2 if practice else 1)
     pdf = "../" * (depth + 2) + "reflections.pdf"
+    # In a new tab: leaving this one, even for a download, shuts its kernel down (Voila's
+    # beforeunload), and the page would save nothing more. The tab becomes the download and
+    # closes, or says in plain words why there is none.
     return (
         f'<h2 class="mip-reflection-title">Reflection</h2><p class="mip-reflection-status">{status}</p>'
-        f'<p class="mip-reflections-download"><a href="{_escape(pdf)}">Download all my '
-        "reflections (PDF)</a></p>"
+        f'<p class="mip-reflections-download"><a href="{_escape(pdf)}" target="_blank" rel="noopener">'
+        "Download all my reflections (PDF)</a></p>"
         f"<p>{_escape(reflection['prompt'])}</p>"
     )
 

@@ -195,7 +195,7 @@ def test_the_reflection_links_to_the_servers_pdf_from_wherever_the_page_is(monke
     monkeypatch.setenv("SCRIPT_NAME", url.removeprefix("http://127.0.0.1:8866"))  # as Voila sets it
     html = reflection_intro({"prompt": "Why?", "points": 2}, practice)
     href = html.split('<p class="mip-reflections-download"><a href="')[1].split('"')[0]
-    assert ">Download all my reflections (PDF)</a>" in html
+    assert 'target="_blank" rel="noopener">Download all my reflections (PDF)</a>' in html
     assert urljoin(url, href) == f"http://127.0.0.1:8866/{base}reflections.pdf"
     monkeypatch.delenv("SCRIPT_NAME")  # no server to say: the page's place in the site
     html = reflection_intro({"prompt": "Why?", "points": 2}, practice)
@@ -206,7 +206,7 @@ def test_the_landing_page_links_to_the_pdf_beside_the_certificate(site):
     found = open_site(site, None)
     html = landing_html(found, *found.progress())
     certificate = html.index('<a href="certificate.ipynb">Your CPD certificate</a>')
-    link = html.index('<a href="../../reflections.pdf">Download all my reflections (PDF)</a>')
+    link = html.index('<a href="../../reflections.pdf" target="_blank" rel="noopener">Download all my')
     assert 0 < link - certificate < 300
     landing = "http://127.0.0.1:8866/voila/render/index.ipynb"
     assert urljoin(landing, "../../reflections.pdf") == "http://127.0.0.1:8866/reflections.pdf"
