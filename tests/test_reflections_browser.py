@@ -51,18 +51,20 @@ def follow_download(page) -> str:
     return read_pdf(Path(download.path()).read_bytes()).text
 
 
+@pytest.mark.parametrize("base", ["/", "/mip/"], ids=["at the root", "under a base URL"])
 def test_a_reflection_written_on_a_page_downloads_with_its_scenario_from_there_and_the_landing_page(
-    practice_site, browser, course
+    practice_site, browser, course, base
 ):
     scenario = course.module(MODULE).scenarios[0]
     mine = "I would decline the request and say why in our next session. <b>Not bold</b> 🙂"
-    with voila(practice_site) as server:
+    with voila(practice_site, f"--Voila.base_url={base}") as server:
         learner = new_learner_id()
         context = browser.new_context(accept_downloads=True)
         context.add_cookies([{"name": LEARNER_COOKIE, "value": learner, "url": server.url}])
         page = context.new_page()
         seen = watch(page)
-        page.goto(f"{server.url}/voila/render/practice/{MODULE}/{scenario.id}.ipynb")
+        site = f"{server.url}{base}"
+        page.goto(f"{site}voila/render/practice/{MODULE}/{scenario.id}.ipynb")
         page.locator(".mip-confirm").wait_for(timeout=60_000)
 
         # Nothing written yet: a tab says so in plain words, and this page carries on.
@@ -94,7 +96,7 @@ def test_a_reflection_written_on_a_page_downloads_with_its_scenario_from_there_a
             page.wait_for_timeout(100)
         assert json.loads(saved.read_text())["reflection"].endswith("And one more thought.")
 
-        page.goto(f"{server.url}/")
+        page.goto(site)
         page.locator(".mip-landing").wait_for(timeout=60_000)
         again = follow_download(page)
         assert scenario.title in again and f"{flat(mine)} And one more thought." in again

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from course.build.notebooks import build_course
-from course.documents import Answers
+from course.documents import Answers, answers_path
 from course.play.answers import save_answers
 from course.play.learner import LEARNER_COOKIE, PROGRESS_ENV, new_learner_id
 from course.play.site import PROFILE_FILE
@@ -30,6 +30,7 @@ MODULE = "05-must-not"
 class Served:
     port: int
     progress: Path
+    root: Path
 
     def get(self, learner: str | None = None) -> tuple[http.client.HTTPResponse, bytes]:
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
@@ -65,7 +66,7 @@ def served(tmp_path_factory, course) -> Iterator[Served]:
         mp.setenv(PROGRESS_ENV, str(progress))  # as `course serve --progress` sets it
         port = free_port()
         with voila_in_thread(CourseVoila, root, port):
-            yield Served(port, progress)
+            yield Served(port, progress, root)
 
 
 def shown(body: bytes) -> str:
@@ -104,3 +105,19 @@ def test_no_reflection_yet_is_said_in_plain_words(served, course):
         assert response.getheader("Content-Type") == "text/html; charset=utf-8"
         said = shown(body)
         assert "No reflections yet" in said and "You have not written a reflection yet" in said
+
+
+def test_without_a_cookie_the_folder_served_has_its_own(served, course):
+    """A trainee's own server (`course serve --root FOLDER`) reads the answers beside the pages."""
+    scenario = course.module(MODULE).scenarios[3]
+    folder = served.root / "practice" / MODULE
+    save_answers(folder, Answers(scenario.id, best_path(scenario), "In the folder itself."))
+    try:
+        response, body = served.get()
+        assert response.status == 200
+        text = read_pdf(body).text
+        assert "In the folder itself." in text and scenario.title in text
+        someone = served.learner(course.module(MODULE).scenarios[:1], "Someone else's")
+        assert "In the folder itself." not in read_pdf(served.get(someone)[1]).text
+    finally:
+        answers_path(folder, scenario.id).unlink()
