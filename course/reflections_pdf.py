@@ -28,9 +28,9 @@ def reflections_pdf(gathered: Reflections, name: str, policy: PolicyStamp, made_
     count = len(gathered.entries)
     write(
         pdf,
-        f"{count} reflection{'' if count == 1 else 's'} written in the interactive course on the "
-        f"{policy['organisation']} {policy['title']}, issued by the {policy['organisation']}. "
-        f"Made on {long_date(made_on)}.",
+        f"{count} reflection{'' if count == 1 else 's'} written in the {policy['organisation']}'s "
+        f"interactive course on its {policy['title']}, each with the scenario it is on and the choices "
+        f"made there. Made on {long_date(made_on)} by the course server.",
         gap=6,
     )
     for module, entries in groupby(gathered.entries, key=lambda e: e.module):
