@@ -5,43 +5,21 @@ course server's page that confirms it."""
 from __future__ import annotations
 
 import io
-from pathlib import Path
+from functools import partial
 
 import segno
-from fpdf import FPDF
 
+from .pdf import FONT, course_pdf, write
 from .play.award import Certificate, hours_minutes, long_date
-
-FONT = "DejaVu"  # any name a trainee types prints: DejaVu covers Latin, Greek and Cyrillic
-
-
-def _font_files() -> tuple[Path, Path]:
-    """DejaVu Sans, regular and bold, as matplotlib (a dependency already) ships it."""
-    import matplotlib
-
-    folder = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
-    return folder / "DejaVuSans.ttf", folder / "DejaVuSans-Bold.ttf"
 
 
 def certificate_pdf(cert: Certificate, number: str, verify_url: str) -> bytes:
     """One A4 page: issuer, title, name, course and policy version, each module with its CPD time
     and learning outcome, the total, the date, the number and how to verify it."""
-    regular, bold = _font_files()
-    pdf = FPDF(format="A4")
-    pdf.set_title(f"CPD certificate: {cert.name}")
-    pdf.set_author(cert.policy["organisation"])
-    pdf.set_lang("en-GB")
-    pdf.add_font(FONT, "", str(regular))
-    pdf.add_font(FONT, "B", str(bold))
-    pdf.set_auto_page_break(True, margin=18)
+    pdf = course_pdf(f"CPD certificate: {cert.name}", cert.policy["organisation"])
     pdf.add_page()
     width = pdf.epw
-
-    def line(text: str, size: float = 11, style: str = "", align: str = "L", gap: float = 2) -> None:
-        pdf.set_font(FONT, style, size)
-        pdf.multi_cell(width, size * 0.5, text, align=align, new_x="LMARGIN", new_y="NEXT")
-        pdf.ln(gap)
-
+    line = partial(write, pdf)
     line(cert.policy["organisation"], 13, "B", "C")
     line("Certificate of Continuing Professional Development", 20, "B", "C", 6)
     line("This certifies that", 11, "", "C")

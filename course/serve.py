@@ -24,6 +24,7 @@ from .play.learner import (
     valid_learner_id,
 )
 from .play.resume import RESUME_ROUTE
+from .reflections_route import REFLECTIONS_ROUTE, ReflectionsPdfHandler
 from .resume_route import ResumeHandler, Throttle
 from .verification import PDF_ROUTE, VERIFY_ROUTE, CertificatePdfHandler, VerifyHandler
 
@@ -71,6 +72,7 @@ class CourseVoila(Voila):
         certificates = [
             (url_path_join(self.server_url, PDF_ROUTE), CertificatePdfHandler, where),
             (url_path_join(self.server_url, VERIFY_ROUTE), VerifyHandler, where),
+            (url_path_join(self.server_url, REFLECTIONS_ROUTE), ReflectionsPdfHandler, where),
         ]
         resume = {"progress": where["progress"], "landing": landing, "throttle": Throttle()}
         ours = [*certificates, (url_path_join(self.server_url, RESUME_ROUTE), ResumeHandler, resume)]

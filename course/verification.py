@@ -43,7 +43,10 @@ def page(title: str, body: str, style: str = "") -> str:
     )
 
 
-class _CertificateHandler(RequestHandler):
+class LearnerHandler(RequestHandler):
+    """A route answered from the requesting learner's progress (or the folder served), refusing
+    in plain words."""
+
     def initialize(self, root: Path, progress: Path) -> None:
         self.root, self.progress = root, progress
 
@@ -52,26 +55,34 @@ class _CertificateHandler(RequestHandler):
         self.set_header("Content-Type", "text/html; charset=utf-8")
         self.finish(page(title, f'<h1>{escape(title)}</h1><p class="bad">{escape(text)}</p>'))
 
+    def learner(self) -> Path | None:
+        """The requesting learner's own folder, by their cookie (self-study); None without one:
+        then the answers beside the pages are read (as they always are for assessed modules)."""
+        learner = valid_learner_id(self.get_cookie(LEARNER_COOKIE))
+        return self.progress / learner if learner else None
 
-class CertificatePdfHandler(_CertificateHandler):
+    def send_pdf(self, data: bytes, name: str) -> None:
+        self.set_header("Content-Type", "application/pdf")
+        self.set_header("Content-Disposition", f'attachment; filename="{name}"')
+        self.set_header("Cache-Control", "no-store")  # it is this learner's own
+        self.finish(data)
+
+
+class CertificatePdfHandler(LearnerHandler):
     """The requesting learner's certificate as a PDF download."""
 
     async def get(self) -> None:
-        learner = valid_learner_id(self.get_cookie(LEARNER_COOKIE))
         base = f"{self.request.protocol}://{self.request.host}{self.settings.get('base_url', '/')}"
-        made = await asyncio.get_running_loop().run_in_executor(None, self._make, learner, base)
+        made = await asyncio.get_running_loop().run_in_executor(None, self._make, self.learner(), base)
         if isinstance(made, str):
             self.refuse(404, "No certificate yet", made)
             return
-        self.set_header("Content-Type", "application/pdf")
-        self.set_header("Content-Disposition", f'attachment; filename="{PDF_NAME}"')
-        self.set_header("Cache-Control", "no-store")
-        self.finish(made)
+        self.send_pdf(made, PDF_NAME)
 
-    def _make(self, learner: str | None, base: str) -> bytes | str:
+    def _make(self, learner: Path | None, base: str) -> bytes | str:
         """The PDF, or why there is none (in a worker thread: reading progress and drawing take
         a moment, which the server's other pages should not wait for)."""
-        site = open_site(self.root, self.progress / learner if learner else None)
+        site = open_site(self.root, learner)
         if site is None:
             return "This course has no modules yet."
         progress, _ = site.progress()
@@ -84,7 +95,7 @@ class CertificatePdfHandler(_CertificateHandler):
         return certificate_pdf(cert, certificate_number(token), f"{base}{VERIFY_ROUTE}?c={quote(token)}")
 
 
-class VerifyHandler(_CertificateHandler):
+class VerifyHandler(LearnerHandler):
     """What a certificate's link says, once its signature is checked."""
 
     def get(self) -> None:

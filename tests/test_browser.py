@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import urllib.request
+from urllib.parse import urljoin
 
 import pytest
 from nbgrader.api import Gradebook
@@ -12,7 +13,7 @@ from nbgrader.api import Gradebook
 from course.documents import answers_path
 from course.scenario.validate import max_points as max_points_of
 
-from .conftest import BIN, axe_violations, best_option, ending_of, run, voila, walk_model, watch
+from .conftest import BIN, axe_violations, best_option, ending_of, read_pdf, run, voila, walk_model, watch
 
 MODULE = "05-must-not"
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -240,6 +241,12 @@ def test_a_whole_module_in_assessed_mode_from_release_to_feedback(nbgrader_cours
         assert f"Status: completed · {done} of {done} done" in module_status(page, module_id)
 
         page.goto(f"{url}/voila/render/{module_id}/{content.items[0].id}.ipynb")
+        # The trainee's reflections, from the folder served, as the PDF the page links to.
+        link = page.get_by_role("link", name="Download all my reflections (PDF)")
+        link.wait_for(timeout=60_000)
+        assert urljoin(page.url, link.get_attribute("href")) == f"{url}/reflections.pdf"
+        reflections = read_pdf(page.request.get(f"{url}/reflections.pdf").body()).text
+        assert all(f"Reflection on {i.title}." in reflections for i in content.items if i.reflection)
         page.get_by_role("button", name="Submit module for grading").click()
         page.get_by_text(f"for grading: {done} of {done} items finished").wait_for(timeout=60_000)
         assert not list(nbc.exchange.glob("mip-social-media/inbound/*"))  # nothing sent yet

@@ -74,7 +74,8 @@ MERGED_ELSEWHERE = (
 
 
 def reflection_intro(reflection: dict[str, Any], practice: bool) -> str:
-    """The reflection's heading, what it is for and whether it is graded, then its prompt."""
+    """The reflection's heading, what it is for and whether it is graded, a link to download every
+    reflection written so far (for a CPD log), then its prompt."""
     if practice:
         status = (
             "Optional in self-study: it is not graded. Write it for your own CPD log; you can keep "
@@ -83,8 +84,20 @@ def reflection_intro(reflection: dict[str, Any], practice: bool) -> str:
     else:
         worth = points_text(reflection["points"], reflection["points"])
         status = f"Required before you submit: your tutor reads and grades it ({worth})."
+    # The server's reflections.pdf (course/reflections_route.py) sits beside voila/render/, as the
+    # certificate's PDF does: linked relative to this page, so that it holds under any base URL or
+    # proxy. Voila tells the kernel the page's path (SCRIPT_NAME); without it (no server), the
+    # page's place in the site: practice/<module>/ in self-study, <module>/ when assessed.
+    below = os.environ.get("SCRIPT_NAME", "").partition("/voila/render/")[2]
+    depth = below.count("/") if below else (2 if practice else 1)
+    pdf = "../" * (depth + 2) + "reflections.pdf"
+    # In a new tab: leaving this one, even for a download, shuts its kernel down (Voila's
+    # beforeunload), and the page would save nothing more. The tab becomes the download and
+    # closes, or says in plain words why there is none.
     return (
         f'<h2 class="mip-reflection-title">Reflection</h2><p class="mip-reflection-status">{status}</p>'
+        f'<p class="mip-reflections-download"><a href="{_escape(pdf)}" target="_blank" rel="noopener">'
+        "Download all my reflections (PDF)</a></p>"
         f'<p id="mip-reflection-prompt">{_escape(reflection["prompt"])}</p>'
     )
 

@@ -157,6 +157,8 @@ def _certificate_html(progress: list[ModuleProgress]) -> str:
     return (
         f'<p class="mip-certificate-link"><a href="certificate.ipynb">Your CPD certificate</a>: '
         f"{done} of {total} module{'' if total == 1 else 's'} completed with the knowledge check passed.</p>"
+        '<p class="mip-reflections"><a href="../../reflections.pdf" target="_blank" rel="noopener">'
+        "Download all my reflections (PDF)</a></p>"  # a new tab: leaving this one stops its kernel
     )
 
 
