@@ -33,6 +33,7 @@ from ..render import (
     ending_html,
     nav_html,
     next_html,
+    paragraphs,
     points_text,
     question_label,
     situation_html,
@@ -176,6 +177,7 @@ class ScenarioApp:
         if not reflection:
             self.reflection.layout.display = "none"
         self.saved = widgets.HTML()
+        self.model = widgets.HTML()  # self-study: a model answer to compare with, once written
         self.next = widgets.HTML()
 
         self.action = widgets.Button(
@@ -215,6 +217,7 @@ class ScenarioApp:
                 self.reflection_label,
                 self.reflection,
                 self.saved,
+                self.model,
                 self.next,
                 self.action,
                 self.action_status,
@@ -327,6 +330,19 @@ class ScenarioApp:
         self.ending.value = ending
         # Once the page is finished, one clear way on (after the reflection, if there is one).
         self.next.value = next_html(self.doc["navigation"]) if played.finished else ""
+        self._show_model(played.finished)
+
+    def _show_model(self, finished: bool) -> None:
+        """Self-study: once the scenario is finished and a reflection written, a model answer to
+        compare it with (assessed pages never hold one: it is the tutor's)."""
+        model = (self.scenario.get("reflection") or {}).get("model_answer", "")
+        shown = self.practice and finished and model and self.answers.reflection.strip()
+        self.model.value = (
+            '<details class="mip-model"><summary>Compare with a model answer</summary>'
+            f"{paragraphs(model)}</details>"
+            if shown
+            else ""
+        )
 
     def _pass_mark_html(self, played: Walk) -> str:
         """At the end of a knowledge check: passed or not, and what to revisit before a retake."""
@@ -408,6 +424,8 @@ class ScenarioApp:
         # make other tabs' pages stale for nothing.
         if text != self.answers.reflection and self._save(reflect, merge=True) == "merged":
             self.elsewhere.value = MERGED_ELSEWHERE  # the choices shown here may have changed
+        if not self.model.value:
+            self._show_model(walk(self.scenario, self.answers.choices).finished)
         if len(change["new"]) > MAX_REFLECTION_CHARS:
             self.saved.value = (
                 f'<p class="mip-saved" role="alert">Reflections are limited to {MAX_REFLECTION_CHARS} '

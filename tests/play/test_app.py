@@ -208,6 +208,34 @@ def test_a_self_study_reflection_says_it_is_optional(module, tmp_path):
     assert "Optional in self-study" in app.reflection_label.value
 
 
+def finish(app) -> None:
+    while walk(app.scenario, app.answers.choices).current is not None:
+        pick(app, 0)
+
+
+def test_self_study_offers_the_model_answer_once_finished_and_written(module, tmp_path):
+    scn = module.scenarios[0]
+    app = make_app(module, tmp_path, assessed=False)
+    app.reflection.value = "A first thought, before deciding."
+    assert app.model.value == ""  # not before the scenario is finished: it would give it away
+    finish(app)
+    assert "Compare with a model answer" in app.model.value
+    assert escape(scn.reflection.model_answer.split("\n\n")[0].strip()) in app.model.value
+    (tmp_path / "unwritten").mkdir()
+    fresh = make_app(module, tmp_path / "unwritten", assessed=False)
+    finish(fresh)
+    assert fresh.model.value == ""  # finished, nothing written: nothing to compare with yet
+    fresh.reflection.value = "Now written."
+    assert "Compare with a model answer" in fresh.model.value
+
+
+def test_an_assessed_page_never_shows_a_model_answer(module, tmp_path):
+    app = make_app(module, tmp_path, assessed=True)
+    app.reflection.value = "Written."
+    finish(app)
+    assert app.model.value == "" and "model_answer" not in json.dumps(app.doc)
+
+
 def test_a_knowledge_check_ends_with_passed_or_what_to_revisit(module, tmp_path):
     check, policy = module.check, load_policy()
     app = app_for(module, check, tmp_path, assessed=False)
