@@ -7,6 +7,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from .cli_args import folder
 from .cohort.cli import add_cohort_parser
 from .nbgrader_settings import NotACohort
 from .paths import GRADING_DIR, NOTEBOOKS_DIR, PRACTICE_DIR, PROGRESS_DIR, SCENARIOS_DIR, SOURCE_DIR
@@ -32,8 +33,13 @@ def cmd_check(args: argparse.Namespace) -> int:
 def cmd_build(args: argparse.Namespace) -> int:
     from .build.notebooks import build_course
 
-    report = build_course(_check(args.scenarios), source_dir=args.source, practice_dir=args.practice)
-    print(f"built {len(report.written)} file(s): {args.source} and {args.practice}")
+    # Both by default; asked for one, only that one (a cohort's source never rebuilds self-study).
+    source, practice = args.source, args.practice
+    if source is None and practice is None:
+        source, practice = SOURCE_DIR, PRACTICE_DIR
+    report = build_course(_check(args.scenarios), source_dir=source, practice_dir=practice)
+    built = " and ".join(str(folder) for folder in (source, practice) if folder)
+    print(f"built {len(report.written)} file(s): {built}")
     return 0
 
 
@@ -51,9 +57,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_results(args: argparse.Namespace) -> int:
+    from .cohort.setup import require_cohort
     from .grading.results import grading_results
 
-    table = grading_results(args.course_dir)
+    table = grading_results(require_cohort(args.course_dir))
     if args.csv:
         table.to_csv(args.csv, index=False)
         print(f"wrote {len(table)} row(s) to {args.csv}")
@@ -110,8 +117,14 @@ def parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
     sub.add_parser("check", help="validate every scenario file").set_defaults(run=cmd_check)
     build = sub.add_parser("build", help="generate nbgrader source and practice notebooks")
-    build.add_argument("--source", type=Path, default=SOURCE_DIR)
-    build.add_argument("--practice", type=Path, default=PRACTICE_DIR)
+    build.add_argument(
+        "--source",
+        type=Path,
+        help=f"nbgrader source notebooks here (default, with --practice's: {SOURCE_DIR})",
+    )
+    build.add_argument(
+        "--practice", type=Path, help=f"self-study notebooks here (default, with --source's: {PRACTICE_DIR})"
+    )
     build.set_defaults(run=cmd_build)
     serve = sub.add_parser("serve", help="build, then serve the course with Voila (self-study)")
     serve.add_argument("--port", type=int, default=8866)
@@ -141,7 +154,7 @@ def parser() -> argparse.ArgumentParser:
         "lint", help="spelling, clause quotes in feedback, reading time, answer cues"
     ).set_defaults(run=cmd_lint)
     results = sub.add_parser("results", help="per trainee and scenario: graded, tampered or failed")
-    results.add_argument("--course-dir", type=Path, default=GRADING_DIR)
+    results.add_argument("--course-dir", type=folder, default=GRADING_DIR, help="the cohort's folder")
     results.add_argument("--csv", type=Path, help="write the table as CSV")
     results.set_defaults(run=cmd_results)
     add_cohort_parser(sub)

@@ -11,7 +11,8 @@ from traitlets.config.loader import JSONFileConfigLoader, PyFileConfigLoader
 
 
 class NotACohort(FileNotFoundError):
-    """The folder given as a cohort's course directory holds no nbgrader gradebook."""
+    """The folder given as a cohort's course directory is none (no ``nbgrader_config.py``), or holds
+    no nbgrader gradebook yet."""
 
 
 def load_nbgrader_config(*extra_dirs: Path) -> Config:

@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 
 from course.build.notebooks import build_course
-from course.paths import GRADING_DIR, NOTEBOOKS_DIR, REPO
+from course.cohort.setup import new_cohort
+from course.paths import NOTEBOOKS_DIR, REPO
 from course.play.learner import LEARNER_COOKIE
 from course.scenario.catalog import Course, load_course
 from course.scenario.schema import Ending, Option, Scenario, Step
@@ -135,19 +136,11 @@ class NbgraderCourse:
 
 
 def make_nbgrader_course(tmp: Path, course: Course, name: str = "course") -> NbgraderCourse:
-    """A course directory ``name`` and an exchange in ``tmp``, configured as the repository's,
-    source built. (A cohort is named after its course directory.)"""
-    root, exchange = tmp / name, tmp / "exchange"
-    root.mkdir()
-    exchange.mkdir()
-    (root / "nbgrader_config.py").write_text(
-        "c = get_config()\n"
-        f"load_subconfig({str(GRADING_DIR / 'nbgrader_config.py')!r})\n"
-        f"c.CourseDirectory.root = {str(root)!r}\n"
-        f"c.Exchange.root = {str(exchange)!r}\n",
-        encoding="utf-8",
-    )
-    build_course(course, source_dir=root / "source", practice_dir=tmp / "unused-practice")
+    """A cohort ``name`` in ``tmp`` made as `course cohort new` makes one (its nbgrader
+    configuration, its source built), with its exchange beside it. (A cohort is named after its
+    course directory.)"""
+    made = new_cohort(tmp / name, course, exchange=tmp / "exchange")
+    root, exchange = made.root, made.exchange
     return NbgraderCourse(root, exchange, tmp / "homes")
 
 
@@ -163,7 +156,7 @@ def practice_site(tmp_path: Path, course: Course) -> Path:
     site.mkdir()
     for authored in ("index.ipynb", "certificate.ipynb"):
         (site / authored).write_bytes((NOTEBOOKS_DIR / authored).read_bytes())
-    build_course(course, source_dir=tmp_path / "unused-source", practice_dir=site / "practice")
+    build_course(course, source_dir=None, practice_dir=site / "practice")
     return site
 
 

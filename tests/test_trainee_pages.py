@@ -27,7 +27,7 @@ def server(tmp_path_factory, course):
     site.mkdir()
     for authored in ("index.ipynb", "certificate.ipynb"):
         (site / authored).write_bytes((NOTEBOOKS_DIR / authored).read_bytes())
-    build_course(course, source_dir=site.parent / "unused-source", practice_dir=site / "practice")
+    build_course(course, source_dir=None, practice_dir=site / "practice")
     with voila(site) as running:
         yield running
 

@@ -176,14 +176,18 @@ def _clear_build_output(folder: Path) -> None:
 def build_course(
     course: Course,
     *,
-    source_dir: Path = SOURCE_DIR,
-    practice_dir: Path = PRACTICE_DIR,
+    source_dir: Path | None = SOURCE_DIR,
+    practice_dir: Path | None = PRACTICE_DIR,
     policy: Policy | None = None,
 ) -> BuildReport:
-    """Regenerate every notebook, deterministically."""
+    """Regenerate every notebook, deterministically: the nbgrader source in ``source_dir`` and the
+    self-study pages in ``practice_dir``; either may be None (not built, left as it is)."""
     policy = policy or load_policy()
     report = BuildReport()
-    for folder in (source_dir, practice_dir):
+    targets = [
+        (folder, assessed) for folder, assessed in ((source_dir, True), (practice_dir, False)) if folder
+    ]
+    for folder, _ in targets:
         _clear_build_output(folder)
     modules = course.modules
     for position, content in enumerate(modules, start=1):
@@ -191,7 +195,7 @@ def build_course(
             modules[position - 2] if position > 1 else None,
             modules[position] if position < len(modules) else None,
         )
-        for folder, assessed in ((source_dir, True), (practice_dir, False)):
+        for folder, assessed in targets:
             out = folder / content.module.id
             about = module_document(content, position, policy, assessed=assessed)
             _write_json(out / MODULE_DOCUMENT, about, report)

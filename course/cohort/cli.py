@@ -2,7 +2,9 @@
 package (the dashboard and the tests call the same functions).
 
 Every verb works on one cohort: an nbgrader course directory (``--course-dir``, default
-``grading/``). Verbs that act on modules take module ids, or all of them when none is given.
+``grading/``, relative or absolute, before or after the verb), made by ``course cohort new``; a
+folder that is not one is refused with what to do. Verbs that act on modules take module ids, or
+all of them when none is given.
 Exit status 1 when anything failed; what failed is printed with its reason.
 """
 
@@ -10,11 +12,11 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from pathlib import Path
 
-from ..cli_args import voila_arguments
+from ..cli_args import folder, voila_arguments
 from ..paths import GRADING_DIR
 from ..status import ModuleStatus
 from .settings import CANVAS, LMS_NAMES, LOW_SCORE, MOODLE
@@ -53,6 +55,31 @@ def _released_modules(args: argparse.Namespace) -> list[str]:
 
     released = list(released_modules(args.course_dir))
     return _pick(args.modules, released, "module(s) not released to this cohort")
+
+
+def cmd_new(args: argparse.Namespace) -> int:
+    from ..scenario.catalog import load_course
+    from .setup import CohortExists, new_cohort
+
+    try:
+        made = new_cohort(args.folder, load_course(args.scenarios), exchange=args.exchange)
+    except CohortExists as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    print(made.summary())
+    return 0
+
+
+def in_cohort(run: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+    """A verb that works on a cohort: refused, with what to do, where ``--course-dir`` is none."""
+
+    def checked(args: argparse.Namespace) -> int:
+        from .setup import require_cohort
+
+        args.course_dir = require_cohort(args.course_dir)
+        return run(args)
+
+    return checked
 
 
 def cmd_roster(args: argparse.Namespace) -> int:
@@ -158,23 +185,42 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
     return 0
 
 
+COURSE_DIR_HELP = "the cohort's folder, relative or absolute (default: grading/)"
+
+
 def add_cohort_parser(sub: argparse._SubParsersAction) -> None:
     cohort = sub.add_parser("cohort", help="tutors: roster, release, collect, autograde, feedback, reports")
-    cohort.add_argument(
-        "--course-dir", type=Path, default=GRADING_DIR, help="the cohort's nbgrader course directory"
-    )
+    cohort.add_argument("--course-dir", type=folder, default=GRADING_DIR, help=COURSE_DIR_HELP)
     verbs = cohort.add_subparsers(dest="verb", required=True)
 
-    roster = verbs.add_parser(
-        "roster", help="import a roster CSV (id,first_name,last_name,email[,lms_user_id])"
+    def verb_parser(name: str, help: str, run, *, cohort: bool = True) -> argparse.ArgumentParser:
+        """A verb; ``--course-dir`` may come before it or after it (SUPPRESS: given after the
+        verb it replaces the one before, else the one before stands)."""
+        verb = verbs.add_parser(name, help=help, description=help)
+        if run is not cmd_new:
+            verb.add_argument("--course-dir", type=folder, default=argparse.SUPPRESS, help=COURSE_DIR_HELP)
+        verb.set_defaults(run=in_cohort(run) if cohort else run)
+        return verb
+
+    new = verb_parser(
+        "new",
+        "make FOLDER a ready cohort: its nbgrader configuration, its source notebooks, its exchange",
+        cmd_new,
+        cohort=False,
+    )
+    new.add_argument("folder", type=Path, help="the cohort's folder (created if missing)")
+    new.add_argument("--exchange", type=Path, help="nbgrader's exchange (default: FOLDER/exchange)")
+
+    roster = verb_parser(
+        "roster",
+        "import a roster CSV: id,first_name,last_name,email and optionally lms_user_id, one trainee a row",
+        cmd_roster,
     )
     roster.add_argument("file", type=Path)
-    roster.set_defaults(run=cmd_roster)
 
     def modules_verb(name: str, help: str, run) -> argparse.ArgumentParser:
-        verb = verbs.add_parser(name, help=help)
+        verb = verb_parser(name, help, run)
         verb.add_argument("modules", nargs="*", help="module ids (default: all)")
-        verb.set_defaults(run=run)
         return verb
 
     release = modules_verb("release", "generate and release modules to the trainees", cmd_release)
@@ -185,30 +231,26 @@ def add_cohort_parser(sub: argparse._SubParsersAction) -> None:
     autograde.add_argument("--student", action="append", help="only this trainee (repeatable)")
     modules_verb("feedback", "generate and release feedback", cmd_feedback)
 
-    export = verbs.add_parser("export", help="grades CSV (nbgrader's columns) and LMS gradebook CSVs")
+    export = verb_parser("export", "grades CSV (nbgrader's columns) and LMS gradebook CSVs", cmd_export)
     export.add_argument("--to", type=Path, help="folder (default: <course-dir>/exports)")
     export.add_argument("--lms", nargs="+", choices=LMS_NAMES, default=[MOODLE, CANVAS])
-    export.set_defaults(run=cmd_export)
 
-    report = verbs.add_parser("report", help="analytics tables as CSV, and who is at risk")
+    report = verb_parser("report", "analytics tables as CSV, and who is at risk", cmd_report)
     report.add_argument("--to", type=Path, help="folder for report/ (default: <course-dir>/exports)")
     report.add_argument(
         "--low-score", type=float, default=LOW_SCORE, help="overall score below this is at risk"
     )
     report.add_argument("--today", type=date.fromisoformat, help="date to judge overdue work by")
-    report.set_defaults(run=cmd_report)
 
-    review = verbs.add_parser(
-        "review", help="trainees due a retake (policy revised, or review period passed)"
+    review = verb_parser(
+        "review", "trainees due a retake (policy revised, or review period passed)", cmd_review
     )
     review.add_argument("--today", type=date.fromisoformat)
     review.add_argument("--csv", type=Path, help="also write the list as CSV")
-    review.set_defaults(run=cmd_review)
 
-    dashboard = verbs.add_parser("dashboard", help="serve the tutor dashboard with Voila")
+    dashboard = verb_parser("dashboard", "serve the tutor dashboard with Voila", cmd_dashboard, cohort=False)
     dashboard.add_argument(
         "--cohort", type=Path, action="append", help="a cohort's course directory (repeatable)"
     )
     dashboard.add_argument("--port", type=int, default=8867)
     dashboard.add_argument("voila_args", nargs=argparse.REMAINDER, help="after --, Voila's own options")
-    dashboard.set_defaults(run=cmd_dashboard)

@@ -27,8 +27,9 @@ def open_gradebook(course_dir: Path, *, must_exist: bool = False) -> Gradebook:
     url = coursedir.db_url
     if must_exist and url.startswith(SQLITE) and not Path(url.removeprefix(SQLITE)).is_file():
         raise NotACohort(
-            f"no nbgrader gradebook at {url.removeprefix(SQLITE)}: {course_dir} is not a cohort's "
-            "course directory (check --course-dir; a cohort has one once a module is released to it)"
+            f"no nbgrader gradebook at {url.removeprefix(SQLITE)}: nothing has been released to the "
+            f"cohort in {course_dir} yet (check --course-dir; a cohort has a gradebook once a module "
+            "is released to it)"
         )
     return Gradebook(url, coursedir.course_id)
 

@@ -68,11 +68,15 @@ class SyntheticCohort:
         return [t["id"] for t in self.roster if t["id"] not in NEVER_SUBMIT]
 
 
-def cohort_cli(root: Path, *args: str) -> tuple[int, str]:
-    """``course cohort --course-dir ROOT ARGS``, in this process; its exit status and output."""
+def cohort_cli(root: Path, verb: str, *args: str, after: bool = False) -> tuple[int, str]:
+    """``course cohort --course-dir ROOT VERB ARGS`` (``after``: ``VERB --course-dir ROOT ARGS``),
+    in this process, from ROOT's parent folder with ROOT as a relative path, the way a tutor
+    types it; its exit status and output."""
+    where = ["--course-dir", root.name]
+    line = ["cohort", verb, *where, *args] if after else ["cohort", *where, verb, *args]
     out = io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
-        status = main(["cohort", "--course-dir", str(root), *args])
+    with contextlib.chdir(root.parent), contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
+        status = main(line)
     return status, out.getvalue()
 
 
@@ -136,7 +140,7 @@ def synthetic_cohort(tmp_path_factory, course) -> SyntheticCohort:
     content = course.module(MODULE)
     roster = write_roster(nbc.root.parent / "roster.csv")
     cohort = SyntheticCohort(nbc, roster, due=date.today() - timedelta(days=7))
-    cohort.outputs["roster"] = cohort_cli(nbc.root, "roster", str(nbc.root.parent / "roster.csv"))
+    cohort.outputs["roster"] = cohort_cli(nbc.root, "roster", "roster.csv", after=True)
     cohort.outputs["release"] = cohort_cli(nbc.root, "release", MODULE, "--due", cohort.due.isoformat())
 
     rng = random.Random(20261124)
@@ -174,7 +178,7 @@ def synthetic_cohort(tmp_path_factory, course) -> SyntheticCohort:
     # The same submissions again from the same gradebook, by the CLI in two worker processes.
     shutil.rmtree(nbc.root / "autograded")
     (nbc.root / "gradebook.db").write_bytes(collected)
-    cohort.outputs["autograde"] = cohort_cli(nbc.root, "autograde", "--workers", "2")
+    cohort.outputs["autograde"] = cohort_cli(nbc.root, "autograde", "--workers", "2", after=True)
     cohort.parallel_gradebook = gradebook_dump(nbc.root)
 
     for verb in ("feedback", "export", "report"):

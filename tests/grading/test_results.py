@@ -27,7 +27,8 @@ def test_a_mistyped_course_dir_is_refused_in_a_sentence_and_nothing_is_created(t
     code = main([a.format(typo=typo) for a in argv])
     err = capsys.readouterr().err
     assert code == 2
-    assert f"no nbgrader gradebook at {typo / 'gradebook.db'}" in err and "--course-dir" in err
+    assert f"{typo} is not a cohort (it has no nbgrader_config.py)" in err and "--course-dir" in err
+    assert f"course cohort new {typo}" in err  # what to do
     assert "Traceback" not in err
     assert not typo.exists() and not Path(f"{typo}.csv").exists()  # no empty gradebook made there
 
