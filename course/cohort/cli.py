@@ -13,7 +13,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
-from datetime import date, datetime
+from datetime import date, datetime, time
 from pathlib import Path
 
 from ..cli_args import folder, voila_arguments
@@ -97,7 +97,14 @@ def cmd_roster(args: argparse.Namespace) -> int:
 def cmd_release(args: argparse.Namespace) -> int:
     from .cycle import release
 
-    due = datetime.combine(args.due, datetime.min.time()) if args.due else None
+    # A due date is a day: work handed in during it is on time (its end, as nbgrader keeps it: UTC).
+    due = datetime.combine(args.due, time(23, 59, 59)) if args.due else None
+    if args.due and args.due < date.today():
+        print(
+            f"warning: the due date {args.due.isoformat()} is in the past: every submission will count "
+            "as late, and the report flags the module as overdue for anyone who has not submitted.",
+            file=sys.stderr,
+        )
     return _report(release(args.course_dir, _course_modules(args), duedate=due))
 
 
@@ -224,7 +231,12 @@ def add_cohort_parser(sub: argparse._SubParsersAction) -> None:
         return verb
 
     release = modules_verb("release", "generate and release modules to the trainees", cmd_release)
-    release.add_argument("--due", type=date.fromisoformat, help="due date YYYY-MM-DD (flags overdue)")
+    release.add_argument(
+        "--due",
+        type=date.fromisoformat,
+        help="due date YYYY-MM-DD: work handed in by the end of that day is on time; on a module "
+        "released already, changes its due date",
+    )
     modules_verb("collect", "collect the trainees' submissions", cmd_collect)
     autograde = modules_verb("autograde", "autograde collected submissions in parallel", cmd_autograde)
     autograde.add_argument("--workers", type=int, help="worker processes (default: one per core)")

@@ -89,19 +89,42 @@ def _result(action: str, module: str, outcome: dict, student: str = "") -> StepR
     return StepResult(action, module, student, ok, "" if ok else failure_reason(outcome))
 
 
+def due_day(duedate: datetime | None) -> str:
+    """A due date as the tutor gave it: a day, meaning its end (nbgrader keeps it in UTC)."""
+    return f"{duedate:%-d %B %Y} (end of day, UTC)" if duedate else "no due date"
+
+
 def release(course_dir: Path, modules: Iterable[str], duedate: datetime | None = None) -> list[StepResult]:
     """Generate each module's student version from ``source/`` (recording ``duedate`` in the
-    gradebook, for the overdue flag) and release it to the exchange."""
+    gradebook: nbgrader's lateness, and the report's overdue flag) and release it to the exchange.
+    A module released already is not released again: its due date is changed if one is given."""
     nb = api(course_dir)
+    released = set(nb.get_released_assignments())
     results = []
     for module in tqdm(list(modules), desc="release", unit="module"):
-        if duedate is not None:
-            with open_gradebook(course_dir) as gb:
+        with open_gradebook(course_dir) as gb:
+            try:
+                before = gb.find_assignment(module).duedate
+            except MissingEntry:
+                before = None
+            if duedate is not None:
                 gb.update_or_create_assignment(module, duedate=duedate)
+        if module in released:
+            if duedate is None or duedate == before:
+                note = (
+                    f"released already, due {due_day(before)}: nothing changed (--due changes the due date)"
+                )
+            else:
+                note = f"released already: due date changed from {due_day(before)} to {due_day(duedate)}"
+            results.append(StepResult("release", module, notes=(note,)))
+            continue
         generated = _result("generate", module, nb.generate_assignment(module))
         results.append(generated)
         if generated.ok:
-            results.append(_result("release", module, nb.release_assignment(module)))
+            outcome = _result("release", module, nb.release_assignment(module))
+            if outcome.ok:
+                outcome = replace(outcome, notes=(f"released to the exchange, due {due_day(duedate)}",))
+            results.append(outcome)
     return results
 
 
