@@ -110,8 +110,13 @@ def cmd_release(args: argparse.Namespace) -> int:
 
 def cmd_collect(args: argparse.Namespace) -> int:
     from .cycle import collect
+    from .submissions import status_table, submission_status
 
-    return _report(collect(args.course_dir, _released_modules(args)))
+    modules = _released_modules(args)
+    status = _report(collect(args.course_dir, modules))
+    for module in modules:  # who has handed in, when, and on time or not; who has not
+        print(status_table(module, submission_status(args.course_dir, module)))
+    return status
 
 
 def cmd_autograde(args: argparse.Namespace) -> int:

@@ -24,6 +24,46 @@ def test_every_verb_of_the_cycle_ran(synthetic_cohort):
 
 
 @pytest.mark.slow
+def test_collect_lists_every_trainee_with_when_they_submitted_and_whether_late(synthetic_cohort):
+    """Due a week ago (end of that day), submitted now: every submitter is late by six days and
+    some hours; the trainees who never submitted are listed as such, by name."""
+    cohort = synthetic_cohort
+    output = cohort.outputs["collect"][1]
+    submitters, absent = cohort.submitters, [t["id"] for t in cohort.roster if t["id"] in NEVER_SUBMIT]
+    assert (
+        f"{MODULE}: {len(submitters)} of {len(cohort.roster)} trainee(s) submitted ({len(submitters)} late), "
+        f"{len(absent)} not submitted"
+    ) in output
+    lines = {line.split()[0]: line for line in output.splitlines() if line.startswith("  t")}
+    assert set(lines) == {t["id"] for t in cohort.roster}  # everyone on the roster, nobody else
+    for trainee in cohort.roster:
+        line = lines[trainee["id"]]
+        assert f"{trainee['first_name']} {trainee['last_name']}" in line
+        if trainee["id"] in NEVER_SUBMIT:
+            assert line.rstrip().endswith("not submitted")
+        else:
+            assert re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d  late by 6 days( \d+ h)?$", line), line
+
+
+@pytest.mark.parametrize(
+    ("minutes", "said"),
+    [
+        (1, "late by 1 min"),
+        (125, "late by 2 h 5 min"),
+        (24 * 60, "late by 1 day"),
+        (3 * 1440 + 120, "late by 3 days 2 h"),
+    ],
+)
+def test_lateness_is_said_in_the_largest_units_that_say_it(minutes, said):
+    from datetime import datetime, timedelta
+
+    from course.cohort.submissions import late_by
+
+    due = datetime(2026, 12, 15, 23, 59, 59)
+    assert late_by(due + timedelta(minutes=minutes), due) == said
+
+
+@pytest.mark.slow
 def test_parallel_autograde_writes_the_same_gradebook_as_a_sequential_run(synthetic_cohort):
     cohort = synthetic_cohort
     assert cohort.sequential_gradebook  # not two empty gradebooks

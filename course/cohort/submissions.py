@@ -1,0 +1,82 @@
+"""Who has handed a module in, when, and whether on time: the cohort's submission status, as a
+tutor reads it after ``course cohort collect``.
+
+Every trainee on the roster is listed, in the roster's order: with the time of their collected
+submission (nbgrader's ``timestamp.txt``, UTC) against the module's due date, or as not submitted.
+Submissions collect set aside (an id not on the roster, a backdated folder...) are not here: collect
+lists them with their reason.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import pandas as pd
+from nbgrader.api import MissingEntry
+
+from ..grading.files import printable
+from ..grading.gradebook import course_directory, open_gradebook, submitted_folders
+from .lms import gradebook_students
+
+COLUMNS = ["student", "name", "submitted", "status"]
+ON_TIME, NOT_SUBMITTED = "on time", "not submitted"
+
+
+def late_by(submitted: datetime, due: datetime) -> str:
+    """How late, in the largest units that say it: "late by 3 days 2 h", "late by 40 min"."""
+    minutes = int((submitted - due).total_seconds() // 60)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    if days:
+        return f"late by {days} day{'s' if days != 1 else ''}" + (f" {hours} h" if hours else "")
+    return f"late by {hours} h {minutes} min" if hours else f"late by {max(minutes, 1)} min"
+
+
+def submission_status(course_dir: Path, module: str) -> pd.DataFrame:
+    """Every trainee on the roster with their submission of ``module`` (columns :data:`COLUMNS`;
+    ``submitted`` a naive UTC Timestamp, NaT when none)."""
+    coursedir = course_directory(course_dir)
+    with open_gradebook(course_dir, must_exist=True) as gb:
+        try:
+            due = gb.find_assignment(module).duedate
+        except MissingEntry:
+            due = None
+    stamps = {}
+    for student, found, folder in submitted_folders(coursedir):
+        if found == module:
+            stamp = pd.Timestamp(coursedir.get_existing_timestamp(str(folder)) or pd.NaT)
+            stamps[student] = stamp.tz_convert(None) if stamp is not pd.NaT and stamp.tzinfo else stamp
+    rows = []
+    for trainee in gradebook_students(course_dir).itertuples(index=False):
+        name = " ".join(part for part in (trainee.first_name, trainee.last_name) if part)
+        when = stamps.get(trainee.id)
+        if trainee.id not in stamps:
+            status = NOT_SUBMITTED
+        elif pd.isna(when):
+            status = "submitted; its time is unreadable: check it"
+        elif due is not None and when > pd.Timestamp(due):
+            status = late_by(when.to_pydatetime(), due)
+        else:
+            status = ON_TIME
+        rows.append([trainee.id, name, pd.NaT if when is None else when, status])
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def status_table(module: str, frame: pd.DataFrame) -> str:
+    """The status as lines a tutor reads: a count, then one line per trainee."""
+    handed_in = frame[frame["status"] != NOT_SUBMITTED]
+    late = handed_in["status"].str.startswith("late").sum()
+    head = (
+        f"{module}: {len(handed_in)} of {len(frame)} trainee(s) submitted ({late} late), "
+        f"{len(frame) - len(handed_in)} not submitted"
+    )
+    width = max([len(str(s)) for s in frame["student"]] + [7])
+    names = max([len(str(n)) for n in frame["name"]] + [4])
+    lines = [head, f"  {'Trainee':{width}}  {'Name':{names}}  {'Submitted (UTC)':16}  Status"]
+    for row in frame.itertuples(index=False):
+        when = "" if pd.isna(row.submitted) else f"{row.submitted:%Y-%m-%d %H:%M}"
+        # Ids and names come from a roster file: never print their control codes.
+        student, name = printable(str(row.student)), printable(str(row.name))
+        lines.append(f"  {student:{width}}  {name:{names}}  {when:16}  {row.status}")
+    return "\n".join(lines)
