@@ -356,3 +356,12 @@ def compare_cohorts(summaries: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows, columns=COHORT_COLUMNS)
+
+
+def by_severity(summary: pd.DataFrame) -> pd.DataFrame:
+    """Trainees most in need of attention first: the most flags raised, then the lowest overall
+    score (nothing graded counts as lowest), then by id."""
+    ranked = summary.assign(
+        _flags=summary[FLAGS].sum(axis=1), _overall=summary["overall"].fillna(-1.0)
+    ).sort_values(["_flags", "_overall", "student"], ascending=[False, True, True], kind="stable")
+    return ranked.drop(columns=["_flags", "_overall"])

@@ -15,11 +15,25 @@ import sys
 from collections.abc import Callable, Sequence
 from datetime import date, datetime, time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..cli_args import folder, voila_arguments
 from ..paths import GRADING_DIR
 from ..status import ModuleStatus
 from .settings import CANVAS, LMS_NAMES, LOW_SCORE, MOODLE
+
+if TYPE_CHECKING:
+    import pandas as pd  # only for the annotations: building the parser imports nothing heavy
+
+
+def trainee_names(roster: pd.DataFrame) -> dict[str, str]:
+    """Each trainee's name as the roster gives it ("Chloé Dupont"), by id, printable."""
+    from ..grading.files import printable
+
+    return {
+        row.id: printable(" ".join(p for p in (row.first_name, row.last_name) if p) or "no name given")
+        for row in roster.itertuples(index=False)
+    }
 
 
 def _report(results: Sequence) -> int:
@@ -153,6 +167,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+    from .analytics import by_severity
     from .exports import REPORT, export
     from .report import cohort_report
 
@@ -163,21 +178,24 @@ def cmd_report(args: argparse.Namespace) -> int:
         f"cohort {report.name}: {len(summary)} trainee(s), {len(report.modules)} module(s) released; "
         f"mean completion {summary['completion'].mean():.0%}; {int(summary['at_risk'].sum())} at risk"
     )
-    for row in summary[summary["at_risk"]].itertuples(index=False):
-        print(f"  at risk: {row.student}: {row.reasons}")
+    names = trainee_names(report.roster)
+    for row in by_severity(summary[summary["at_risk"]]).itertuples(index=False):
+        print(f"  at risk: {row.student} ({names.get(row.student, 'not on the roster')}): {row.reasons}")
     print(f"wrote {len(written)} table(s) to {written[0].parent}")
     return 0
 
 
 def cmd_review(args: argparse.Namespace) -> int:
+    from .lms import gradebook_students
     from .report import cohort_report
 
     review = cohort_report(args.course_dir, today=args.today).review
     if review.empty:
         print("no trainee is due a retake")
         return 0
+    names = trainee_names(gradebook_students(args.course_dir))
     for student, rows in review.groupby("student", sort=False):
-        print(f"{student} must retake {len(rows)} module(s):")
+        print(f"{student} ({names.get(student, 'not on the roster')}) must retake {len(rows)} module(s):")
         for row in rows.itertuples(index=False):
             print(f"  {row.module}: {row.reason}")
     if args.csv:

@@ -17,7 +17,7 @@ from course.policy import load_policy
 from course.scenario.validate import max_points
 
 from ..play.test_progress_and_certificate import revised
-from .conftest import FAILING, MODULE, NEVER_SUBMIT, NEW_VERSION, OLD_VERSION, TAMPERED
+from .conftest import FAILING, MODULE, NEVER_SUBMIT, NEW_VERSION, OLD_VERSION, TAMPERED, cohort_cli
 
 pytestmark = pytest.mark.slow
 
@@ -92,12 +92,15 @@ def test_per_trainee_completion_score_and_at_risk_flags(synthetic_cohort, course
         assert {flag: bool(row[flag]) for flag in flags} == flags, trainee
         assert bool(row["at_risk"]) == any(flags.values())
         if any(flags.values()):
-            at_risk.add(trainee)
+            # Most flags first, then the lowest overall score (nothing graded lowest), then id.
+            at_risk.add((-sum(flags.values()), -1.0 if math.isnan(expected) else expected, trainee))
             assert row["reasons"]
     assert 0 < len(at_risk) < len(summary)  # the cohort is varied: some at risk, some not
-    lines = cohort.outputs["report"][1].splitlines()
-    printed = {line.split("at risk: ")[1].split(":")[0] for line in lines if "at risk: " in line}
-    assert printed == at_risk
+    # Printed by name, the trainees most in need of attention first.
+    names = {t["id"]: f"{t['first_name']} {t['last_name']}" for t in cohort.roster}
+    lines = [line for line in cohort.outputs["report"][1].splitlines() if "at risk: " in line]
+    printed = [line.split("at risk: ")[1].split(":")[0] for line in lines]
+    assert printed == [f"{trainee} ({names[trainee]})" for *_, trainee in sorted(at_risk)]
 
 
 def test_clause_mastery_per_module(report, decisions):
@@ -285,3 +288,16 @@ def test_each_trainees_knowledge_check_against_the_modules_pass_mark(synthetic_c
         assert bool(row["passed"]) == passed, trainee
         outcomes.add(passed)
     assert outcomes == {True, False}  # the cohort is varied: some pass, some do not
+
+
+def test_review_names_each_trainee_due_a_retake(synthetic_cohort):
+    """Past the policy's review period every submission is due again: each submitter listed by
+    id and name (the roster's), nobody who never submitted."""
+    cohort = synthetic_cohort
+    status, output = cohort_cli(cohort.root, "review", "--today", "2031-01-01")
+    assert status == 0, output
+    names = {t["id"]: f"{t['first_name']} {t['last_name']}" for t in cohort.roster}
+    listed = [line for line in output.splitlines() if "must retake" in line]
+    assert sorted(listed) == sorted(
+        f"{trainee} ({names[trainee]}) must retake 1 module(s):" for trainee in cohort.submitters
+    )
