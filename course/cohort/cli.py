@@ -134,11 +134,23 @@ def cmd_collect(args: argparse.Namespace) -> int:
 
 
 def cmd_autograde(args: argparse.Namespace) -> int:
-    from .cycle import autograde, default_workers
+    from .cycle import autograde, default_workers, quiet_library_warnings, submitted_students
 
+    quiet_library_warnings()
+    modules = _released_modules(args)
     workers = args.workers or default_workers()
-    print(f"autograding with {workers} worker(s)")
-    return _report(autograde(args.course_dir, _released_modules(args), args.student or None, workers))
+    # What is new since the last run, unless every submission (--all) or named trainees are asked for.
+    only_new = not (args.all or args.student)
+    results = autograde(args.course_dir, modules, args.student or None, workers, only_new=only_new)
+    collected = sum(len(submitted_students(args.course_dir, m)) for m in modules)
+    if only_new:
+        print(
+            f"autograded {len(results)} new submission(s) with {workers} worker(s); "
+            f"{collected - len(results)} graded already (--all grades every submission again)"
+        )
+    else:
+        print(f"autograded {len(results)} submission(s) with {workers} worker(s)")
+    return _report(results)
 
 
 def cmd_feedback(args: argparse.Namespace) -> int:
@@ -264,6 +276,9 @@ def add_cohort_parser(sub: argparse._SubParsersAction) -> None:
     autograde = modules_verb("autograde", "autograde collected submissions in parallel", cmd_autograde)
     autograde.add_argument("--workers", type=int, help="worker processes (default: one per core)")
     autograde.add_argument("--student", action="append", help="only this trainee (repeatable)")
+    autograde.add_argument(
+        "--all", action="store_true", help="every collected submission (default: those not graded yet)"
+    )
     modules_verb("feedback", "generate and release feedback", cmd_feedback)
 
     export = verb_parser("export", "grades CSV (nbgrader's columns) and LMS gradebook CSVs", cmd_export)

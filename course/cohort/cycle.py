@@ -10,6 +10,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import re
+import warnings
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, replace
@@ -167,22 +168,44 @@ def default_workers() -> int:
     return max(1, os.cpu_count() or 1)
 
 
+def quiet_library_warnings() -> None:
+    """nbgrader's use of SQLAlchemy warns on every grading (``SAWarning``: an object not in the
+    session); a tutor reading the output cannot act on it, and it buries what they can."""
+    from sqlalchemy.exc import SAWarning
+
+    warnings.filterwarnings("ignore", category=SAWarning)
+
+
+def graded_already(course_dir: Path, module: str, student: str) -> bool:
+    """Whether the trainee's collected submission of ``module`` is the one last autograded: the
+    autograded copy carries the submission's own timestamp (nbgrader copies it across)."""
+    coursedir = course_directory(course_dir)
+    submitted = coursedir.format_path(coursedir.submitted_directory, student, module)
+    graded = coursedir.format_path(coursedir.autograded_directory, student, module)
+    stamp = coursedir.get_existing_timestamp(submitted)
+    return stamp is not None and Path(graded).is_dir() and coursedir.get_existing_timestamp(graded) == stamp
+
+
 def autograde(
     course_dir: Path,
     modules: Iterable[str],
     students: Sequence[str] | None = None,
     workers: int | None = None,
+    *,
+    only_new: bool = False,
 ) -> list[StepResult]:
-    """Autograde every collected submission of ``modules`` (or only ``students``'), ``workers``
-    submissions at a time (default :func:`default_workers`; 1 grades in this process).
+    """Autograde every collected submission of ``modules`` (or only ``students``'; with
+    ``only_new``, only those not autograded since they were collected), ``workers`` submissions
+    at a time (default :func:`default_workers`; 1 grades in this process).
 
-    Returns one result per trainee and module, in module then trainee order. Trainees not on the
-    roster are not graded."""
+    Returns one result per trainee and module graded, in module then trainee order. Trainees not
+    on the roster are not graded."""
     jobs = [
         (module, student)
         for module in modules
         for student in submitted_students(course_dir, module)
-        if students is None or student in students
+        if (students is None or student in students)
+        and not (only_new and graded_already(course_dir, module, student))
     ]
     missing, strangers = _check_gradebook(course_dir, jobs)
     results: dict[tuple[str, str], StepResult] = {}
@@ -237,6 +260,7 @@ def _check_gradebook(course_dir: Path, jobs: Sequence[tuple[str, str]]) -> tuple
 def autograde_one(course_dir: Path, module: str, student: str) -> StepResult:
     """One trainee's module (in a worker process, or this one); retried while another worker
     holds the gradebook's write lock."""
+    quiet_library_warnings()  # in a worker process too
     nb = api(course_dir)
     for _ in range(RETRIES):
         outcome = nb.autograde(module, student, force=True, create=False)

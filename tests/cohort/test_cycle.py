@@ -45,6 +45,23 @@ def test_collect_lists_every_trainee_with_when_they_submitted_and_whether_late(s
             assert re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d  late by 6 days( \d+ h)?$", line), line
 
 
+@pytest.mark.slow
+def test_autograde_grades_only_what_is_new_unless_asked(synthetic_cohort):
+    """Run again after the cohort's autograde: only the submission whose grading failed (so it has
+    no graded copy) is graded again; the others are counted as graded already, untouched."""
+    cohort = synthetic_cohort
+    graded = {
+        s: (cohort.root / "autograded" / s / MODULE).stat().st_mtime_ns
+        for s in cohort.submitters
+        if s != FAILING
+    }
+    status, output = cohort_cli(cohort.root, "autograde", "--workers", "1")
+    assert f"autograded 1 new submission(s) with 1 worker(s); {len(graded)} graded already" in output, output
+    assert f"autograde {MODULE} {FAILING}: FAILED" in output and status == 1  # still broken, still said
+    assert {s: (cohort.root / "autograded" / s / MODULE).stat().st_mtime_ns for s in graded} == graded
+    assert "SAWarning" not in output and "Traceback" not in output
+
+
 @pytest.mark.parametrize(
     ("minutes", "said"),
     [
