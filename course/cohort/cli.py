@@ -154,9 +154,22 @@ def cmd_autograde(args: argparse.Namespace) -> int:
 
 
 def cmd_feedback(args: argparse.Namespace) -> int:
-    from .cycle import feedback
+    from .cycle import feedback, unmarked
 
-    return _report(feedback(args.course_dir, _released_modules(args)))
+    modules = _released_modules(args)
+    waiting = unmarked(args.course_dir, modules)
+    if waiting and not args.anyway:
+        trainees = len({trainee for _, trainee, _ in waiting})
+        print(
+            f"{len(waiting)} reflection(s) of {trainees} trainee(s) are not marked yet: feedback released "
+            "now would show each of them as 0. Mark them in the formgrader first, or run `feedback "
+            "--anyway` to release it now.",
+            file=sys.stderr,
+        )
+        if not (sys.stdin.isatty() and input("Release the feedback anyway? [y/N] ").strip().lower() == "y"):
+            print("Nothing was released.", file=sys.stderr)
+            return 1
+    return _report(feedback(args.course_dir, modules))
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -279,7 +292,10 @@ def add_cohort_parser(sub: argparse._SubParsersAction) -> None:
     autograde.add_argument(
         "--all", action="store_true", help="every collected submission (default: those not graded yet)"
     )
-    modules_verb("feedback", "generate and release feedback", cmd_feedback)
+    feedback = modules_verb("feedback", "generate and release feedback", cmd_feedback)
+    feedback.add_argument(
+        "--anyway", action="store_true", help="release even while reflections are not marked yet"
+    )
 
     export = verb_parser("export", "grades CSV (nbgrader's columns) and LMS gradebook CSVs", cmd_export)
     export.add_argument("--to", type=Path, help="folder (default: <course-dir>/exports)")

@@ -279,6 +279,25 @@ def autograde_one(course_dir: Path, module: str, student: str) -> StepResult:
     return StepResult("autograde", module, student, tampered=tuple(flagged))
 
 
+def unmarked(course_dir: Path, modules: Iterable[str]) -> list[tuple[str, str, str]]:
+    """The answers still waiting for a tutor's mark (a reflection nbgrader marks as needing a
+    manual grade), as ``(module, trainee, scenario)``: feedback released now shows them as 0.
+    Only completed gradings count: a failed one has no graded copy, and gets no feedback."""
+    wanted, coursedir = set(modules), course_directory(course_dir)
+    with open_gradebook(course_dir) as gb:
+        return sorted(
+            (assignment.name, submission.student.id, notebook.name)
+            for assignment in gb.assignments
+            if assignment.name in wanted
+            for submission in assignment.submissions
+            if Path(
+                coursedir.format_path(coursedir.autograded_directory, submission.student.id, assignment.name)
+            ).is_dir()
+            for notebook in submission.notebooks
+            if notebook.needs_manual_grade
+        )
+
+
 def feedback(course_dir: Path, modules: Iterable[str]) -> list[StepResult]:
     """Generate feedback pages for every graded submission of each module and release them.
 

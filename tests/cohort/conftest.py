@@ -181,6 +181,9 @@ def synthetic_cohort(tmp_path_factory, course) -> SyntheticCohort:
     cohort.outputs["autograde"] = cohort_cli(nbc.root, "autograde", "--workers", "2", after=True)
     cohort.parallel_gradebook = gradebook_dump(nbc.root)
 
-    for verb in ("feedback", "export", "report"):
+    # Reflections are not marked yet: feedback is refused first, then released anyway.
+    cohort.outputs["feedback refused"] = cohort_cli(nbc.root, "feedback")
+    cohort.outputs["feedback"] = cohort_cli(nbc.root, "feedback", "--anyway")
+    for verb in ("export", "report"):
         cohort.outputs[verb] = cohort_cli(nbc.root, verb)
     return cohort

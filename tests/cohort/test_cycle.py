@@ -46,6 +46,24 @@ def test_collect_lists_every_trainee_with_when_they_submitted_and_whether_late(s
 
 
 @pytest.mark.slow
+def test_feedback_with_reflections_unmarked_asks_first_and_says_how_many(synthetic_cohort, course):
+    """Every graded submission's written reflection waits for a tutor's mark (the failed grading
+    has none in the gradebook): feedback says how many, for how many trainees, and releases
+    nothing until asked again with --anyway."""
+    cohort = synthetic_cohort
+    reflective = {
+        item.id for item in course.module(MODULE).items if item.reflection and item.reflection.points
+    }
+    waiting = {(t, s) for t, s in cohort.answered if s in reflective and t != FAILING}
+    trainees = {t for t, _ in waiting}
+    status, output = cohort.outputs["feedback refused"]
+    assert status == 1, output
+    assert f"{len(waiting)} reflection(s) of {len(trainees)} trainee(s) are not marked yet" in output
+    assert "--anyway" in output and "Nothing was released." in output
+    assert cohort.outputs["feedback"][0] == 0  # released when asked
+
+
+@pytest.mark.slow
 def test_autograde_grades_only_what_is_new_unless_asked(synthetic_cohort):
     """Run again after the cohort's autograde: only the submission whose grading failed (so it has
     no graded copy) is graded again; the others are counted as graded already, untouched."""
