@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import os
 import socket
 import subprocess
@@ -18,7 +19,7 @@ import pytest
 from course.build.notebooks import build_course
 from course.cohort.setup import new_cohort
 from course.paths import NOTEBOOKS_DIR, REPO
-from course.play.learner import LEARNER_COOKIE
+from course.play.learner import LEARNER_COOKIE, PROGRESS_ENV
 from course.scenario.catalog import Course, load_course
 from course.scenario.schema import Ending, Option, Scenario, Step
 
@@ -369,3 +370,39 @@ def read_pdf(data: bytes) -> ReadPdf:
     text = " ".join(" ".join(page.extract_text() for page in reader.pages).split())
     links = sorted({a.get_object()["/A"]["/URI"] for page in reader.pages for a in page.get("/Annots", [])})
     return ReadPdf(text, links, len(reader.pages))
+
+
+@dataclass
+class CourseServer:
+    """The course server's application in this process, on loopback, over a self-study site
+    built in a scratch folder (``root``), keeping progress in ``progress``."""
+
+    port: int
+    progress: Path
+    root: Path
+
+    def get(self, path: str, learner: str | None = None) -> tuple[http.client.HTTPResponse, bytes]:
+        """GET ``path`` as the browser of ``learner`` (their cookie), or with no cookie."""
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
+        conn.request("GET", path, headers={"Cookie": f"{LEARNER_COOKIE}={learner}"} if learner else {})
+        response = conn.getresponse()
+        body = response.read()
+        conn.close()
+        return response, body
+
+
+@contextmanager
+def course_server(tmp_path_factory, course: Course, kind: type[CourseServer] = CourseServer) -> Iterator:
+    """A ``kind`` of :class:`CourseServer` serving the course's pages, as `course serve` does."""
+    from course.serve import CERTIFICATE, LANDING, CourseVoila
+
+    root = tmp_path_factory.mktemp("site")
+    for page in (LANDING, CERTIFICATE):
+        (root / page).write_bytes((NOTEBOOKS_DIR / page).read_bytes())
+    build_course(course, source_dir=None, practice_dir=root / "practice")
+    progress = root.parent / "progress"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv(PROGRESS_ENV, str(progress))  # as `course serve --progress` sets it
+        port = free_port()
+        with voila_in_thread(CourseVoila, root, port):
+            yield kind(port, progress, root)

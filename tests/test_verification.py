@@ -3,43 +3,26 @@ requesting learner's progress, and the page that verifies it (``course/verificat
 
 from __future__ import annotations
 
-import http.client
 import json
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from html import unescape
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 
-from course.build.notebooks import build_course
 from course.documents import Answers
 from course.play.answers import save_answers
 from course.play.award import hours_minutes
-from course.play.learner import LEARNER_COOKIE, PROGRESS_ENV, new_learner_id
+from course.play.learner import new_learner_id
 from course.play.site import PROFILE_FILE
-from course.serve import CERTIFICATE, LANDING, CourseVoila
 
-from .conftest import NOTEBOOKS_DIR, best_path, free_port, read_pdf, voila_in_thread
+from .conftest import CourseServer, best_path, course_server, read_pdf
 
 MODULE = "05-must-not"
 
 
-@dataclass
-class Served:
-    port: int
-    progress: Path
-
-    def get(self, path: str, learner: str | None = None) -> tuple[http.client.HTTPResponse, bytes]:
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
-        conn.request("GET", path, headers={"Cookie": f"{LEARNER_COOKIE}={learner}"} if learner else {})
-        response = conn.getresponse()
-        body = response.read()
-        conn.close()
-        return response, body
-
+class Served(CourseServer):
     def learner(self, course, *, name: str | None, completed: bool) -> str:
         """A self-study learner whose progress is on the server: MODULE finished (or only begun)."""
         learner = new_learner_id()
@@ -55,16 +38,8 @@ class Served:
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory, course) -> Iterator[Served]:
-    root = tmp_path_factory.mktemp("site")
-    for page in (LANDING, CERTIFICATE):
-        (root / page).write_bytes((NOTEBOOKS_DIR / page).read_bytes())
-    build_course(course, source_dir=root.parent / "unused-source", practice_dir=root / "practice")
-    progress = root.parent / "progress"
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv(PROGRESS_ENV, str(progress))  # as `course serve --progress` sets it
-        port = free_port()
-        with voila_in_thread(CourseVoila, root, port):
-            yield Served(port, progress)
+    with course_server(tmp_path_factory, course, Served) as server:
+        yield server
 
 
 def shown(body: bytes) -> str:
