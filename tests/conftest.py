@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import html
 import http.client
+import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -19,7 +22,8 @@ import pytest
 from course.build.notebooks import build_course
 from course.cohort.setup import new_cohort
 from course.paths import NOTEBOOKS_DIR, REPO
-from course.play.learner import LEARNER_COOKIE, PROGRESS_ENV
+from course.play.learner import LEARNER_COOKIE, PROGRESS_ENV, new_learner_id
+from course.play.site import PROFILE_FILE
 from course.scenario.catalog import Course, load_course
 from course.scenario.schema import Ending, Option, Scenario, Step
 
@@ -381,6 +385,16 @@ class CourseServer:
     progress: Path
     root: Path
 
+    def new_learner(self, name: str | None = None) -> tuple[str, Path]:
+        """A new self-study learner's id and progress folder, with the certificate name they typed
+        (``name``; none typed when None)."""
+        learner = new_learner_id()
+        folder = self.progress / learner
+        if name is not None:
+            folder.mkdir(parents=True, exist_ok=True)
+            (folder / PROFILE_FILE).write_text(json.dumps({"name": name}), encoding="utf-8")
+        return learner, folder
+
     def get(self, path: str, learner: str | None = None) -> tuple[http.client.HTTPResponse, bytes]:
         """GET ``path`` as the browser of ``learner`` (their cookie), or with no cookie."""
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
@@ -406,3 +420,8 @@ def course_server(tmp_path_factory, course: Course, kind: type[CourseServer] = C
         port = free_port()
         with voila_in_thread(CourseVoila, root, port):
             yield kind(port, progress, root)
+
+
+def page_text(body: bytes) -> str:
+    """An HTML page's text as a person reads it: tags gone, entities read, spaces collapsed."""
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", body.decode())).split())

@@ -4,19 +4,14 @@ else's; with none, a page that says so in plain words."""
 
 from __future__ import annotations
 
-import json
-import re
 from collections.abc import Iterator
-from html import unescape
 
 import pytest
 
 from course.documents import Answers, answers_path
 from course.play.answers import save_answers
-from course.play.learner import new_learner_id
-from course.play.site import PROFILE_FILE
 
-from .conftest import CourseServer, best_path, course_server, read_pdf
+from .conftest import CourseServer, best_path, course_server, page_text, read_pdf
 
 MODULE = "05-must-not"
 PDF = "/reflections.pdf"
@@ -26,14 +21,11 @@ class Served(CourseServer):
     def learner(self, scenarios, reflection: str, name: str | None = None) -> str:
         """A self-study learner who played ``scenarios`` and wrote ``reflection`` (numbered) on each;
         nothing when ``reflection`` is empty."""
-        learner = new_learner_id()
-        folder = self.progress / learner
+        learner, folder = self.new_learner(name)
         for n, scenario in enumerate(scenarios, start=1):
             text = f"{reflection} {n}" if reflection else ""
             answers = Answers(scenario.id, best_path(scenario), text, policy_version="2021-09")
             save_answers(folder / scenario.module, answers)
-        if name is not None:
-            (folder / PROFILE_FILE).write_text(json.dumps({"name": name}), encoding="utf-8")
         return learner
 
 
@@ -41,10 +33,6 @@ class Served(CourseServer):
 def served(tmp_path_factory, course) -> Iterator[Served]:
     with course_server(tmp_path_factory, course, Served) as server:
         yield server
-
-
-def shown(body: bytes) -> str:
-    return " ".join(unescape(re.sub(r"<[^>]+>", " ", body.decode())).split())
 
 
 def test_each_learner_downloads_their_own_reflections_and_nobody_elses(served, course):
@@ -77,7 +65,7 @@ def test_no_reflection_yet_is_said_in_plain_words(served, course):
         response, body = served.get(PDF, learner)
         assert response.status == 404, learner
         assert response.getheader("Content-Type") == "text/html; charset=utf-8"
-        said = shown(body)
+        said = page_text(body)
         assert "No reflections yet" in said and "You have not written a reflection yet" in said
 
 

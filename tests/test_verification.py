@@ -3,10 +3,8 @@ requesting learner's progress, and the page that verifies it (``course/verificat
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator
-from html import unescape
 from urllib.parse import urlsplit
 
 import pytest
@@ -14,10 +12,8 @@ import pytest
 from course.documents import Answers
 from course.play.answers import save_answers
 from course.play.award import hours_minutes
-from course.play.learner import new_learner_id
-from course.play.site import PROFILE_FILE
 
-from .conftest import CourseServer, best_path, course_server, read_pdf
+from .conftest import CourseServer, best_path, course_server, page_text, read_pdf
 
 MODULE = "05-must-not"
 
@@ -25,14 +21,11 @@ MODULE = "05-must-not"
 class Served(CourseServer):
     def learner(self, course, *, name: str | None, completed: bool) -> str:
         """A self-study learner whose progress is on the server: MODULE finished (or only begun)."""
-        learner = new_learner_id()
-        folder = self.progress / learner
+        learner, folder = self.new_learner(name)
         content = course.module(MODULE)
         items = content.items if completed else content.items[:1]
         for item in items:
             save_answers(folder / MODULE, Answers(item.id, best_path(item), policy_version="2021-09"))
-        if name is not None:
-            (folder / PROFILE_FILE).write_text(json.dumps({"name": name}), encoding="utf-8")
         return learner
 
 
@@ -40,10 +33,6 @@ class Served(CourseServer):
 def served(tmp_path_factory, course) -> Iterator[Served]:
     with course_server(tmp_path_factory, course, Served) as server:
         yield server
-
-
-def shown(body: bytes) -> str:
-    return " ".join(unescape(re.sub(r"<[^>]+>", " ", body.decode())).split())
 
 
 def test_a_learner_downloads_their_certificate_and_its_link_verifies_it(served, course):
@@ -64,7 +53,7 @@ def test_a_learner_downloads_their_certificate_and_its_link_verifies_it(served, 
 
     response, page = served.get(f"{parts.path}?{parts.query}")
     assert response.status == 200
-    said = shown(page)
+    said = page_text(page)
     assert "Certificate verified" in said and number in said and name in said
     assert module.title in said and f"Total CPD time: {hours_minutes(module.cpd_minutes)}" in said
     assert not re.search(rb"(src|href)=\"https?://", page)  # nothing loaded from elsewhere
@@ -73,7 +62,7 @@ def test_a_learner_downloads_their_certificate_and_its_link_verifies_it(served, 
     # Another learner's progress is theirs: nothing completed, no certificate.
     other = served.learner(course, name="Bob", completed=False)
     response, body = served.get("/certificate.pdf", other)
-    assert response.status == 404 and "pass its knowledge check" in shown(body)
+    assert response.status == 404 and "pass its knowledge check" in page_text(body)
 
 
 def test_a_changed_link_is_refused_in_plain_words(served, course):
@@ -86,14 +75,14 @@ def test_a_changed_link_is_refused_in_plain_words(served, course):
     for query in (f"c={head}.{flipped}", "c=", "c=rubbish", ""):
         response, page = served.get(f"/verify?{query}")
         assert response.status == 400, query
-        said = shown(page)
+        said = page_text(page)
         assert "Certificate not verified" in said and "Ada Lovelace" not in said
 
 
 def test_no_certificate_without_a_name_or_a_learner(served, course):
     unnamed = served.learner(course, name=None, completed=True)
     response, body = served.get("/certificate.pdf", unnamed)
-    assert response.status == 404 and "Type your name on the certificate page" in shown(body)
+    assert response.status == 404 and "Type your name on the certificate page" in page_text(body)
     response, body = served.get("/certificate.pdf")  # no cookie: nobody's progress
     assert response.status == 404
     # A cookie that is not an id the server issues is nobody, even one that leads to a learner's folder.
