@@ -55,15 +55,19 @@ class Result(StrEnum):
     """What autograde concluded for one trainee's scenario, as results and exports report it."""
 
     GRADED = "graded"
+    # Autograded, but a reflection still waits for the tutor's mark: its score is provisional.
+    AWAITING_MARKING = "awaiting-marking"
     NOT_STARTED = "not-started"
     TAMPERED = "tampered"
     FAILED = "failed"  # autograde did not complete: never reported as a score of 0
 
 
 class ModuleStatus(StrEnum):
-    """A trainee's module in the cohort grid: graded, failed somewhere, or never submitted."""
+    """A trainee's module in the cohort grid: graded, awaiting a tutor's mark somewhere, failed
+    somewhere, or never submitted."""
 
     GRADED = "graded"
+    AWAITING_MARKING = "awaiting-marking"
     FAILED = "failed"
     NOT_SUBMITTED = "not-submitted"
 
