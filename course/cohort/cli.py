@@ -180,6 +180,14 @@ def cmd_export(args: argparse.Namespace) -> int:
     for kind in (GRADES, *args.lms):
         for path in export(report, args.course_dir, kind, args.to):
             print(f"wrote {path}")
+    waiting = report.grid[report.grid["status"] == ModuleStatus.AWAITING_MARKING]
+    if len(waiting):
+        print(
+            f"warning: {awaiting_marking_line(report.grid)}: grades.csv says 'awaiting-marking' and "
+            "gives their provisional scores; the Moodle and Canvas files leave them blank. Mark the "
+            "reflections, then export again.",
+            file=sys.stderr,
+        )
     failed = report.grid[report.grid["status"] == ModuleStatus.FAILED]
     if len(failed):
         listed = ", ".join(f"{s}/{m}" for s, m in failed[["student", "module"]].itertuples(index=False))
@@ -189,6 +197,16 @@ def cmd_export(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     return 0
+
+
+def awaiting_marking_line(grid) -> str:
+    """How much marking is outstanding in a cohort grid, in a line: "5 reflection(s) of 2
+    trainee(s) awaiting marking (4 module grade(s))"."""
+    waiting = grid[grid["status"] == ModuleStatus.AWAITING_MARKING]
+    return (
+        f"{int(waiting['unmarked'].sum())} reflection(s) of {waiting['student'].nunique()} trainee(s) "
+        f"awaiting marking ({len(waiting)} module grade(s))"
+    )
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -203,6 +221,8 @@ def cmd_report(args: argparse.Namespace) -> int:
         f"cohort {report.name}: {len(summary)} trainee(s), {len(report.modules)} module(s) released; "
         f"mean completion {summary['completion'].mean():.0%}; {int(summary['at_risk'].sum())} at risk"
     )
+    if summary["unmarked"].sum():
+        print(f"  provisional: {awaiting_marking_line(report.grid)}; percentages count what is marked so far")
     names = trainee_names(report.roster)
     for row in by_severity(summary[summary["at_risk"]]).itertuples(index=False):
         print(f"  at risk: {row.student} ({names.get(row.student, 'not on the roster')}): {row.reasons}")
