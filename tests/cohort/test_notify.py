@@ -236,11 +236,13 @@ def test_a_crafted_name_or_address_adds_no_header_and_no_recipient(cohort, confi
 
 @pytest.mark.slow
 def test_one_refused_address_is_reported_and_the_others_still_go(cohort, configured):
-    configured.refuse.add("t03@example.org")
+    # The first in the gradebook's order (by last name): every later one must still go.
+    configured.refuse.add("t04@example.org")
     status, out = cohort_cli(cohort, "notify", "reminder", MODULE, "--send")
     assert status == 1
-    assert {addr(m) for _, _, m in configured.received} == {"t04@example.org", CRAFTED_NAME[3]}
-    assert re.search(r"NOT NOTIFIED t03 \(Bea Jones\): not sent to t03@example.org: .*550", out)
+    assert {addr(m) for _, _, m in configured.received} == {"t03@example.org", CRAFTED_NAME[3]}
+    assert re.search(r"NOT NOTIFIED t04 \(Carl Brown\): not sent to t04@example.org: .*550", out)
+    assert "2 of 5 message(s) sent" in out
 
 
 @pytest.mark.slow
@@ -326,3 +328,22 @@ def test_the_readme_configuration_names_real_settings_and_keeps_the_password_out
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     for kind in KINDS:
         assert f"course cohort --course-dir cohorts/autumn-2026 notify {kind} " in readme
+
+
+@pytest.mark.slow
+def test_a_module_not_released_to_the_cohort_is_refused_by_name(cohort, course):
+    other = next(m.module.id for m in course.modules if m.module.id != MODULE)
+    before = outbox_folders(cohort)
+    with pytest.raises(
+        SystemExit, match=rf"not released to this cohort: {other}; expected some of: {MODULE}"
+    ):
+        cohort_cli(cohort, "notify", "reminder", other)
+    assert outbox_folders(cohort) == before
+
+
+def test_a_folder_that_is_not_a_cohort_is_refused_and_nothing_is_written(tmp_path):
+    (tmp_path / "typo").mkdir()
+    for after in (False, True):
+        status, out = cohort_cli(tmp_path / "typo", "notify", "reminder", MODULE, after=after)
+        assert status == 2 and "is not a cohort" in out and "course cohort new" in out
+    assert list((tmp_path / "typo").iterdir()) == []
