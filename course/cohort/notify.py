@@ -192,6 +192,7 @@ class NotifyReport:
     sent: bool
     outcomes: list[Outcome] = field(default_factory=list)
     folder: Path | None = None
+    notes: list[str] = field(default_factory=list)  # what the tutor should know of the whole run
 
     @property
     def ok(self) -> bool:
@@ -203,6 +204,7 @@ class NotifyReport:
             return f"{self.kind} {self.module}: nobody to notify"
         verb = "sent" if self.sent else f"written to {self.folder}" if done else "written"
         lines = [f"{self.kind} {self.module}: {len(done)} of {len(self.outcomes)} message(s) {verb}"]
+        lines += [f"  note: {note}" for note in self.notes]
         lines += [f"  {o}" for o in done]
         lines += [f"  NOT NOTIFIED {o}" for o in self.outcomes if not o.ok]
         return "\n".join(lines)
@@ -376,7 +378,8 @@ def write_outbox(course_dir: Path, kind: str, module: str, drafts: Sequence[Draf
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / _file_name(draft.trainee.id, taken)
         path.write_bytes(draft.message.as_bytes())
-        report.outcomes.append(Outcome(draft.trainee, True, f"{draft.message['To']}: {path.name}"))
+        to = draft.message["To"].addresses[0].addr_spec
+        report.outcomes.append(Outcome(draft.trainee, True, f"to {to}: {path.name}"))
     return report
 
 
@@ -411,7 +414,7 @@ def send(config: Notifier, kind: str, module: str, drafts: Sequence[Draft]) -> N
                         smtp.close()  # the connection is gone: a new one for the next message
                     smtp = None
             else:
-                report.outcomes.append(Outcome(draft.trainee, True, f"sent to {draft.message['To']}"))
+                report.outcomes.append(Outcome(draft.trainee, True, f"sent to {to}"))
     finally:
         if smtp is not None:
             try:
@@ -459,4 +462,10 @@ def notify(
     messages = drafts(course_dir, notice, config, sending=send_mail)
     if send_mail:
         return send(config, kind, module, messages)
-    return write_outbox(course_dir, kind, module, messages)
+    report = write_outbox(course_dir, kind, module, messages)
+    if not config.sender:
+        report.notes.append(
+            f"From: {config.from_address(sending=False)}, this computer's user: set c.Notifier.sender in "
+            f"the cohort's {CONFIG} to the address trainees should reply to"
+        )
+    return report

@@ -177,6 +177,7 @@ def test_feedback_ready_is_written_as_files_for_the_trainees_whose_feedback_is_r
     assert status == 0, out
     (folder,) = outbox_folders(cohort) - before
     assert folder.name.startswith(f"feedback-{MODULE}-") and str(folder) in out
+    assert "set c.Notifier.sender" in out  # From: is this computer's user until one is configured
     files = sorted(folder.glob("*.eml"))
     assert [f.stem for f in files] == list(RELEASED)
     title = module_title(cohort, MODULE)
