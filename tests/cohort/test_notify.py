@@ -273,12 +273,21 @@ def test_a_reminder_after_the_due_date_says_it_is_overdue(cohort):
 
 @pytest.mark.slow
 def test_send_without_a_configured_server_says_what_to_add_and_sends_and_writes_nothing(cohort, smtp):
-    inbox, _ = smtp
+    inbox, port = smtp
     inbox.received.clear()
     before = outbox_folders(cohort)
     status, out = cohort_cli(cohort, "notify", "reminder", MODULE, "--send")
     assert status == 1
     assert "c.Notifier.smtp_host" in out and CONFIG in out and "nothing was sent" in out
+    # A server but no sender: the From address is asked for, not made up.
+    config = cohort / CONFIG
+    text = config.read_text(encoding="utf-8")
+    config.write_text(f"{text}\nc.Notifier.smtp_host = '127.0.0.1'\nc.Notifier.smtp_port = {port}\n")
+    try:
+        status, out = cohort_cli(cohort, "notify", "reminder", MODULE, "--send")
+    finally:
+        config.write_text(text, encoding="utf-8")
+    assert status == 1 and "c.Notifier.sender" in out and "nothing was sent" in out
     assert inbox.received == [] and outbox_folders(cohort) == before
 
 
