@@ -251,6 +251,19 @@ def cmd_review(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_notify(args: argparse.Namespace) -> int:
+    from .notify import NotifyError, notify
+
+    (module,) = _released_modules(args)
+    try:
+        report = notify(args.course_dir, args.kind, module, send_mail=args.send)
+    except NotifyError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    print(report.summary())
+    return 0 if report.ok else 1
+
+
 def cmd_dashboard(args: argparse.Namespace) -> int:
     from .dashboard.serve import serve_dashboard
 
@@ -333,6 +346,18 @@ def add_cohort_parser(sub: argparse._SubParsersAction) -> None:
     )
     review.add_argument("--today", type=date.fromisoformat)
     review.add_argument("--csv", type=Path, help="also write the list as CSV")
+
+    notify = verb_parser(
+        "notify",
+        "e-mail the trainees on the roster: feedback ready on MODULE, or a reminder to those who have "
+        "not submitted it; written to <course-dir>/outbox/ unless --send",
+        cmd_notify,
+    )
+    notify.add_argument("kind", choices=("feedback", "reminder"), help="which message")
+    notify.add_argument("modules", nargs=1, metavar="MODULE", help="a module released to the cohort")
+    notify.add_argument(
+        "--send", action="store_true", help="send through the SMTP server in the cohort's nbgrader_config.py"
+    )
 
     dashboard = verb_parser("dashboard", "serve the tutor dashboard with Voila", cmd_dashboard, cohort=False)
     dashboard.add_argument(
