@@ -93,6 +93,13 @@ def test_reflections_awaiting_marking_are_said_so_wherever_a_grade_appears(synth
         assert grades.loc[trainee, "status"] == want, trainee
         assert int(grades.loc[trainee, "unmarked_reflections"]) == count
     assert "graded" not in set(grades.loc[[t for t, c in per_trainee.items() if c], "status"])
+    # Moodle and Canvas get no provisional grade: the module's cell and the total are blank.
+    moodle = pd.read_csv(cohort.root / "exports" / "gradebook-moodle.csv", encoding="utf-8-sig", dtype=str)
+    moodle = moodle.set_index("ID number")
+    module_column, total_column = moodle.columns[4], moodle.columns[5]
+    for trainee, count in per_trainee.items():
+        cells = moodle.loc[trainee, [module_column, total_column]]
+        assert cells.isna().all() == bool(count), (trainee, list(cells))
 
     report, total = cohort.outputs["report"][1], len(waiting)
     trainees = sum(1 for count in per_trainee.values() if count)
