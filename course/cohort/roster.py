@@ -12,7 +12,7 @@ import io
 import re
 import unicodedata
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from nbgrader.api import Student
@@ -20,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from ..grading.files import printable
 from ..grading.gradebook import open_gradebook
 
 REQUIRED = ("id", "first_name", "last_name", "email")
@@ -77,18 +78,28 @@ class ImportFailed(RuntimeError):
 
 @dataclass
 class ImportReport:
-    """What ``import_roster`` did to the gradebook."""
+    """What ``import_roster`` did to the gradebook: counts, what changed for each trainee updated
+    ("t04: email 'a@x.org' -> 'b@x.org'"), and the trainees in the gradebook the file left out."""
 
     added: int = 0
     updated: int = 0
     unchanged: int = 0
+    changes: list[str] = field(default_factory=list)
+    not_in_file: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
         total = self.added + self.updated + self.unchanged
-        return (
+        lines = [
             f"Roster of {total} trainee(s) imported: {self.added} added, "
             f"{self.updated} updated, {self.unchanged} unchanged."
-        )
+        ]
+        lines += [f"  updated {change}" for change in self.changes]
+        if self.not_in_file:
+            lines.append(
+                f"  {len(self.not_in_file)} trainee(s) in the cohort are not in this file (withdrawn?): "
+                f"{', '.join(self.not_in_file)}. They stay in the gradebook with their work and grades."
+            )
+        return "\n".join(printable(line, 2000) for line in lines)
 
 
 # Reading and validating -------------------------------------------------------------------
@@ -109,11 +120,28 @@ def read_roster(path: Path) -> list[RosterEntry]:
         raise RosterError(file, [problem]) from exc
     if not rows:
         raise RosterError(file, [Problem(file, 1, ROW, repr(""), f"a header row: {', '.join(COLUMNS)}")])
+    other = _other_delimiter(rows[0][1])
+    if other:
+        # One clear problem, not one per column: Excel in many locales saves "CSV" with ";".
+        found = f"a header separated by {other!r}: {_shown(rows[0][1][0])}"
+        expected = "columns separated by commas (save the spreadsheet as 'CSV UTF-8 (Comma delimited)')"
+        raise RosterError(file, [Problem(file, 1, "header", found, expected)])
     header, problems = _header(file, rows[0][1])
     entries = _rows(file, header, len(rows[0][1]), rows[1:], problems)
     if problems:
         raise RosterError(file, problems)
     return entries
+
+
+def _other_delimiter(header: list[str]) -> str | None:
+    """The separator a one-cell header uses instead of commas, if splitting on it finds the columns."""
+    if len(header) != 1:
+        return None
+    for separator in (";", "\t", "|"):
+        names = {cell.strip().lower() for cell in header[0].split(separator)}
+        if len(names) > 1 and set(REQUIRED) <= names:
+            return separator
+    return None
 
 
 def _decode(data: bytes, file: str) -> tuple[str, list[Problem]]:
@@ -321,9 +349,15 @@ def _write(db: Session, entries: Sequence[RosterEntry]) -> ImportReport:
         elif all(getattr(student, name) == value for name, value in fields.items()):
             report.unchanged += 1
         else:
+            changed = []
             for name, value in fields.items():
+                if getattr(student, name) != value:
+                    changed.append(f"{name} {getattr(student, name)!r} -> {value!r}")
                 setattr(student, name, value)
             report.updated += 1
+            report.changes.append(f"{entry.id}: {', '.join(changed)}")
+    listed = {entry.id for entry in entries}
+    report.not_in_file = sorted(student_id for student_id in existing if student_id not in listed)
     return report
 
 

@@ -20,7 +20,6 @@ from sqlalchemy.orm import Session
 
 from course.cohort.roster import (
     ImportFailed,
-    ImportReport,
     RosterEntry,
     RosterError,
     import_roster,
@@ -246,11 +245,33 @@ def test_reimport_updates_changed_rows_and_counts_unchanged(tmp_path: Path, cour
         kind = "added" if stored is None else "unchanged" if new == stored else "updated"
         counts[kind] += 1
         expected[row[0]] = new
-    assert vars(report) == counts
+    assert (report.added, report.updated, report.unchanged) == tuple(counts.values())
     assert counts["updated"] == 3 and counts["added"] == 3  # the edits above really are edits
     assert gradebook_rows(course_dir) == sorted(expected.values())
     summary = report.summary()
     assert all(f"{n} {kind}" in summary for kind, n in counts.items())
+    # Each update says what changed, from what to what; the rows left out are named, not dropped.
+    fields = ["id", "first_name", "last_name", "email", "lms_user_id"]
+    for row in second:
+        old, new = before.get(row[0]), expected[row[0]]
+        if old is not None and old != new:
+            said = [f"{f} {a!r} -> {b!r}" for f, a, b in zip(fields, old, new, strict=True) if a != b]
+            assert f"updated {row[0]}: {', '.join(said)}" in summary
+    dropped = sorted(set(before) - {row[0] for row in second})
+    assert report.not_in_file == dropped and len(dropped) == 2
+    assert f"not in this file (withdrawn?): {', '.join(dropped)}" in summary
+    assert set(dropped) <= {row[0] for row in gradebook_rows(course_dir)}
+
+
+@pytest.mark.parametrize("separator", [";", "\t"])
+def test_a_file_separated_by_semicolons_or_tabs_is_one_clear_problem(tmp_path: Path, separator: str):
+    path = tmp_path / "excel.csv"
+    path.write_text("\n".join(separator.join(row) for row in [HEADER, *people(3)]) + "\n", encoding="utf-8")
+    with pytest.raises(RosterError) as caught:
+        read_roster(path)
+    (problem,) = caught.value.problems
+    assert (problem.row, problem.field) == (1, "header")
+    assert repr(separator) in problem.value and "separated by commas" in problem.expected
 
 
 def test_a_bad_row_imports_nothing(tmp_path: Path, course_dir: Path):
@@ -346,4 +367,5 @@ def test_gradebook_locked_by_another_process_imports_nothing(tmp_path: Path, new
     finally:
         locker.communicate(timeout=10)
     assert gradebook_rows(course) == before
-    assert import_roster(course, entries) == ImportReport(added=4, updated=1, unchanged=0)
+    report = import_roster(course, entries)
+    assert (report.added, report.updated, report.unchanged) == (4, 1, 0)
