@@ -239,6 +239,9 @@ def cmd_review(args: argparse.Namespace) -> int:
         print("no trainee is due a retake")
         return 0
     names = trainee_names(gradebook_students(args.course_dir))
+    # "completed" is the day the module was submitted, whatever it scored: the review cycle asks
+    # for the latest policy, not a better mark (low scores are the at-risk report's concern).
+    print("A module counts as completed on the day it was submitted, whatever its score.")
     for student, rows in review.groupby("student", sort=False):
         print(f"{student} ({names.get(student, 'not on the roster')}) must retake {len(rows)} module(s):")
         for row in rows.itertuples(index=False):

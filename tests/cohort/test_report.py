@@ -301,3 +301,6 @@ def test_review_names_each_trainee_due_a_retake(synthetic_cohort):
     assert sorted(listed) == sorted(
         f"{trainee} ({names[trainee]}) must retake 1 module(s):" for trainee in cohort.submitters
     )
+    # The failed grading's trainee (no score at all) is listed too: submitted is completed.
+    assert FAILING in cohort.submitters
+    assert "completed on the day it was submitted, whatever its score" in output
