@@ -173,6 +173,7 @@ def cmd_feedback(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    from ..grading.late_penalty import penalty_explanation
     from .exports import GRADES, export
     from .report import cohort_report
 
@@ -180,6 +181,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     for kind in (GRADES, *args.lms):
         for path in export(report, args.course_dir, kind, args.to):
             print(f"wrote {path}")
+    print(penalty_explanation(args.course_dir))
     failed = report.grid[report.grid["status"] == ModuleStatus.FAILED]
     if len(failed):
         listed = ", ".join(f"{s}/{m}" for s, m in failed[["student", "module"]].itertuples(index=False))
@@ -188,6 +190,18 @@ def cmd_export(args: argparse.Namespace) -> int:
             "file containing them; re-run autograde for those trainees or leave those columns out.",
             file=sys.stderr,
         )
+    return 0
+
+
+def cmd_extend(args: argparse.Namespace) -> int:
+    from ..grading.extensions import ExtensionError, extend, parse_day
+
+    try:
+        until = None if args.remove else parse_day(args.until)
+        print(extend(args.course_dir, args.module, args.trainee, until).summary())
+    except ExtensionError as exc:
+        print(f"extend: {exc}; nothing was changed", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -296,6 +310,19 @@ def add_cohort_parser(sub: argparse._SubParsersAction) -> None:
     feedback.add_argument(
         "--anyway", action="store_true", help="release even while reflections are not marked yet"
     )
+
+    extend = verb_parser(
+        "extend",
+        "give one trainee a later due date on a module (an extension), or remove it with --remove",
+        cmd_extend,
+    )
+    extend.add_argument("module", help="a released module's id")
+    extend.add_argument("trainee", help="the trainee's id on the roster")
+    until = extend.add_mutually_exclusive_group(required=True)
+    until.add_argument(
+        "--until", metavar="YYYY-MM-DD", help="their last day: work handed in by its end (UTC) is on time"
+    )
+    until.add_argument("--remove", action="store_true", help="remove their extension")
 
     export = verb_parser("export", "grades CSV (nbgrader's columns) and LMS gradebook CSVs", cmd_export)
     export.add_argument("--to", type=Path, help="folder (default: <course-dir>/exports)")
