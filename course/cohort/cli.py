@@ -13,7 +13,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
-from datetime import date, datetime, time
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -109,17 +109,31 @@ def cmd_roster(args: argparse.Namespace) -> int:
 
 
 def cmd_release(args: argparse.Namespace) -> int:
+    from ..grading.extensions import end_of_day
     from .cycle import release
 
     # A due date is a day: work handed in during it is on time (its end, as nbgrader keeps it: UTC).
-    due = datetime.combine(args.due, time(23, 59, 59)) if args.due else None
+    due = end_of_day(args.due) if args.due else None
     if args.due and args.due < date.today():
         print(
             f"warning: the due date {args.due.isoformat()} is in the past: every submission will count "
             "as late, and the report flags the module as overdue for anyone who has not submitted.",
             file=sys.stderr,
         )
-    return _report(release(args.course_dir, _course_modules(args), duedate=due))
+    modules = _course_modules(args)
+    status = _report(release(args.course_dir, modules, duedate=due))
+    if due is not None:
+        _refresh_due_dates(args.course_dir, modules)
+    return status
+
+
+def _refresh_due_dates(course_dir: Path, modules: list[str]) -> None:
+    """A new due date moves every graded submission's lateness: nbgrader's extension and penalty follow."""
+    from ..grading.extensions import refresh_due_dates
+
+    for module in modules:
+        if graded := refresh_due_dates(course_dir, module):
+            print(f"{module}: extensions and late penalties of {graded} graded submission(s) recomputed")
 
 
 def cmd_collect(args: argparse.Namespace) -> int:

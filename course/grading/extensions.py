@@ -93,6 +93,15 @@ def extended_until(extensions: Extensions, module: str, trainee: str) -> datetim
     return end_of_day(date.fromisoformat(day)) if day else None
 
 
+def extended_days(course_dir: Path) -> dict[tuple[str, str], date]:
+    """Every recorded extension as ``(trainee, module) -> last day`` (for the report's overdue flag)."""
+    return {
+        (trainee, module): date.fromisoformat(day)
+        for module, trainees in read_extensions(course_dir).items()
+        for trainee, day in trainees.items()
+    }
+
+
 def trainee_due(module_due: datetime | None, until: datetime | None) -> datetime | None:
     """A trainee's own due date: the module's, or their extension where it is later."""
     if module_due is None or until is None:
@@ -158,6 +167,23 @@ def recompute_penalties(course_dir: Path, module: str, trainee: str) -> float | 
         AssignLatePenalties(config=coursedir.config).preprocess(new_notebook(), resources)
     with open_gradebook(course_dir) as gb:
         return gb.find_submission(module, trainee).late_submission_penalty
+
+
+def refresh_due_dates(course_dir: Path, module: str) -> int:
+    """After the module's due date changed: every autograded submission of ``module`` gets its
+    recorded extension again (nbgrader keeps it as time added to the module's due date) and its
+    late penalty recomputed (:func:`recompute_penalties`). How many submissions there were."""
+    extensions = read_extensions(course_dir)
+    with open_gradebook(course_dir) as gb:
+        try:
+            trainees = [submission.student.id for submission in gb.find_assignment(module).submissions]
+        except MissingEntry:
+            return 0
+        for trainee in trainees:
+            _grant(gb, module, trainee, extended_until(extensions, module, trainee))
+    for trainee in trainees:
+        recompute_penalties(course_dir, module, trainee)
+    return len(trainees)
 
 
 @dataclass(frozen=True)

@@ -221,3 +221,33 @@ def test_extend_needs_a_day_or_remove(cohort):
     with pytest.raises(SystemExit):  # argparse: one of --until and --remove is required
         cohort_cli(cohort.root, "extend", MODULE, "ext")
     assert (cohort.root / RECORD).read_bytes() == record
+
+
+def test_the_report_flags_overdue_by_each_trainees_own_due_date(cohort):
+    from course.cohort.report import cohort_report
+
+    def overdue(today: date) -> tuple[bool, str]:
+        row = cohort_report(cohort.root, today=today).summary.set_index("student").loc["absent"]
+        return bool(row["overdue"]), row["reasons"]
+
+    # Past the module's due date but within the extension: not overdue.
+    flagged, reasons = overdue(UNTIL["absent"])
+    assert not flagged and "overdue" not in reasons
+    flagged, reasons = overdue(UNTIL["absent"] + timedelta(days=1))
+    assert flagged and f"overdue: {MODULE} (due {UNTIL['absent'].isoformat()})" in reasons
+
+
+def test_a_new_due_date_for_the_module_moves_graded_penalties_and_extensions(cohort):
+    before = {t: submission(cohort.root, t) for t in SUBMITTERS}
+    later = TODAY + timedelta(days=3)  # after ext's extension: everyone is on time
+    status, out = cohort_cli(cohort.root, "release", MODULE, "--due", later.isoformat())
+    assert status == 0 and f"late penalties of {len(SUBMITTERS)} graded submission(s) recomputed" in out, out
+    moved = {t: submission(cohort.root, t) for t in SUBMITTERS}
+    for trainee in SUBMITTERS:
+        assert moved[trainee]["duedate"] == end_of_day(later) and moved[trainee]["penalty"] == 0
+    # Back to the first due date: each trainee's extension and penalty as they were.
+    assert cohort_cli(cohort.root, "release", MODULE, "--due", DUE.isoformat())[0] == 0
+    for trainee in SUBMITTERS:
+        back = submission(cohort.root, trainee)
+        assert back["duedate"] == before[trainee]["duedate"]
+        assert back["penalty"] == pytest.approx(before[trainee]["penalty"])
