@@ -22,6 +22,7 @@ from nbgrader.plugins import LateSubmissionPlugin
 from nbgrader.preprocessors import AssignLatePenalties
 from traitlets import Float
 
+from .extensions import extended_days
 from .gradebook import course_directory
 
 DAY = 24 * 60 * 60
@@ -72,8 +73,11 @@ def penalty_explanation(course_dir: Path) -> str:
         rule = f"none in this cohort, so always 0: {where}"
     else:
         rule = f"{percent:g}% of the score per day or part day late, at most the score, set by {where}"
+    extended = sorted(extended_days(Path(course_dir)).items(), key=lambda item: (item[0][1], item[0][0]))
+    listed = "; ".join(f"{trainee} on {module} to {day:%-d %B %Y}" for (trainee, module), day in extended)
     return (
         f"late_submission_penalty: points taken off for lateness ({rule}); "
-        "score = raw_score - late_submission_penalty. Lateness counts from each trainee's due date "
-        "(the module's, or their extension)."
+        "score = raw_score - late_submission_penalty. Lateness counts from each trainee's own due date: "
+        "the module's (the duedate column), or their extension"
+        + (f" ({listed})." if listed else "; none is granted (`course cohort extend`).")
     )

@@ -164,6 +164,8 @@ def test_the_export_carries_the_penalty_and_explains_it(cohort):
         in out
     )
     assert "score = raw_score - late_submission_penalty" in out
+    for trainee, until in UNTIL.items():  # the extensions behind the penalties, named
+        assert f"{trainee} on {MODULE} to {until:%-d %B %Y}" in out
     with (cohort.root / "exports" / "grades.csv").open(encoding="utf-8-sig") as fh:
         rows = {row["student_id"]: row for row in csv.DictReader(fh) if row["assignment"] == MODULE}
     for trainee in SUBMITTERS:
