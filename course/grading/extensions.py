@@ -226,7 +226,10 @@ def extend(course_dir: Path, module: str, trainee: str, until: date | None) -> E
             f"module {module!r} is not released to this cohort; released: {', '.join(released) or 'none'}"
         )
     if trainee not in roster:
-        raise ExtensionError(f"{trainee!r} is not on the cohort's roster (import it with `roster` first)")
+        raise ExtensionError(
+            f"{trainee!r} is not on the cohort's roster "
+            "(add them to the roster file and import it with `roster` first)"
+        )
     due = dues[module]
     if due is None:
         raise ExtensionError(f"{module} has no due date: set one first with `release {module} --due DATE`")
