@@ -59,6 +59,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def cmd_results(args: argparse.Namespace) -> int:
     from .cohort.setup import require_cohort
     from .grading.results import grading_results
+    from .status import Result
 
     table = grading_results(require_cohort(args.course_dir))
     if args.csv:
@@ -66,6 +67,12 @@ def cmd_results(args: argparse.Namespace) -> int:
         print(f"wrote {len(table)} row(s) to {args.csv}")
     else:
         print(table.to_string(index=False) if len(table) else "no submissions collected yet")
+    waiting = table[table["status"] == Result.AWAITING_MARKING]
+    if len(waiting):
+        print(
+            f"{len(waiting)} scenario(s) of {waiting['student'].nunique()} trainee(s) awaiting marking "
+            f"({int(waiting['unmarked'].sum())} reflection(s)): their scores are provisional."
+        )
     return 0
 
 

@@ -77,3 +77,12 @@ RESULT_OF_VERDICT = {
     VerdictStatus.NOT_STARTED: Result.NOT_STARTED,
     VerdictStatus.TAMPERED: Result.TAMPERED,
 }
+
+
+def unmarked_text(count: int, points: float) -> str:
+    """How much of a score waits for the tutor, said one way everywhere: "1 reflection (2 points)
+    awaiting marking"."""
+    shown = int(points) if float(points).is_integer() else points
+    noun = "reflection" if count == 1 else "reflections"
+    unit = "point" if shown == 1 else "points"
+    return f"{count} {noun} ({shown} {unit}) awaiting marking"

@@ -15,7 +15,6 @@ from nbgrader.preprocessors import (
     ClearOutput,
     DeduplicateIds,
     Execute,
-    GetGrades,
     OverwriteCells,
     OverwriteKernelspec,
 )
@@ -23,8 +22,9 @@ from nbgrader.preprocessors import (
 from course.grading.collect import SafeCollect
 from course.grading.execute import ScoreWithoutKernel
 from course.grading.extensions import GrantExtensions
+from course.grading.feedback import TEMPLATE_PATHS as FEEDBACK_TEMPLATE_PATHS
 from course.grading.feedback import TEMPLATES as FEEDBACK_TEMPLATES
-from course.grading.feedback import FeedbackExporter, HideCode
+from course.grading.feedback import FeedbackExporter, GetGradesAndMarking, HideCode
 from course.grading.guard import GuardSubmission
 from course.grading.late_penalty import LatePenalty
 from course.grading.release_feedback import SafeReleaseFeedback
@@ -79,13 +79,15 @@ c.AssignLatePenalties.plugin_class = LatePenalty
 c.Autograde.create_student = False
 
 # Feedback shows explanations and scores, never the grading code or the key's source.
-c.GenerateFeedback.preprocessors = [GetGrades, CSSHTMLHeaderPreprocessor, HideCode]
+# An answer still waiting for the tutor's mark says so on the page (GetGradesAndMarking), not "0".
+c.GenerateFeedback.preprocessors = [GetGradesAndMarking, CSSHTMLHeaderPreprocessor, HideCode]
 # ...and loads nothing from the network: the course's feedback template is nbgrader's own without
 # MathJax from cdnjs. Set on the feedback exporter alone: the formgrader renders its grading page
 # with an HTMLExporter from this same configuration (see course/grading/feedback.py).
 c.GenerateFeedback.exporter_class = FeedbackExporter
 c.FeedbackExporter.template_name = "mip-feedback"
 c.FeedbackExporter.extra_template_basedirs = FEEDBACK_TEMPLATES
+c.FeedbackExporter.extra_template_paths = FEEDBACK_TEMPLATE_PATHS
 # The formgrader's grading page: nbgrader's own, with MathJax (from cdnjs) replaced by a stand-in.
 # nbgrader's formgrader sets its template as HTMLExporter's and reads this file after, so this is
 # where it can be changed; FeedbackExporter's own section keeps feedback on mip-feedback.

@@ -14,7 +14,7 @@ from datetime import date
 
 import pandas as pd
 
-from ..status import ModuleStatus
+from ..status import ModuleStatus, unmarked_text
 from .choices import CHOICE_COLUMNS
 from .frames import require_columns, require_distinct
 from .scores import SCORE_COLUMNS
@@ -22,7 +22,7 @@ from .settings import LOW_SCORE
 
 FLAGS = ["not_started", "low_score", "overdue", "grading_failed", "tampered"]
 SUMMARY_HEAD = ["student", "modules_submitted", "modules_total", "completion"]
-SUMMARY_TAIL = ["overall", *FLAGS, "at_risk", "reasons"]
+SUMMARY_TAIL = ["overall", "unmarked", *FLAGS, "at_risk", "reasons"]
 DECISION = ["module", "scenario", "step"]
 SPLIT_COLUMNS = [*DECISION, "option", "action", "points", "best_points", "count", "decisions", "share"]
 ITEM_COLUMNS = [*DECISION, "n", "difficulty", "discrimination"]
@@ -60,7 +60,9 @@ def trainee_summary(
     Columns: ``student``, ``modules_submitted``, ``modules_total``, ``completion`` (submitted /
     total; a submission whose grading failed still counts as submitted), one score fraction per
     module named by its id (NaN when not submitted or not graded), ``overall`` (sum of graded
-    scores / sum of their maximum; NaN when nothing is graded), the flags ``not_started``
+    scores / sum of their maximum; NaN when nothing is graded), ``unmarked`` (reflections awaiting
+    the tutor's mark: while any are, the fractions are provisional, of the points marked so far,
+    never counting an unmarked reflection as 0), the flags ``not_started``
     (nothing submitted), ``low_score`` (overall below ``low_score``), ``overdue`` (a module whose
     due date is before ``today`` is not submitted), ``grading_failed``, ``tampered``, then
     ``at_risk`` (any flag) and ``reasons`` (the flags in words; empty when not at risk).
@@ -73,15 +75,19 @@ def trainee_summary(
     # scores.cohort_grid's filler rows stand for what was not submitted: the same as no row.
     scores = scores[scores["status"] != ModuleStatus.NOT_SUBMITTED]
 
-    graded = scores["status"] == ModuleStatus.GRADED
-    fraction = (scores["score"] / scores["max_score"]).where(graded & (scores["max_score"] > 0))
+    graded = scores["status"].isin([ModuleStatus.GRADED, ModuleStatus.AWAITING_MARKING])
+    # What is marked so far: a reflection awaiting the tutor is neither 0 nor full marks.
+    scores = scores.assign(marked_max=scores["max_score"] - _count(scores["unmarked_points"]))
+    fraction = (scores["score"] / scores["marked_max"]).where(graded & (scores["marked_max"] > 0))
     per_module = (
         scores.assign(fraction=fraction)
         .pivot(index="student", columns="module", values="fraction")
         .reindex(index=students, columns=modules)
     )
-    sums = scores[graded].groupby("student")[["score", "max_score"]].sum().reindex(students)
-    overall = (sums["score"] / sums["max_score"]).where(sums["max_score"] > 0)
+    sums = scores[graded].groupby("student")[["score", "marked_max"]].sum().reindex(students)
+    overall = (sums["score"] / sums["marked_max"]).where(sums["marked_max"] > 0)
+    unmarked = _count(scores["unmarked"]).groupby(scores["student"]).sum().reindex(students).fillna(0)
+    unmarked_points = _count(scores["unmarked_points"]).groupby(scores["student"]).sum()
 
     failed = scores[(scores["status"] == ModuleStatus.FAILED) | (_count(scores["failed"]) > 0)]
     tampered = scores[_count(scores["tampered"]) > 0]
@@ -103,6 +109,7 @@ def trainee_summary(
             flags,
             overall=overall[student],
             threshold=low_score,
+            provisional=(int(unmarked[student]), float(unmarked_points.get(student, 0.0))),
             late=[(m, own[m]) for m in late],
             failed=list(failed.loc[failed["student"] == student, "module"]),
             tampered=tampered.loc[tampered["student"] == student, ["module", "tampered"]],
@@ -115,6 +122,7 @@ def trainee_summary(
                 "completion": len(done) / len(modules) if modules else float("nan"),
                 **per_module.loc[student].to_dict(),
                 "overall": overall[student],
+                "unmarked": int(unmarked[student]),
                 **flags,
                 "at_risk": any(flags.values()),
                 "reasons": reasons,
@@ -133,6 +141,7 @@ def _reasons(
     *,
     overall: float,
     threshold: float,
+    provisional: tuple[int, float],
     late: list[tuple[str, date]],
     failed: list[str],
     tampered: pd.DataFrame,
@@ -141,7 +150,8 @@ def _reasons(
     if flags["not_started"]:
         parts.append("nothing submitted")
     if flags["low_score"]:
-        parts.append(f"overall score {overall:.0%}, below {threshold:.0%}")
+        waiting = f" (provisional: {unmarked_text(*provisional)})" if provisional[0] else ""
+        parts.append(f"overall score {overall:.0%}, below {threshold:.0%}{waiting}")
     if late:
         parts.append("overdue: " + ", ".join(f"{m} (due {d.isoformat()})" for m, d in late))
     if failed:

@@ -196,6 +196,14 @@ def cmd_export(args: argparse.Namespace) -> int:
         for path in export(report, args.course_dir, kind, args.to):
             print(f"wrote {path}")
     print(penalty_explanation(args.course_dir))
+    waiting = report.grid[report.grid["status"] == ModuleStatus.AWAITING_MARKING]
+    if len(waiting):
+        print(
+            f"warning: {awaiting_marking_line(report.grid)}: grades.csv says 'awaiting-marking' and "
+            "gives their provisional scores; the Moodle and Canvas files leave them blank. Mark the "
+            "reflections, then export again.",
+            file=sys.stderr,
+        )
     failed = report.grid[report.grid["status"] == ModuleStatus.FAILED]
     if len(failed):
         listed = ", ".join(f"{s}/{m}" for s, m in failed[["student", "module"]].itertuples(index=False))
@@ -219,6 +227,16 @@ def cmd_extend(args: argparse.Namespace) -> int:
     return 0
 
 
+def awaiting_marking_line(grid) -> str:
+    """How much marking is outstanding in a cohort grid, in a line: "5 reflection(s) of 2
+    trainee(s) awaiting marking (4 module grade(s))"."""
+    waiting = grid[grid["status"] == ModuleStatus.AWAITING_MARKING]
+    return (
+        f"{int(waiting['unmarked'].sum())} reflection(s) of {waiting['student'].nunique()} trainee(s) "
+        f"awaiting marking ({len(waiting)} module grade(s))"
+    )
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     from .analytics import by_severity
     from .exports import REPORT, export
@@ -231,6 +249,8 @@ def cmd_report(args: argparse.Namespace) -> int:
         f"cohort {report.name}: {len(summary)} trainee(s), {len(report.modules)} module(s) released; "
         f"mean completion {summary['completion'].mean():.0%}; {int(summary['at_risk'].sum())} at risk"
     )
+    if summary["unmarked"].sum():
+        print(f"  provisional: {awaiting_marking_line(report.grid)}; percentages count what is marked so far")
     names = trainee_names(report.roster)
     for row in by_severity(summary[summary["at_risk"]]).itertuples(index=False):
         print(f"  at risk: {row.student} ({names.get(row.student, 'not on the roster')}): {row.reasons}")
@@ -257,6 +277,19 @@ def cmd_review(args: argparse.Namespace) -> int:
         write_csv(review, args.csv)
         print(f"wrote {args.csv}")
     return 0
+
+
+def cmd_notify(args: argparse.Namespace) -> int:
+    from .notify import NotifyError, notify
+
+    (module,) = _released_modules(args)
+    try:
+        report = notify(args.course_dir, args.kind, module, send_mail=args.send)
+    except NotifyError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    print(report.summary())
+    return 0 if report.ok else 1
 
 
 def cmd_dashboard(args: argparse.Namespace) -> int:
@@ -354,6 +387,18 @@ def add_cohort_parser(sub: argparse._SubParsersAction) -> None:
     )
     review.add_argument("--today", type=date.fromisoformat)
     review.add_argument("--csv", type=Path, help="also write the list as CSV")
+
+    notify = verb_parser(
+        "notify",
+        "e-mail the trainees on the roster: feedback ready on MODULE, or a reminder to those who have "
+        "not submitted it; written to <course-dir>/outbox/ unless --send",
+        cmd_notify,
+    )
+    notify.add_argument("kind", choices=("feedback", "reminder"), help="which message")
+    notify.add_argument("modules", nargs=1, metavar="MODULE", help="a module released to the cohort")
+    notify.add_argument(
+        "--send", action="store_true", help="send through the SMTP server in the cohort's nbgrader_config.py"
+    )
 
     dashboard = verb_parser("dashboard", "serve the tutor dashboard with Voila", cmd_dashboard, cohort=False)
     dashboard.add_argument(

@@ -5,8 +5,9 @@ nbgrader's own ``CsvExportPlugin`` joins the fields with commas unquoted (a name
 "Smith, Jr" shifts every later column), copies names and e-mails as typed (a roster cell
 ``=HYPERLINK(...)`` runs as a formula in a spreadsheet) and writes 0 for a trainee whose grading
 failed. This exporter keeps nbgrader's columns in nbgrader's order and adds ``status``:
-``graded``, ``failed`` (score cells read "failed", never 0) or ``not-submitted`` (scored 0, as
-nbgrader does).
+``graded``, ``awaiting-marking`` (a reflection still waits for the tutor's mark: the score is
+provisional, and ``unmarked_reflections`` says how many), ``failed`` (score cells read "failed",
+never 0) or ``not-submitted`` (scored 0, as nbgrader does).
 """
 
 from __future__ import annotations
@@ -19,8 +20,9 @@ from nbgrader.plugins import ExportPlugin
 
 from ..grading.gradebook import open_gradebook
 from ..grading.results import grading_results
-from ..status import ModuleStatus, Result
+from ..status import ModuleStatus
 from .csv_safe import write_csv
+from .scores import module_scores
 
 NBGRADER_COLUMNS = [
     "assignment",
@@ -35,13 +37,14 @@ NBGRADER_COLUMNS = [
     "score",
     "max_score",
 ]
-COLUMNS = [*NBGRADER_COLUMNS, "status"]
+COLUMNS = [*NBGRADER_COLUMNS, "status", "unmarked_reflections"]
 DEFAULT_FILE = "grades.csv"  # nbgrader's own default name
 
 
-def grades_table(gradebook: Gradebook, failed: set[tuple[str, str]]) -> pd.DataFrame:
+def grades_table(gradebook: Gradebook, states: dict[tuple[str, str], tuple[str, int]]) -> pd.DataFrame:
     """One row per module x trainee of the gradebook, as nbgrader's export lists them.
-    ``failed`` holds the (student, module) pairs whose grading failed."""
+    ``states`` maps each submitted (student, module) to its :class:`ModuleStatus` and the number
+    of reflections awaiting marking (:func:`module_states`)."""
     rows = []
     for assignment in gradebook.assignments:
         for student in gradebook.students:
@@ -53,6 +56,7 @@ def grades_table(gradebook: Gradebook, failed: set[tuple[str, str]]) -> pd.DataF
                 "first_name": student.first_name,
                 "email": student.email,
                 "max_score": assignment.max_score,
+                "unmarked_reflections": 0,
             }
             try:
                 submission = gradebook.find_submission(assignment.name, student.id)
@@ -62,21 +66,25 @@ def grades_table(gradebook: Gradebook, failed: set[tuple[str, str]]) -> pd.DataF
             else:
                 penalty = submission.late_submission_penalty
                 row |= {"timestamp": submission.timestamp, "late_submission_penalty": penalty}
-                if (student.id, assignment.name) in failed:
-                    failed_cell = ModuleStatus.FAILED
-                    row |= {"raw_score": failed_cell, "score": failed_cell, "status": failed_cell}
+                status, waiting = states.get((student.id, assignment.name), (ModuleStatus.GRADED, 0))
+                if status == ModuleStatus.FAILED:
+                    row |= {"raw_score": status, "score": status, "status": status}
                 else:
                     score = submission.score
                     graded = {"raw_score": score, "score": max(0.0, score - penalty)}
-                    row |= {**graded, "status": ModuleStatus.GRADED}
+                    row |= {**graded, "status": status, "unmarked_reflections": waiting}
             rows.append(row)
     return pd.DataFrame(rows, columns=COLUMNS, dtype=object)
 
 
-def failed_gradings(results: pd.DataFrame) -> set[tuple[str, str]]:
-    """The (student, module) pairs of :func:`course.grading.results.grading_results` that failed."""
-    failed = results.loc[results["status"] == Result.FAILED, ["student", "module"]]
-    return set(failed.itertuples(index=False, name=None))
+def module_states(results: pd.DataFrame) -> dict[tuple[str, str], tuple[str, int]]:
+    """Each (student, module) of :func:`course.grading.results.grading_results`: its status
+    (graded, awaiting-marking or failed) and the reflections awaiting marking."""
+    scores = module_scores(results)
+    return {
+        (row.student, row.module): (ModuleStatus(row.status), int(row.unmarked))
+        for row in scores.itertuples(index=False)
+    }
 
 
 class SafeCsvExportPlugin(ExportPlugin):
@@ -84,8 +92,8 @@ class SafeCsvExportPlugin(ExportPlugin):
 
     def export(self, gradebook: Gradebook) -> None:
         dest = Path(self.to or DEFAULT_FILE)
-        failed = failed_gradings(grading_results(Path(self.parent.coursedir.root)))
-        table = grades_table(gradebook, failed)
+        states = module_states(grading_results(Path(self.parent.coursedir.root)))
+        table = grades_table(gradebook, states)
         if self.assignment:
             table = table[table["assignment"].isin([str(a) for a in self.assignment])]
         if self.student:
@@ -97,8 +105,8 @@ class SafeCsvExportPlugin(ExportPlugin):
 def export_grades(course_dir: Path, path: Path, results: pd.DataFrame | None = None) -> pd.DataFrame:
     """Write the cohort's grades CSV to ``path``; return the table written. ``results`` is for
     callers that already have :func:`course.grading.results.grading_results` output."""
-    failed = failed_gradings(grading_results(course_dir) if results is None else results)
+    states = module_states(grading_results(course_dir) if results is None else results)
     with open_gradebook(course_dir, must_exist=True) as gb:
-        table = grades_table(gb, failed)
+        table = grades_table(gb, states)
     write_csv(table, path)
     return table

@@ -23,12 +23,13 @@ presence is public and permanent (out of 23)". Leave "Total" on *Ignore*: Moodle
 own course total, and refuses any imported grade above 100 unless the site allows more.
 
 Cells: a module's score as a number; ``failed`` when autograde failed for it (never 0); blank when
-the trainee never submitted it (both LMSs read blank as "no grade"). ``failed`` is not a grade to
+the trainee never submitted it, or while a reflection of it awaits the tutor's mark (both LMSs read
+blank as "no grade": a provisional score would pass for a final one). ``failed`` is not a grade to
 either LMS: Moodle refuses the file ("Supplied grade is invalid") and imports nothing rather than
 a wrong grade, and Canvas cannot turn it into points; so re-run autograde for that trainee, or
 leave that module's column out of the import, first. The total is the sum of the submitted
 modules' scores, ``failed`` if any module failed (a partial sum would pass for a final total) and
-blank if nothing was submitted.
+blank if nothing was submitted or a module awaits marking.
 """
 
 from __future__ import annotations
@@ -77,12 +78,16 @@ def gradebook_table(
     _check_grid(grid, roster, module_titles)
     cells = {(row.student, row.module): _cell(row.status, row.score) for row in grid.itertuples(index=False)}
     maxima = {module: _module_max(grid, module) for module in module_titles}
+    waiting = set(grid.loc[grid["status"] == ModuleStatus.AWAITING_MARKING, "student"])
 
     rows = []
     for trainee in roster[ROSTER_COLUMNS].itertuples(index=False):
         marks = [cells.get((trainee.id, module)) for module in module_titles]
         identity = _canvas_identity(trainee) if lms == CANVAS else _moodle_identity(trainee)
-        rows.append([*identity, *marks, _total(marks)])
+        total = _total(marks)
+        if trainee.id in waiting and total != ModuleStatus.FAILED:
+            total = None  # a sum with a module still to be marked would pass for the final total
+        rows.append([*identity, *marks, total])
 
     if lms == CANVAS:
         header = [*CANVAS_IDENTITY, *module_titles.values(), CANVAS_TOTAL]
@@ -186,7 +191,7 @@ def _by_title(module_titles: Mapping[str, str]) -> dict[str, list[str]]:
 def _cell(status: str, score: float) -> float | int | str | None:
     if status == ModuleStatus.FAILED:
         return ModuleStatus.FAILED
-    if status == ModuleStatus.NOT_SUBMITTED:
+    if status in (ModuleStatus.NOT_SUBMITTED, ModuleStatus.AWAITING_MARKING):
         return None
     return _number(score)
 

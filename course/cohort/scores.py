@@ -28,9 +28,13 @@ SCORE_COLUMNS = [
     "attempted",
     "tampered",
     "failed",
+    "unmarked",
+    "unmarked_points",
 ]
-_COUNTS = ["scenarios", "attempted", "tampered", "failed"]
+_COUNTS = ["scenarios", "attempted", "tampered", "failed", "unmarked"]
 _RESULT_COLUMNS = ["student", "module", "scenario", "status", "score", "max_score"]
+# Results written before the awaiting-marking status lack these: nothing was waiting then.
+_UNMARKED_COLUMNS = ["unmarked", "unmarked_points"]
 _RESULT_STATUSES = set(Result)
 
 
@@ -40,20 +44,27 @@ def module_scores(results: pd.DataFrame) -> pd.DataFrame:
     Columns (analytics code relies on these names):
 
     - ``student``, ``module``: the trainee's nbgrader id and the module (nbgrader assignment) id.
-    - ``status``: ``"failed"`` if autograde failed for any scenario of the module, else ``"graded"``
-      (a module whose scenarios were all not started or tampered with is graded: it scores 0).
+    - ``status``: ``"failed"`` if autograde failed for any scenario of the module, else
+      ``"awaiting-marking"`` if a reflection of any scenario waits for the tutor's mark, else
+      ``"graded"`` (a module whose scenarios were all not started or tampered with is graded: it
+      scores 0).
     - ``score``: sum of the scenario scores; NaN when ``status`` is failed (not marked, not 0).
+      While awaiting marking it is provisional: the decisions and what is marked so far.
     - ``max_score``: sum of the scenarios' maximum scores. A failed scenario's row may lack its
       maximum; it is then taken from another trainee's row of the same scenario, and the module's
       ``max_score`` is NaN if some scenario's maximum is known from no row at all.
     - ``scenarios``: number of scenario rows; ``attempted``: rows whose status is not
       ``not-started``; ``tampered`` and ``failed``: rows with that status.
+    - ``unmarked``: reflections awaiting the tutor's mark; ``unmarked_points``: their maximum,
+      so ``score / (max_score - unmarked_points)`` is the share earned of what is marked.
 
     Raises ValueError naming the row if a column is missing, a status is unknown, or a row that
     is not failed has no score.
     """
     _check_results(results)
     rows = results[_RESULT_COLUMNS].copy()
+    for column in _UNMARKED_COLUMNS:
+        rows[column] = pd.to_numeric(results[column], errors="raise") if column in results else 0
     rows["score"] = pd.to_numeric(rows["score"], errors="raise").astype(float)
     # nbgrader has no maximum for a notebook whose autograde failed; every trainee's copy of a
     # scenario has the same maximum, so another trainee's row supplies it.
@@ -70,12 +81,17 @@ def module_scores(results: pd.DataFrame) -> pd.DataFrame:
         attempted=("attempted", "sum"),
         tampered=("tampered", "sum"),
         failed=("failed", "sum"),
+        unmarked=("unmarked", "sum"),
+        unmarked_points=("unmarked_points", "sum"),
     )
     out["score"] = groups["score"].sum(min_count=1).where(out["failed"] == 0)
     # min_count=len: one unknown scenario maximum makes the module's unknown, where pandas would
     # otherwise skip it and understate the maximum.
     out["max_score"] = groups["max_score"].apply(lambda s: s.sum(min_count=len(s)))
-    out["status"] = (out["failed"] > 0).map({True: ModuleStatus.FAILED, False: ModuleStatus.GRADED})
+    out["status"] = ModuleStatus.GRADED
+    out.loc[out["unmarked"] > 0, "status"] = ModuleStatus.AWAITING_MARKING
+    out.loc[out["failed"] > 0, "status"] = ModuleStatus.FAILED
+    out["unmarked_points"] = out["unmarked_points"].astype(float)
     out = out.reset_index()
     out[_COUNTS] = out[_COUNTS].astype(int)
     return out[SCORE_COLUMNS]
@@ -85,7 +101,8 @@ def cohort_grid(scores: pd.DataFrame, students: Sequence[str], modules: Sequence
     """Every student x module (students in the given order, modules in the given order within
     each), with :func:`module_scores`' columns.
 
-    A pair absent from ``scores`` gets status ``not-submitted``, score NaN, counts 0 and the
+    A pair absent from ``scores`` gets status ``not-submitted``, score NaN, counts (and
+    ``unmarked_points``) 0 and the
     module's ``max_score`` from other trainees' rows where known (NaN otherwise). Rows of
     ``scores`` for students or modules not listed are left out: the grid is exactly the cohort
     asked for. Raises ValueError on duplicate students, modules or (student, module) rows.
@@ -104,6 +121,7 @@ def cohort_grid(scores: pd.DataFrame, students: Sequence[str], modules: Sequence
     absent = grid["status"].isna()
     grid.loc[absent, "status"] = NOT_SUBMITTED
     grid[_COUNTS] = grid[_COUNTS].fillna(0).astype(int)
+    grid["unmarked_points"] = grid["unmarked_points"].fillna(0).astype(float)
     module_max = scores.dropna(subset=["max_score"]).groupby("module")["max_score"].first()
     others_max = grid["module"].map(module_max).astype(float)
     grid["max_score"] = grid["max_score"].astype(float).where(~absent, others_max)

@@ -1,8 +1,10 @@
 """Per trainee, per scenario: what autograde concluded, read from nbgrader's own records.
 
 nbgrader's export lists a student whose autograde failed with score 0, like a real zero; this
-report keeps them apart: a :class:`course.status.Result` (``graded``, ``not-started``, ``tampered``
-or ``failed``).
+report keeps them apart: a :class:`course.status.Result` (``graded``, ``awaiting-marking``,
+``not-started``, ``tampered`` or ``failed``). A scenario whose reflection nbgrader still lists as
+needing a manual grade is ``awaiting-marking``, never ``graded``: its score counts the decisions and
+whatever is marked, and ``unmarked_points`` says how many points wait for the tutor.
 """
 
 from __future__ import annotations
@@ -13,10 +15,20 @@ import pandas as pd
 from nbgrader.api import Gradebook, MissingEntry
 
 from ..documents import READING, read_verdict
-from ..status import RESULT_OF_VERDICT, Result
+from ..status import RESULT_OF_VERDICT, Result, unmarked_text
 from .gradebook import course_directory, open_gradebook, submitted_folders
 
-COLUMNS = ["student", "module", "scenario", "status", "score", "max_score", "reasons"]
+COLUMNS = [
+    "student",
+    "module",
+    "scenario",
+    "status",
+    "score",
+    "max_score",
+    "unmarked",
+    "unmarked_points",
+    "reasons",
+]
 
 
 def grading_results(course_dir: Path) -> pd.DataFrame:
@@ -40,9 +52,12 @@ def grading_results(course_dir: Path) -> pd.DataFrame:
 def _row(gb: Gradebook, graded: Path, student: str, module: str, scenario: str, left_out: bool) -> dict:
     row = {"student": student, "module": module, "scenario": scenario, "reasons": ""}
     verdict = read_verdict(graded, scenario) if (graded / f"{scenario}.ipynb").exists() else None
+    row["unmarked"], row["unmarked_points"] = 0, 0.0
     try:
         notebook = gb.find_submission_notebook(scenario, module, student)
         row["score"], row["max_score"] = notebook.score, notebook.max_score
+        waiting = [grade for grade in notebook.grades if grade.needs_manual_grade]
+        row["unmarked"], row["unmarked_points"] = len(waiting), float(sum(g.max_score for g in waiting))
     except MissingEntry:
         row["score"], row["max_score"] = None, None
     if left_out:
@@ -53,4 +68,11 @@ def _row(gb: Gradebook, graded: Path, student: str, module: str, scenario: str, 
     else:
         row["status"] = RESULT_OF_VERDICT[verdict.status]
         row["reasons"] = " ".join(verdict.reasons)
+        if row["status"] == Result.GRADED and row["unmarked"]:
+            row["status"] = Result.AWAITING_MARKING
+            waiting = unmarked_text(row["unmarked"], row["unmarked_points"])
+            row["reasons"] = " ".join([*verdict.reasons, waiting])
+    if row["status"] != Result.AWAITING_MARKING:
+        row["unmarked"], row["unmarked_points"] = 0, 0.0
     return row
+

@@ -50,12 +50,17 @@ def synthetic_scores(rng: random.Random, students: list[str]) -> list[dict]:
                 rows.append(
                     dict(student=student, module=module, status="failed", score=math.nan, max_score=max_score)
                     | dict(scenarios=5, attempted=5, tampered=tampered, failed=1)
+                    | dict(unmarked=0, unmarked_points=0.0)
                 )
             else:
-                score = float(rng.randint(0, int(max_score)))
+                # Some modules still have reflections (2 points each) waiting for the tutor.
+                unmarked = rng.choice([0, 0, 1, 2])
+                status = "awaiting-marking" if unmarked else "graded"
+                score = float(rng.randint(0, int(max_score) - 2 * unmarked))
                 rows.append(
-                    dict(student=student, module=module, status="graded", score=score, max_score=max_score)
+                    dict(student=student, module=module, status=status, score=score, max_score=max_score)
                     | dict(scenarios=5, attempted=rng.randint(1, 5), tampered=tampered, failed=0)
+                    | dict(unmarked=unmarked, unmarked_points=2.0 * unmarked)
                 )
     return rows
 
@@ -65,12 +70,13 @@ def expected_summary(rows: list[dict], students: list[str], low: float) -> dict[
     for student in students:
         mine = [r for r in rows if r["student"] == student]
         done = {r["module"] for r in mine}
-        graded = [r for r in mine if r["status"] == "graded"]
-        total_max = sum(r["max_score"] for r in graded)
+        graded = [r for r in mine if r["status"] in ("graded", "awaiting-marking")]
+        # Of what is marked: an unmarked reflection counts neither as 0 nor as full marks.
+        total_max = sum(r["max_score"] - r["unmarked_points"] for r in graded)
         overall = sum(r["score"] for r in graded) / total_max if total_max else math.nan
         fractions = {m: math.nan for m in MODULES}
         for r in graded:
-            fractions[r["module"]] = r["score"] / r["max_score"]
+            fractions[r["module"]] = r["score"] / (r["max_score"] - r["unmarked_points"])
         late = [m for m, d in DUE.items() if d < TODAY and m not in done]
         flags = {
             "not_started": not done,
@@ -84,6 +90,7 @@ def expected_summary(rows: list[dict], students: list[str], low: float) -> dict[
             "completion": len(done) / len(MODULES),
             "fractions": fractions,
             "overall": overall,
+            "unmarked": sum(r["unmarked"] for r in mine),
             "flags": flags,
             "late": late,
             "failed": [r["module"] for r in mine if r["status"] == "failed"],
@@ -106,6 +113,7 @@ def test_trainee_summary_matches_a_hand_computation(low: float, grid: bool) -> N
                     filler.append(
                         dict(student=student, module=module, status="not-submitted", score=math.nan)
                         | dict(max_score=math.nan, scenarios=0, attempted=0, tampered=0, failed=0)
+                        | dict(unmarked=0, unmarked_points=0.0)
                     )
     scores = pd.DataFrame(rows + filler, columns=SCORE_COLUMNS)
 
@@ -123,6 +131,10 @@ def test_trainee_summary_matches_a_hand_computation(low: float, grid: bool) -> N
         for module in MODULES:
             assert same(row[module], w["fractions"][module]), (row["student"], module)
         assert same(row["overall"], w["overall"]), row["student"]
+        assert row["unmarked"] == w["unmarked"], row["student"]
+        seen["provisional"] += bool(w["unmarked"] and w["flags"]["low_score"])
+        if w["flags"]["low_score"]:
+            assert ("provisional" in row["reasons"]) == bool(w["unmarked"]), row["reasons"]
         for flag in FLAGS:
             assert row[flag] == w["flags"][flag], (row["student"], flag)
             seen[flag] += row[flag]
@@ -137,7 +149,7 @@ def test_trainee_summary_matches_a_hand_computation(low: float, grid: bool) -> N
         if w["flags"]["not_started"]:
             assert "nothing submitted" in row["reasons"]
     # The synthetic cohort exercises every flag, and not everyone is at risk.
-    assert all(seen[flag] for flag in FLAGS), seen
+    assert all(seen[flag] for flag in [*FLAGS, "provisional"]), seen
     assert not summary["at_risk"].all()
     assert summary.loc[summary["student"] == "s01", "02-second"].isna().all()  # failed is not 0
 
@@ -153,8 +165,8 @@ def test_trainee_summary_of_an_empty_cohort_flags_everyone_not_started() -> None
 def test_trainee_summary_reads_boolean_tampered_and_failed_columns() -> None:
     scores = pd.DataFrame(
         [
-            ["a", "01-first", "graded", 8.0, 10.0, 5, 5, True, False],
-            ["b", "01-first", "graded", 8.0, 10.0, 5, 5, False, False],
+            ["a", "01-first", "graded", 8.0, 10.0, 5, 5, True, False, 0, 0.0],
+            ["b", "01-first", "graded", 8.0, 10.0, 5, 5, False, False, 0, 0.0],
         ],
         columns=SCORE_COLUMNS,
     )
@@ -175,8 +187,8 @@ def test_trainee_summary_reads_boolean_tampered_and_failed_columns() -> None:
 )
 def test_trainee_summary_names_the_bad_row(change: dict, message: str) -> None:
     rows = [
-        ["a", "01-first", "graded", 8.0, 10.0, 5, 5, 0, 0],
-        ["b", "01-first", "graded", 6.0, 10.0, 5, 5, 0, 0],
+        ["a", "01-first", "graded", 8.0, 10.0, 5, 5, 0, 0, 0, 0.0],
+        ["b", "01-first", "graded", 6.0, 10.0, 5, 5, 0, 0, 0, 0.0],
     ]
     scores = pd.DataFrame(rows, columns=SCORE_COLUMNS)
     for column, value in change.items():

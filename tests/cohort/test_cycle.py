@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+import pandas as pd
 import pytest
 
 from course.cohort import cycle
@@ -61,6 +62,53 @@ def test_feedback_with_reflections_unmarked_asks_first_and_says_how_many(synthet
     assert f"{len(waiting)} reflection(s) of {len(trainees)} trainee(s) are not marked yet" in output
     assert "--anyway" in output and "Nothing was released." in output
     assert cohort.outputs["feedback"][0] == 0  # released when asked
+
+
+@pytest.mark.slow
+def test_reflections_awaiting_marking_are_said_so_wherever_a_grade_appears(synthetic_cohort, course):
+    """No reflection is marked in the synthetic cohort: each written one is awaiting marking in
+    the results, the grades export (never 'graded'), the Moodle gradebook (left blank), the
+    report's summary (percentages of what is marked) and the trainee's feedback page (never a
+    score of 0 for it); counts computed from the answers the trainees saved."""
+    cohort = synthetic_cohort
+    reflective = {
+        item.id: item.reflection.points
+        for item in course.module(MODULE).items
+        if item.reflection and item.reflection.points
+    }
+    graded = set(cohort.submitters) - {FAILING}
+    waiting = {(t, s) for t, s in cohort.answered if s in reflective and t in graded}
+    per_trainee = {t: sum(1 for w, _ in waiting if w == t) for t in graded}
+
+    results = grading_results(cohort.root)
+    awaiting = results[results["status"] == "awaiting-marking"]
+    assert set(zip(awaiting["student"], awaiting["scenario"], strict=True)) == waiting
+    assert set(awaiting["unmarked_points"]) <= set(map(float, reflective.values()))
+    assert all("awaiting marking" in reason for reason in awaiting["reasons"])
+
+    grades = pd.read_csv(cohort.root / "exports" / "grades.csv", encoding="utf-8-sig", dtype=str)
+    grades = grades.set_index("student_id")
+    for trainee, count in per_trainee.items():
+        want = "awaiting-marking" if count else "graded"
+        assert grades.loc[trainee, "status"] == want, trainee
+        assert int(grades.loc[trainee, "unmarked_reflections"]) == count
+    assert "graded" not in set(grades.loc[[t for t, c in per_trainee.items() if c], "status"])
+
+    report, total = cohort.outputs["report"][1], len(waiting)
+    trainees = sum(1 for count in per_trainee.values() if count)
+    assert f"provisional: {total} reflection(s) of {trainees} trainee(s) awaiting marking" in report
+    assert f"{total} reflection(s) of {trainees} trainee(s) awaiting marking" in cohort.outputs["export"][1]
+
+    pages = 0
+    for trainee, scenario in waiting:
+        page = (cohort.root / "feedback" / trainee / MODULE / f"{scenario}.html").read_text(encoding="utf-8")
+        points = reflective[scenario]
+        assert f"awaiting your tutor's mark, out of {float(points)}" in page, (trainee, scenario)
+        assert "Score so far:" in page and "Provisional:" in page
+        for jargon in ("Student's answer", "Test cell", "Out[", "Written response (Score"):
+            assert jargon not in page, (trainee, scenario, jargon)
+        pages += 1
+    assert pages == total > 0
 
 
 @pytest.mark.slow

@@ -75,6 +75,8 @@ def test_one_row_per_student_module_with_exactly_the_documented_columns():
         "attempted",
         "tampered",
         "failed",
+        "unmarked",
+        "unmarked_points",
     ]
     assert list(scores.columns) == SCORE_COLUMNS
     expected = expected_scores()
@@ -107,6 +109,33 @@ def test_not_started_and_tampered_modules_are_graded_with_their_zeros():
     assert (bob["status"], bob["score"], bob["attempted"]) == ("graded", 0.0, 0)
     dan = scores.loc[("dan", "m1")]
     assert (dan["status"], dan["score"], dan["tampered"], dan["attempted"]) == ("graded", 5.0, 1, 2)
+
+
+def test_a_module_with_a_reflection_awaiting_marking_is_never_called_graded():
+    # (student, module, scenario, status, score, max_score, unmarked, unmarked_points)
+    rows = [
+        ("ann", "m1", "a1", "awaiting-marking", 3.0, 5.0, 1, 2.0),
+        ("ann", "m1", "a2", "graded", 2.0, 3.0, 0, 0.0),
+        ("bob", "m1", "a1", "awaiting-marking", 1.0, 5.0, 1, 2.0),
+        ("bob", "m1", "a2", "awaiting-marking", 0.0, 3.0, 2, 3.0),
+        ("cat", "m1", "a1", "awaiting-marking", 3.0, 5.0, 1, 2.0),
+        ("cat", "m1", "a2", "failed", None, None, 0, 0.0),
+        ("dan", "m1", "a1", "graded", 5.0, 5.0, 0, 0.0),
+        ("dan", "m1", "a2", "graded", 3.0, 3.0, 0, 0.0),
+    ]
+    columns = [*RESULT_COLUMNS[:-1], "unmarked", "unmarked_points"]
+    scores = module_scores(pd.DataFrame(rows, columns=columns)).set_index("student")
+    for student in ("ann", "bob", "cat", "dan"):
+        mine = [r for r in rows if r[0] == student]
+        statuses = {r[3] for r in mine}
+        want = next(s for s in ("failed", "awaiting-marking", "graded") if s in statuses | {"graded"})
+        assert scores.loc[student, "status"] == want, student
+        assert scores.loc[student, "unmarked"] == sum(r[6] for r in mine)
+        assert scores.loc[student, "unmarked_points"] == sum(r[7] for r in mine)
+        if want != "failed":
+            assert scores.loc[student, "score"] == sum(r[4] for r in mine)  # provisional, not changed
+    grid = cohort_grid(scores.reset_index(), ["ann", "eve"], ["m1"]).set_index("student")
+    assert (grid.loc["eve", "unmarked"], grid.loc["eve", "unmarked_points"]) == (0, 0.0)
 
 
 def test_counts_are_integers_and_scores_floats():

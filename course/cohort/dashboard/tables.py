@@ -11,7 +11,7 @@ from typing import Any
 
 import pandas as pd
 
-from ...status import ModuleStatus
+from ...status import ModuleStatus, unmarked_text
 from ..analytics import compare_cohorts
 from ..report import CohortReport
 from .select import ALL_MODULES, Selection
@@ -109,21 +109,35 @@ def summary_table(report: CohortReport, selection: Selection) -> str:
     for module, title in selection.modules.items():
         frame[f"_cell:{module}"] = [_score_cell(grid.get((s, module))) for s in frame["student"]]
         columns[f"_cell:{module}"] = (title, _text)
+    frame["_overall"] = list(map(_overall, frame["overall"], frame["unmarked"]))
     columns.update(
-        {"overall": ("Overall", _percent), "at_risk": ("At risk", _yes), "reasons": ("Why", _text)}
+        {"_overall": ("Overall", _text), "at_risk": ("At risk", _yes), "reasons": ("Why", _text)}
     )
     at_risk = int(frame["at_risk"].astype(bool).sum())
     caption = f"Trainees, at risk first: {at_risk} of {trainees(len(frame))} at risk"
+    waiting = int(frame["unmarked"].sum())
+    if waiting:
+        caption += f" (provisional: {waiting} reflection(s) awaiting marking)"
     return html_table(frame, caption, columns, "mip-summary")
 
 
 def _score_cell(row: Any) -> str:
     if row is None or row.status == ModuleStatus.NOT_SUBMITTED:
         return "not submitted"
-    if row.status != ModuleStatus.GRADED or pd.isna(row.score):
+    if row.status == ModuleStatus.FAILED or pd.isna(row.score):
         return "grading failed"
+    if row.status == ModuleStatus.AWAITING_MARKING:
+        # Of what is marked so far; the rest waits for the tutor, neither 0 nor full marks.
+        marked = row.max_score - row.unmarked_points
+        share = row.score / marked if marked else None
+        waiting = unmarked_text(row.unmarked, row.unmarked_points)
+        return f"{row.score:g} / {marked:g} marked so far ({_percent(share)}); provisional: {waiting}"
     share = row.score / row.max_score if row.max_score else None
     return f"{row.score:g} / {row.max_score:g} ({_percent(share)})"
+
+
+def _overall(share: float, unmarked: int) -> str:
+    return f"{_percent(share)} (provisional)" if unmarked else _percent(share)
 
 
 def review_table(report: CohortReport, selection: Selection) -> str:
