@@ -10,6 +10,7 @@ from pathlib import Path
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
 from nbgrader.converters import Autograde
 from nbgrader.preprocessors import (
+    AssignLatePenalties,
     CheckCellMetadata,
     ClearOutput,
     DeduplicateIds,
@@ -20,10 +21,12 @@ from nbgrader.preprocessors import (
 
 from course.grading.collect import SafeCollect
 from course.grading.execute import ScoreWithoutKernel
+from course.grading.extensions import GrantExtensions
 from course.grading.feedback import TEMPLATE_PATHS as FEEDBACK_TEMPLATE_PATHS
 from course.grading.feedback import TEMPLATES as FEEDBACK_TEMPLATES
 from course.grading.feedback import FeedbackExporter, GetGradesAndMarking, HideCode
 from course.grading.guard import GuardSubmission
+from course.grading.late_penalty import LatePenalty
 from course.grading.release_feedback import SafeReleaseFeedback
 
 c = get_config()  # noqa: F821 - provided by traitlets when it loads this file
@@ -56,10 +59,22 @@ c.Autograde.sanitize_preprocessors = [
 ]
 # ...and no kernel runs: each grade cell's result is computed in the grading process from the
 # guard's verdict (see course/grading/execute.py). nbgrader's own list, its kernel step replaced.
+# Each trainee's recorded extension (cohort's extensions.json, `course cohort extend`) is granted on
+# the submission row just before nbgrader's AssignLatePenalties reads its lateness.
 c.Autograde.autograde_preprocessors = [
-    ScoreWithoutKernel if step is Execute else step
+    replaced
     for step in Autograde.class_traits()["autograde_preprocessors"].default()
+    for replaced in (
+        [ScoreWithoutKernel]
+        if step is Execute
+        else [GrantExtensions, step]
+        if step is AssignLatePenalties
+        else [step]
+    )
 ]
+# Late penalty: a percentage of a late notebook's score per day or part day late, none by default;
+# a cohort sets `c.LatePenalty.percent_per_day = 10` in its own nbgrader_config.py.
+c.AssignLatePenalties.plugin_class = LatePenalty
 # Only trainees on the cohort's roster are graded: an unknown id is never added to the gradebook.
 c.Autograde.create_student = False
 

@@ -48,8 +48,11 @@ def trainee_summary(
     low_score: float = LOW_SCORE,
     due: Mapping[str, date] | None = None,
     today: date | None = None,
+    extended: Mapping[tuple[str, str], date] | None = None,
 ) -> pd.DataFrame:
     """One row per student of ``students`` (in that order), at-risk flags and the reasons for them.
+    ``extended`` holds a trainee's own due day, ``(student, module) -> day``, where an extension
+    moves it later than the module's ``due``.
 
     ``scores`` is :func:`course.cohort.scores.module_scores` (or its ``cohort_grid``, whose
     ``not-submitted`` rows count as absent).
@@ -93,7 +96,8 @@ def trainee_summary(
     rows = []
     for student in students:
         done = submitted.get(student, set())
-        late = [m for m in modules if m in due and due[m] < today and m not in done]
+        own = {m: max(day, (extended or {}).get((student, m), day)) for m, day in due.items()}
+        late = [m for m in modules if m in own and own[m] < today and m not in done]
         flags = {
             "not_started": not done,
             "low_score": bool(overall[student] < low_score),  # NaN (nothing graded) compares False
@@ -106,7 +110,7 @@ def trainee_summary(
             overall=overall[student],
             threshold=low_score,
             provisional=(int(unmarked[student]), float(unmarked_points.get(student, 0.0))),
-            late=[(m, due[m]) for m in late],
+            late=[(m, own[m]) for m in late],
             failed=list(failed.loc[failed["student"] == student, "module"]),
             tampered=tampered.loc[tampered["student"] == student, ["module", "tampered"]],
         )

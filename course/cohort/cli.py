@@ -13,7 +13,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
-from datetime import date, datetime, time
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -109,17 +109,31 @@ def cmd_roster(args: argparse.Namespace) -> int:
 
 
 def cmd_release(args: argparse.Namespace) -> int:
+    from ..grading.extensions import end_of_day
     from .cycle import release
 
     # A due date is a day: work handed in during it is on time (its end, as nbgrader keeps it: UTC).
-    due = datetime.combine(args.due, time(23, 59, 59)) if args.due else None
+    due = end_of_day(args.due) if args.due else None
     if args.due and args.due < date.today():
         print(
             f"warning: the due date {args.due.isoformat()} is in the past: every submission will count "
             "as late, and the report flags the module as overdue for anyone who has not submitted.",
             file=sys.stderr,
         )
-    return _report(release(args.course_dir, _course_modules(args), duedate=due))
+    modules = _course_modules(args)
+    status = _report(release(args.course_dir, modules, duedate=due))
+    if due is not None:
+        _refresh_due_dates(args.course_dir, modules)
+    return status
+
+
+def _refresh_due_dates(course_dir: Path, modules: list[str]) -> None:
+    """A new due date moves every graded submission's lateness: nbgrader's extension and penalty follow."""
+    from ..grading.extensions import refresh_due_dates
+
+    for module in modules:
+        if graded := refresh_due_dates(course_dir, module):
+            print(f"{module}: extensions and late penalties of {graded} graded submission(s) recomputed")
 
 
 def cmd_collect(args: argparse.Namespace) -> int:
@@ -173,6 +187,7 @@ def cmd_feedback(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    from ..grading.late_penalty import penalty_explanation
     from .exports import GRADES, export
     from .report import cohort_report
 
@@ -180,6 +195,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     for kind in (GRADES, *args.lms):
         for path in export(report, args.course_dir, kind, args.to):
             print(f"wrote {path}")
+    print(penalty_explanation(args.course_dir))
     waiting = report.grid[report.grid["status"] == ModuleStatus.AWAITING_MARKING]
     if len(waiting):
         print(
@@ -196,6 +212,18 @@ def cmd_export(args: argparse.Namespace) -> int:
             "file containing them; re-run autograde for those trainees or leave those columns out.",
             file=sys.stderr,
         )
+    return 0
+
+
+def cmd_extend(args: argparse.Namespace) -> int:
+    from ..grading.extensions import ExtensionError, extend, parse_day
+
+    try:
+        until = None if args.remove else parse_day(args.until)
+        print(extend(args.course_dir, args.module, args.trainee, until).summary())
+    except ExtensionError as exc:
+        print(f"extend: {exc}; nothing was changed", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -332,6 +360,19 @@ def add_cohort_parser(sub: argparse._SubParsersAction) -> None:
     feedback.add_argument(
         "--anyway", action="store_true", help="release even while reflections are not marked yet"
     )
+
+    extend = verb_parser(
+        "extend",
+        "give one trainee a later due date on a module (an extension), or remove it with --remove",
+        cmd_extend,
+    )
+    extend.add_argument("module", help="a released module's id")
+    extend.add_argument("trainee", help="the trainee's id on the roster")
+    until = extend.add_mutually_exclusive_group(required=True)
+    until.add_argument(
+        "--until", metavar="YYYY-MM-DD", help="their last day: work handed in by its end (UTC) is on time"
+    )
+    until.add_argument("--remove", action="store_true", help="remove their extension")
 
     export = verb_parser("export", "grades CSV (nbgrader's columns) and LMS gradebook CSVs", cmd_export)
     export.add_argument("--to", type=Path, help="folder (default: <course-dir>/exports)")

@@ -16,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..documents import ModuleDocument
+from ..grading.extensions import extended_days
 from ..grading.gradebook import course_directory, open_gradebook, submitted_folders
 from ..grading.released import Keys, released_keys, released_modules
 from ..grading.results import grading_results
@@ -106,7 +107,10 @@ def cohort_report(
     grid = cohort_grid(scores, students, list(modules))
     checks = {m: (documents[m]["check"], documents[m]["pass_mark"]) for m in modules}
     passes = check_passes(results, checks, students)
-    summary = trainee_summary(grid, students, list(modules), low_score=low_score, due=due, today=today)
+    extended = extended_days(course_dir)  # a trainee's extension moves their own due date
+    summary = trainee_summary(
+        grid, students, list(modules), low_score=low_score, due=due, today=today, extended=extended
+    )
 
     keys, unreadable = released_keys(course_dir)
     submissions = submitted_folders(course_directory(course_dir))

@@ -2,7 +2,8 @@
 tutor reads it after ``course cohort collect``.
 
 Every trainee on the roster is listed, in the roster's order: with the time of their collected
-submission (nbgrader's ``timestamp.txt``, UTC) against the module's due date, or as not submitted.
+submission (nbgrader's ``timestamp.txt``, UTC) against their own due date (the module's, or their
+extension's: "extended to ..."), or as not submitted.
 Submissions collect set aside (an id not on the roster, a backdated folder...) are not here: collect
 lists them with their reason.
 """
@@ -15,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 from nbgrader.api import MissingEntry
 
+from ..grading.extensions import extended_until, read_extensions, said, trainee_due
 from ..grading.files import printable
 from ..grading.gradebook import course_directory, open_gradebook, submitted_folders
 from .lms import gradebook_students
@@ -47,25 +49,30 @@ def submission_status(course_dir: Path, module: str) -> pd.DataFrame:
         if found == module:
             stamp = pd.Timestamp(coursedir.get_existing_timestamp(str(folder)) or pd.NaT)
             stamps[student] = stamp.tz_convert(None) if stamp is not pd.NaT and stamp.tzinfo else stamp
+    extensions = read_extensions(course_dir)
     rows = []
     for trainee in gradebook_students(course_dir).itertuples(index=False):
         name = " ".join(part for part in (trainee.first_name, trainee.last_name) if part)
         when = stamps.get(trainee.id)
+        until = extended_until(extensions, module, trainee.id)
+        own_due = trainee_due(due, until)
         if trainee.id not in stamps:
             status = NOT_SUBMITTED
         elif pd.isna(when):
             status = "submitted; its time is unreadable: check it"
-        elif due is not None and when > pd.Timestamp(due):
-            status = late_by(when.to_pydatetime(), due)
+        elif own_due is not None and when > pd.Timestamp(own_due):
+            status = late_by(when.to_pydatetime(), own_due)
         else:
             status = ON_TIME
+        if until is not None and own_due != due:
+            status += f", extended to {said(own_due)}"
         rows.append([trainee.id, name, pd.NaT if when is None else when, status])
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
 def status_table(module: str, frame: pd.DataFrame) -> str:
     """The status as lines a tutor reads: a count, then one line per trainee."""
-    handed_in = frame[frame["status"] != NOT_SUBMITTED]
+    handed_in = frame[~frame["status"].str.startswith(NOT_SUBMITTED)]
     late = handed_in["status"].str.startswith("late").sum()
     head = (
         f"{module}: {len(handed_in)} of {len(frame)} trainee(s) submitted ({late} late), "
