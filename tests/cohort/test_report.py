@@ -51,6 +51,18 @@ def decisions(synthetic_cohort, course) -> list[dict]:
     return rows
 
 
+def marked_maximum(cohort, course) -> dict[str, int]:
+    """Each submitter's maximum of what is marked so far: the module's maximum less the points of
+    the reflections they wrote, which await the tutor's mark (neither 0 nor full marks yet)."""
+    _, maximum = module_points(cohort, course)
+    items = {item.id: item for item in course.module(MODULE).items}
+    waiting = {trainee: 0 for trainee in cohort.submitters}
+    for trainee, scenario in cohort.answered:
+        reflection = items[scenario].reflection
+        waiting[trainee] += reflection.points if reflection else 0
+    return {trainee: maximum - points for trainee, points in waiting.items()}
+
+
 def module_points(cohort, course) -> tuple[dict[str, int], int]:
     """Each submitter's autograded points and the module's maximum (reflections included, graded
     by hand later, so 0 for now)."""
@@ -71,7 +83,8 @@ def module_points(cohort, course) -> tuple[dict[str, int], int]:
 
 def test_per_trainee_completion_score_and_at_risk_flags(synthetic_cohort, course, report):
     cohort = synthetic_cohort
-    points, maximum = module_points(cohort, course)
+    points, _ = module_points(cohort, course)
+    marked = marked_maximum(cohort, course)
     summary = report.summary.set_index("student")
     assert set(summary.index) == {t["id"] for t in cohort.roster}
     at_risk = set()
@@ -79,7 +92,8 @@ def test_per_trainee_completion_score_and_at_risk_flags(synthetic_cohort, course
         row = summary.loc[trainee]
         submitted = trainee not in NEVER_SUBMIT
         assert row["completion"] == (1.0 if submitted else 0.0)
-        expected = points[trainee] / maximum if submitted and trainee != FAILING else math.nan
+        # Provisional: of what is marked so far (no reflection is marked in this cohort).
+        expected = points[trainee] / marked[trainee] if submitted and trainee != FAILING else math.nan
         assert row[MODULE] == pytest.approx(expected, nan_ok=True), trainee
         assert row["overall"] == pytest.approx(expected, nan_ok=True), trainee
         flags = {
@@ -180,11 +194,15 @@ def read_csv(path) -> list[list[str]]:
 def test_lms_gradebooks_show_scores_failed_and_blank_and_neutralise_formulas(synthetic_cohort, course):
     cohort = synthetic_cohort
     points, maximum = module_points(cohort, course)
+    marked = marked_maximum(cohort, course)
 
     def expected_cell(trainee: str) -> str:
         if trainee in NEVER_SUBMIT:
             return ""
-        return "failed" if trainee == FAILING else str(points[trainee])
+        if trainee == FAILING:
+            return "failed"
+        # A provisional score (reflections awaiting marking) is never passed on as a grade.
+        return "" if marked[trainee] < maximum else str(points[trainee])
 
     moodle = read_csv(cohort.root / "exports" / "gradebook-moodle.csv")
     header, rows = moodle[0], moodle[1:]
@@ -205,6 +223,7 @@ def test_lms_gradebooks_show_scores_failed_and_blank_and_neutralise_formulas(syn
 def test_grades_csv_keeps_nbgraders_columns_and_marks_failed_not_zero(synthetic_cohort, course):
     cohort = synthetic_cohort
     points, maximum = module_points(cohort, course)
+    marked = marked_maximum(cohort, course)
     rows = read_csv(cohort.root / "exports" / "grades.csv")
     header = rows[0]
     assert header[:11] == [
@@ -229,7 +248,8 @@ def test_grades_csv_keeps_nbgraders_columns_and_marks_failed_not_zero(synthetic_
         elif trainee == FAILING:
             assert (row["status"], row["score"], row["raw_score"]) == ("failed", "failed", "failed")
         else:
-            assert (row["status"], float(row["score"])) == ("graded", points[trainee])
+            status = "awaiting-marking" if marked[trainee] < maximum else "graded"
+            assert (row["status"], float(row["score"])) == (status, points[trainee]), trainee
     assert table["t02"]["last_name"] == "'=SUM(1+1)"
 
 
