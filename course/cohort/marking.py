@@ -21,7 +21,7 @@ from nbgrader.api import Gradebook, MissingEntry
 
 from ..documents import REFLECTION_CELL, KeyUnavailable, read_verdict
 from ..grading.gradebook import course_directory, open_gradebook
-from ..grading.released import released_key
+from ..grading.released import released_key, released_modules
 from ..grading.tutor_view import note_markdown, reflection_markdown
 from ..status import VerdictStatus
 
@@ -54,14 +54,21 @@ def roster_names(gb: Gradebook) -> dict[str, str]:
     return {s.id: " ".join(p for p in (s.first_name, s.last_name) if p) for s in gb.students}
 
 
-def reflection_scenarios(course_dir: Path, module: str) -> list[str]:
-    """The scenarios of ``module`` that have a reflection to mark, in the module's order."""
+def reflection_scenarios(course_dir: Path, module: str) -> dict[str, str]:
+    """The scenarios of ``module`` that have a reflection to mark (id -> title), in the module's
+    order (its pages as released)."""
     with open_gradebook(course_dir, must_exist=True) as gb:
         try:
             notebooks = gb.find_assignment(module).notebooks
         except MissingEntry as exc:
             raise MarkRefused(f"module {module} has not been released to this cohort") from exc
-        return [nb.name for nb in notebooks if any(c.name == REFLECTION_CELL for c in nb.grade_cells)]
+        found = {nb.name for nb in notebooks if any(c.name == REFLECTION_CELL for c in nb.grade_cells)}
+    pages = {
+        page["id"]: page["title"] for page in released_modules(course_dir).get(module, {}).get("pages", [])
+    }
+    order = list(pages)
+    ordered = sorted(found, key=lambda name: (order.index(name) if name in order else len(order), name))
+    return {name: pages.get(name, name) for name in ordered}
 
 
 def _graded_folder(course_dir: Path, student: str, module: str) -> Path:

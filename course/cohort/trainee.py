@@ -96,6 +96,8 @@ def trainee_record(course_dir: Path, student: str) -> TraineeRecord:
     scores = module_scores(mine).set_index("module") if not mine.empty else None
     modules = []
     for module, due, notebooks in assignments:
+        pages = [page["id"] for page in documents[module]["pages"]] if module in documents else []
+        notebooks = sorted(notebooks, key=lambda n: (pages.index(n) if n in pages else len(pages), n))
         status_row = submission_status(course_dir, module).set_index("student").loc[student]
         submitted = _naive(status_row["submitted"])
         graded = Path(coursedir.format_path(coursedir.autograded_directory, student, module))

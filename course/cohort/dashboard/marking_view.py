@@ -134,7 +134,7 @@ class MarkingView:
     def load(self, course_dir: Path | None, module: str, title: str = "") -> None:
         """Show ``module``'s scenarios of the cohort at ``course_dir`` (none: a sentence why)."""
         self.course_dir, self.module = course_dir, module
-        scenarios: list[str] = []
+        scenarios: dict[str, str] = {}
         problem = ""
         if course_dir is None:
             problem = "This cohort could not be read, so there is nothing to mark."
@@ -147,8 +147,8 @@ class MarkingView:
                 problem = str(exc)
         self._filling = True
         try:
-            self.scenario.options = scenarios
-            self.scenario.value = scenarios[0] if scenarios else None
+            self.scenario.options = [(title, name) for name, title in scenarios.items()]
+            self.scenario.value = next(iter(scenarios), None)
         finally:
             self._filling = False
         self.scenario.disabled = not scenarios
