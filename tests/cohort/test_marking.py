@@ -14,7 +14,7 @@ from nbgrader.api import Gradebook
 
 from course.cohort import cycle
 from course.cohort.dashboard.page import Dashboard
-from course.cohort.dashboard.views import MARKING
+from course.cohort.dashboard.views import MARKING, TRAINEE
 from course.cohort.marking import MarkRefused, reflection_scenarios, save_mark, scenario_reflections
 from course.cohort.trainee import plain, record_text, trainee_record
 from course.documents import READING
@@ -248,3 +248,21 @@ def test_marking_and_a_trainees_page_in_the_browser(cohort, course, tmp_path, br
         assert seen.errors == seen.external == seen_too.errors == seen_too.external == []
         page.close()
     shutil.rmtree(root, ignore_errors=True)
+
+
+def test_the_readme_names_the_views_and_inputs_the_dashboard_has():
+    """What the README tells a tutor to choose is what the page offers."""
+    from course.cohort.dashboard.marking_view import AWAITING_ONLY, MarkingView
+    from course.cohort.dashboard.views import VIEWS
+
+    readme = " ".join((Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8").split())
+    labels = dict(VIEWS)
+    view = MarkingView()
+    for said in (
+        f"*View: {next(k for k, v in labels.items() if v == MARKING)}*",
+        f"*View: {next(k for k, v in labels.items() if v == TRAINEE)}*",
+        f"*{view.scenario.description}*",
+        f"*{AWAITING_ONLY}*",
+        "`course cohort trainee ID`",
+    ):
+        assert said in readme
