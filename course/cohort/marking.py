@@ -157,6 +157,10 @@ def save_mark(
     reflection on ``scenario``, as the formgrader does, and return the reflection as now saved.
     Raises :class:`MarkRefused` (nothing written) for a bad mark or an unknown reflection."""
     where = f"{student}'s reflection on {module}/{scenario}"
+    if not _graded_folder(course_dir, student, module).is_dir():
+        raise MarkRefused(
+            f"{where}: this submission has not been autograded (no graded copy); nothing was saved"
+        )
     with open_gradebook(course_dir, must_exist=True) as gb:
         try:
             grade = gb.find_grade(REFLECTION_CELL, scenario, module, student)

@@ -106,8 +106,10 @@ def test_bad_marks_are_refused_with_a_reason_and_nothing_is_saved(root, course):
         with pytest.raises(MarkRefused, match=f"t1's reflection on {MODULE}/{scenario}: the mark") as caught:
             save_mark(root, MODULE, scenario, "t1", typed, "a comment")
         assert repr(typed.strip()) in str(caught.value) and f"from 0 to {top:g}" in str(caught.value)
-    with pytest.raises(MarkRefused, match="no such reflection"):
+    with pytest.raises(MarkRefused, match="not been autograded"):
         save_mark(root, MODULE, scenario, "nobody", "1")
+    with pytest.raises(MarkRefused, match="no such reflection"):
+        save_mark(root, MODULE, "no-such-scenario", "t1", "1")
     assert gradebook_dump(root) == before
     with Gradebook(f"sqlite:///{root / 'gradebook.db'}", COURSE_ID) as gb:
         assert gb.find_comment(REFLECTION, scenario, MODULE, "t1").manual_comment is None
@@ -151,13 +153,14 @@ def test_the_marking_view_saves_refuses_and_filters(root, course):
         w.value for w in card.view.children if hasattr(w, "value") and isinstance(w.value, str)
     )
     assert html.escape(SCRIPT_NAME) in view_html and SCRIPT_NAME not in view_html
-    before = gradebook_dump(root)
+    before, totals = gradebook_dump(root), scores(root)
     card.mark.value = "lots"
     assert not card.save() and "nothing was saved" in html.unescape(card.status.value)
     assert gradebook_dump(root) == before
     card.mark.value, card.comment.value = "1", "Fine."
     assert card.save() and "Saved: 1 of" in card.status.value
     assert gradebook_dump(root)["t2", marking.scenario.value, REFLECTION][1] == 1
+    assert scores(root) == {t: pytest.approx(s + (t == "t2")) for t, s in totals.items()}  # nbgrader's API
     assert f"{len(SUBMITTERS) - 1} of {len(SUBMITTERS)}" in marking.count.value
     marking.awaiting.value = True
     assert sorted(c.reflection.student for c in marking.cards) == sorted(set(SUBMITTERS) - {"t2"})
