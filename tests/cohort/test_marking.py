@@ -19,7 +19,7 @@ from course.cohort.marking import MarkRefused, reflection_scenarios, save_mark, 
 from course.cohort.trainee import plain, record_text, trainee_record
 from course.documents import READING
 from course.grading.tutor_view import markdown_text
-from course.status import Kind
+from course.status import Kind, ModuleStatus
 
 from ..conftest import COURSE_ID, axe_violations, watch
 from .conftest import cohort_cli, gradebook_dump
@@ -189,6 +189,14 @@ def test_one_trainees_record_shows_their_choices_scores_and_history(cohort, cour
         for choice in cohort.choices["t3"][s.scenario]:
             assert options[choice["option"]].text in path and options[choice["option"]].text in text
     assert [what for _, what in module.history][:1] == ["due"] and "submitted (as collected)" in text
+    (absent,) = trainee_record(cohort.root, "t4").modules  # never submitted
+    assert (absent.status, absent.lateness, absent.submitted, absent.score) == (
+        ModuleStatus.NOT_SUBMITTED,
+        "not submitted",
+        None,
+        None,
+    )
+    assert all(s.reflection is None and s.feedback_released is None for s in absent.scenarios)
     status, out = cohort_cli(cohort.root, "trainee", "t3")
     assert status == 0 and out.strip() == text
     status, out = cohort_cli(cohort.root, "trainee", "t9")
