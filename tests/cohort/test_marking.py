@@ -277,3 +277,20 @@ def test_the_readme_names_the_views_and_inputs_the_dashboard_has():
         "`course cohort trainee ID`",
     ):
         assert said in readme
+
+
+@pytest.mark.slow
+def test_the_record_says_when_feedback_was_released(root):
+    before = trainee_record(root, "t1").modules[0]
+    assert all(s.feedback_released is None for s in before.scenarios)
+    results = cycle.feedback(root, [MODULE])
+    assert all(r.ok for r in results), [str(r) for r in results]
+    (module,) = trainee_record(root, "t1").modules
+    folder = root / "feedback" / "t1" / MODULE
+    assert [s.scenario for s in module.scenarios if s.feedback_released] == [
+        s.scenario for s in module.scenarios if (folder / f"{s.scenario}.html").is_file()
+    ]
+    assert module.scenarios and all(s.feedback_released for s in module.scenarios)
+    events = [what for _, what in module.history]
+    assert events.index("feedback generated") < events.index("feedback released to the trainee")
+    assert "feedback released" in record_text(trainee_record(root, "t1"))
