@@ -19,7 +19,7 @@ from pathlib import Path
 
 from nbgrader.api import Gradebook, MissingEntry
 
-from ..documents import REFLECTION_CELL, KeyUnavailable, read_verdict
+from ..documents import REFLECTION_CELL, GradingKey, KeyUnavailable, read_verdict
 from ..grading.gradebook import course_directory, open_gradebook
 from ..grading.released import released_key, released_modules
 from ..grading.tutor_view import note_markdown, reflection_markdown
@@ -76,7 +76,22 @@ def _graded_folder(course_dir: Path, student: str, module: str) -> Path:
     return Path(coursedir.format_path(coursedir.autograded_directory, student, module))
 
 
-def _reflection(gb: Gradebook, course_dir: Path, module: str, scenario: str, student: str, name: str):
+def _released_key(gb: Gradebook, module: str, scenario: str) -> GradingKey | KeyUnavailable:
+    try:
+        return released_key(gb, module, scenario)
+    except KeyUnavailable as exc:  # the reflection is still shown, with why the path is not
+        return exc
+
+
+def _reflection(
+    gb: Gradebook,
+    course_dir: Path,
+    module: str,
+    scenario: str,
+    student: str,
+    name: str,
+    key: GradingKey | KeyUnavailable,
+) -> Reflection:
     grade = gb.find_grade(REFLECTION_CELL, scenario, module, student)
     try:
         comment = gb.find_comment(REFLECTION_CELL, scenario, module, student).manual_comment or ""
@@ -88,10 +103,6 @@ def _reflection(gb: Gradebook, course_dir: Path, module: str, scenario: str, stu
     else:
         markdown = note_markdown(verdict) or ""
         if not markdown:
-            try:
-                key = released_key(gb, module, scenario)
-            except KeyUnavailable as exc:
-                key = exc
             markdown = reflection_markdown(verdict.reflection, verdict.choices, key)[0]
     return Reflection(
         module=module,
@@ -122,6 +133,7 @@ def scenario_reflections(
         except MissingEntry as exc:
             raise MarkRefused(f"module {module} has not been released to this cohort") from exc
         found = []
+        key = _released_key(gb, module, scenario)  # once: the same for every trainee
         for submission in submissions:
             who = submission.student.id
             if (student is not None and who != student) or not _graded_folder(
@@ -129,7 +141,7 @@ def scenario_reflections(
             ).is_dir():
                 continue
             try:
-                found.append(_reflection(gb, course_dir, module, scenario, who, names.get(who, "")))
+                found.append(_reflection(gb, course_dir, module, scenario, who, names.get(who, ""), key))
             except MissingEntry:  # this scenario has no reflection cell (a knowledge check)
                 continue
     return sorted(found, key=lambda r: (not r.needs_marking, r.student))
