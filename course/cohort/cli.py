@@ -295,6 +295,17 @@ def cmd_notify(args: argparse.Namespace) -> int:
     return 0 if report.ok else 1
 
 
+def cmd_trainee(args: argparse.Namespace) -> int:
+    from .trainee import UnknownTrainee, record_text, trainee_record
+
+    try:
+        print(record_text(trainee_record(args.course_dir, args.trainee)))
+    except UnknownTrainee as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
 def cmd_dashboard(args: argparse.Namespace) -> int:
     from .dashboard.serve import serve_dashboard
 
@@ -402,6 +413,11 @@ def add_cohort_parser(sub: argparse._SubParsersAction) -> None:
     notify.add_argument(
         "--send", action="store_true", help="send through the SMTP server in the cohort's nbgrader_config.py"
     )
+
+    trainee = verb_parser(
+        "trainee", "one trainee's modules, choices, reflections, marks, feedback and history", cmd_trainee
+    )
+    trainee.add_argument("trainee", help="the trainee's id")
 
     dashboard = verb_parser("dashboard", "serve the tutor dashboard with Voila", cmd_dashboard, cohort=False)
     dashboard.add_argument(

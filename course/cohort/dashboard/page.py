@@ -26,6 +26,7 @@ from .tables import (
     summary_table,
     wrong_table,
 )
+from .views import TutorViews
 from .wording import trainees
 
 ALL_MODULES_LABEL = "All modules"
@@ -153,6 +154,7 @@ class Dashboard:
         self.cohort.observe(lambda _: self._on_cohort(), names="value")
         self.module.observe(lambda _: self.render(), names="value")
         self._on_cohort()
+        self.views = TutorViews(self)  # marking reflections and one trainee's page
 
     def _load(self, label: str) -> None:
         try:
