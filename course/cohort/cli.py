@@ -187,10 +187,14 @@ def cmd_feedback(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    from ..grading.extensions import refresh_due_dates
     from ..grading.late_penalty import penalty_explanation
+    from ..grading.released import released_modules
     from .exports import GRADES, export
     from .report import cohort_report
 
+    for module in released_modules(args.course_dir):  # late penalties from the scores as marked now
+        refresh_due_dates(args.course_dir, module)
     report = cohort_report(args.course_dir)
     for kind in (GRADES, *args.lms):
         for path in export(report, args.course_dir, kind, args.to):

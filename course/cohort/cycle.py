@@ -26,6 +26,7 @@ from tqdm import tqdm
 
 from ..documents import read_verdict
 from ..grading.collect import SafeCollect
+from ..grading.extensions import refresh_due_dates
 from ..grading.files import printable
 from ..grading.gradebook import course_directory, open_gradebook, submitted_folders
 from ..grading.release_feedback import SafeReleaseFeedback
@@ -307,6 +308,7 @@ def feedback(course_dir: Path, modules: Iterable[str]) -> list[StepResult]:
     nb = api(course_dir)
     results = []
     for module in tqdm(list(modules), desc="feedback", unit="module"):
+        refresh_due_dates(course_dir, module)  # penalties from the scores as marked now
         with temp_attrs(nb.coursedir, assignment_id=module):
             app = GenerateFeedback(coursedir=nb.coursedir, parent=nb)
             app.force = True

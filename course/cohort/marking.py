@@ -20,6 +20,7 @@ from pathlib import Path
 from nbgrader.api import Gradebook, MissingEntry
 
 from ..documents import REFLECTION_CELL, GradingKey, KeyUnavailable, read_verdict
+from ..grading.extensions import recompute_penalties
 from ..grading.gradebook import course_directory, open_gradebook
 from ..grading.released import released_key, released_modules
 from ..grading.tutor_view import note_markdown, reflection_markdown
@@ -166,7 +167,8 @@ def save_mark(
     course_dir: Path, module: str, scenario: str, student: str, mark: object, comment: str = ""
 ) -> Reflection:
     """Save the tutor's ``mark`` (points, 0..the cell's maximum) and ``comment`` for ``student``'s
-    reflection on ``scenario``, as the formgrader does, and return the reflection as now saved.
+    reflection on ``scenario``, as the formgrader does, recompute the submission's late penalty
+    from the new score, and return the reflection as now saved.
     Raises :class:`MarkRefused` (nothing written) for a bad mark or an unknown reflection."""
     where = f"{student}'s reflection on {module}/{scenario}"
     if not _graded_folder(course_dir, student, module).is_dir():
@@ -188,4 +190,6 @@ def save_mark(
             gb.db.rollback()
             raise MarkRefused(f"{where}: the gradebook has no comment for it") from exc
         gb.db.commit()
+    # A late penalty is a share of the score (the cohort's LatePenalty): the new mark changes it.
+    recompute_penalties(course_dir, module, student)
     return scenario_reflections(course_dir, module, scenario, student=student)[0]

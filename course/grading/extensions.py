@@ -170,9 +170,11 @@ def recompute_penalties(course_dir: Path, module: str, trainee: str) -> float | 
 
 
 def refresh_due_dates(course_dir: Path, module: str) -> int:
-    """After the module's due date changed: every autograded submission of ``module`` gets its
-    recorded extension again (nbgrader keeps it as time added to the module's due date) and its
-    late penalty recomputed (:func:`recompute_penalties`). How many submissions there were."""
+    """After the module's due date changed, and before feedback or an export (a mark given in the
+    formgrader since autograde changes a penalty that is a share of the score): every autograded
+    submission of ``module`` gets its recorded extension again (nbgrader keeps it as time added to
+    the module's due date) and its late penalty recomputed (:func:`recompute_penalties`). How many
+    submissions there were."""
     extensions = read_extensions(course_dir)
     with open_gradebook(course_dir) as gb:
         try:

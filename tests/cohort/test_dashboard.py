@@ -121,14 +121,16 @@ def copy_cohort(cohort: Cohort, folder: Path, without: str | None = None) -> Pat
 
 
 def gradebook_overall(root: Path) -> dict[str, float]:
-    """Each trainee with a graded submission: points / maximum, read straight from nbgrader."""
+    """Each trainee with a graded submission: points / maximum of what is marked so far (a
+    reflection awaiting the tutor's mark counts neither way), read straight from nbgrader."""
     scores = {}
     with Gradebook(f"sqlite:///{root / 'gradebook.db'}", COURSE_ID) as gb:
         for submission in gb.find_assignment(MODULE).submissions:
             if (root / "submitted" / submission.student.id).is_dir():
                 notebooks = submission.notebooks
                 total = sum(nb.score for nb in notebooks)
-                maximum = sum(nb.max_score for nb in notebooks)
+                waiting = sum(g.max_score for nb in notebooks for g in nb.grades if g.needs_manual_grade)
+                maximum = sum(nb.max_score for nb in notebooks) - waiting
                 scores[submission.student.id] = total / maximum
     return scores
 

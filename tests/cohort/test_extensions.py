@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from course.cohort.marking import save_mark
 from course.documents import Answers
 from course.grading.extensions import RECORD, end_of_day, said
 from course.grading.gradebook import open_gradebook
@@ -253,3 +254,20 @@ def test_a_new_due_date_for_the_module_moves_graded_penalties_and_extensions(coh
         back = submission(cohort.root, trainee)
         assert back["duedate"] == before[trainee]["duedate"]
         assert back["penalty"] == pytest.approx(before[trainee]["penalty"])
+
+
+def test_a_mark_given_after_autograde_moves_the_late_penalty_with_the_score(cohort, course):
+    """The penalty is a share of the score: marking a late trainee's reflection (as the dashboard's
+    marking view saves it) recomputes it at once from the new score."""
+    scenario = next(
+        item.id for item in course.module(MODULE).items if item.reflection and item.reflection.points
+    )
+    before = submission(cohort.root, "late")
+    save_mark(cohort.root, MODULE, scenario, "late", 1, "Thoughtful.")
+    after = submission(cohort.root, "late")
+    marked = dict((name, score) for name, score, _ in after["notebooks"])
+    assert marked[scenario] == dict((n, s) for n, s, _ in before["notebooks"])[scenario] + 1
+    assert after["penalty"] == pytest.approx(
+        expected_penalty(after["notebooks"], after["seconds_late"], cohort.percent)
+    )
+    assert after["penalty"] > before["penalty"]  # more points, so more taken off for lateness
