@@ -149,6 +149,7 @@ def cmd_collect(args: argparse.Namespace) -> int:
 
 def cmd_autograde(args: argparse.Namespace) -> int:
     from .cycle import autograde, default_workers, quiet_library_warnings, submitted_students
+    from .submissions import status_table, submission_status, with_grading
 
     quiet_library_warnings()
     modules = _released_modules(args)
@@ -164,11 +165,16 @@ def cmd_autograde(args: argparse.Namespace) -> int:
         )
     else:
         print(f"autograded {len(results)} submission(s) with {workers} worker(s)")
-    return _report(results)
+    status = _report(results)
+    for module in modules:  # every trainee: submitted or not, and how the grading went
+        frame = submission_status(args.course_dir, module)
+        print(status_table(module, with_grading(args.course_dir, module, frame)))
+    return status
 
 
 def cmd_feedback(args: argparse.Namespace) -> int:
     from .cycle import feedback, unmarked
+    from .submissions import status_table, submission_status, with_feedback, with_grading
 
     modules = _released_modules(args)
     waiting = unmarked(args.course_dir, modules)
@@ -176,14 +182,19 @@ def cmd_feedback(args: argparse.Namespace) -> int:
         trainees = len({trainee for _, trainee, _ in waiting})
         print(
             f"{len(waiting)} reflection(s) of {trainees} trainee(s) are not marked yet: feedback released "
-            "now would show each of them as 0. Mark them in the formgrader first, or run `feedback "
+            "now would say 'awaiting your tutor's mark' for each, with a provisional score. Mark them "
+            "first (the dashboard's Mark reflections view, or the formgrader), or run `feedback "
             "--anyway` to release it now.",
             file=sys.stderr,
         )
         if not (sys.stdin.isatty() and input("Release the feedback anyway? [y/N] ").strip().lower() == "y"):
             print("Nothing was released.", file=sys.stderr)
             return 1
-    return _report(feedback(args.course_dir, modules))
+    status = _report(feedback(args.course_dir, modules))
+    for module in modules:  # every trainee: graded how, and whether their feedback is out
+        frame = with_grading(args.course_dir, module, submission_status(args.course_dir, module))
+        print(status_table(module, with_feedback(args.course_dir, module, frame)))
+    return status
 
 
 def cmd_export(args: argparse.Namespace) -> int:

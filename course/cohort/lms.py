@@ -22,14 +22,15 @@ row's user is not found, so there is no extra row: the maximum goes in the heade
 presence is public and permanent (out of 23)". Leave "Total" on *Ignore*: Moodle computes its
 own course total, and refuses any imported grade above 100 unless the site allows more.
 
-Cells: a module's score as a number; ``failed`` when autograde failed for it (never 0); blank when
-the trainee never submitted it, or while a reflection of it awaits the tutor's mark (both LMSs read
-blank as "no grade": a provisional score would pass for a final one). ``failed`` is not a grade to
-either LMS: Moodle refuses the file ("Supplied grade is invalid") and imports nothing rather than
-a wrong grade, and Canvas cannot turn it into points; so re-run autograde for that trainee, or
-leave that module's column out of the import, first. The total is the sum of the submitted
-modules' scores, ``failed`` if any module failed (a partial sum would pass for a final total) and
-blank if nothing was submitted or a module awaits marking.
+Cells: a module's score as a number, its late penalty taken off (as ``grades.csv``'s ``score``);
+``failed`` when autograde failed for it (never 0); blank when the trainee never submitted it, or
+while a reflection of it awaits the tutor's mark (both LMSs read blank as "no grade": a provisional
+score would pass for a final one). ``failed`` is not a grade to either LMS: Moodle refuses the file
+("Supplied grade is invalid") and imports nothing rather than a wrong grade, and Canvas cannot turn
+it into points; so re-run autograde for that trainee, or leave that module's column out of the
+import, first. The total is the sum of the submitted modules' scores, ``failed`` if any module
+failed (a partial sum would pass for a final total) and blank if nothing was submitted or a module
+awaits marking.
 """
 
 from __future__ import annotations
@@ -76,7 +77,10 @@ def gradebook_table(
     _check_lms(lms)
     _check_roster(roster)
     _check_grid(grid, roster, module_titles)
-    cells = {(row.student, row.module): _cell(row.status, row.score) for row in grid.itertuples(index=False)}
+    cells = {
+        (row.student, row.module): _cell(row.status, row.score, row.penalty)
+        for row in grid.itertuples(index=False)
+    }
     maxima = {module: _module_max(grid, module) for module in module_titles}
     waiting = set(grid.loc[grid["status"] == ModuleStatus.AWAITING_MARKING, "student"])
 
@@ -151,7 +155,7 @@ def _check_roster(roster: pd.DataFrame) -> None:
 
 
 def _check_grid(grid: pd.DataFrame, roster: pd.DataFrame, module_titles: Mapping[str, str]) -> None:
-    require_columns(grid, ["student", "module", "status", "score", "max_score"], "grid")
+    require_columns(grid, ["student", "module", "status", "score", "max_score", "penalty"], "grid")
     dupes = sorted(f"{t!r} ({', '.join(ms)})" for t, ms in _by_title(module_titles).items() if len(ms) > 1)
     if dupes:
         raise ValueError(f"module titles must differ for the LMS to tell columns apart: {'; '.join(dupes)}")
@@ -188,12 +192,13 @@ def _by_title(module_titles: Mapping[str, str]) -> dict[str, list[str]]:
     return titles
 
 
-def _cell(status: str, score: float) -> float | int | str | None:
+def _cell(status: str, score: float, penalty: float) -> float | int | str | None:
     if status == ModuleStatus.FAILED:
         return ModuleStatus.FAILED
     if status in (ModuleStatus.NOT_SUBMITTED, ModuleStatus.AWAITING_MARKING):
         return None
-    return _number(score)
+    # The grade, as grades.csv's score: the late penalty taken off, never below 0.
+    return _number(max(0.0, score - (0.0 if pd.isna(penalty) else penalty)))
 
 
 def _module_max(grid: pd.DataFrame, module: str) -> float | int | None:

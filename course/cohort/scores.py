@@ -30,11 +30,12 @@ SCORE_COLUMNS = [
     "failed",
     "unmarked",
     "unmarked_points",
+    "penalty",
 ]
 _COUNTS = ["scenarios", "attempted", "tampered", "failed", "unmarked"]
 _RESULT_COLUMNS = ["student", "module", "scenario", "status", "score", "max_score"]
-# Results written before the awaiting-marking status lack these: nothing was waiting then.
-_UNMARKED_COLUMNS = ["unmarked", "unmarked_points"]
+# Results written before these columns lack them: nothing was waiting, nothing taken off.
+_UNMARKED_COLUMNS = ["unmarked", "unmarked_points", "penalty"]
 _RESULT_STATUSES = set(Result)
 
 
@@ -57,6 +58,8 @@ def module_scores(results: pd.DataFrame) -> pd.DataFrame:
       ``not-started``; ``tampered`` and ``failed``: rows with that status.
     - ``unmarked``: reflections awaiting the tutor's mark; ``unmarked_points``: their maximum,
       so ``score / (max_score - unmarked_points)`` is the share earned of what is marked.
+    - ``penalty``: points taken off for lateness (nbgrader's late penalty), not included in
+      ``score``: the final grade is ``score - penalty``, at least 0.
 
     Raises ValueError naming the row if a column is missing, a status is unknown, or a row that
     is not failed has no score.
@@ -83,6 +86,7 @@ def module_scores(results: pd.DataFrame) -> pd.DataFrame:
         failed=("failed", "sum"),
         unmarked=("unmarked", "sum"),
         unmarked_points=("unmarked_points", "sum"),
+        penalty=("penalty", "sum"),
     )
     out["score"] = groups["score"].sum(min_count=1).where(out["failed"] == 0)
     # min_count=len: one unknown scenario maximum makes the module's unknown, where pandas would
@@ -91,7 +95,7 @@ def module_scores(results: pd.DataFrame) -> pd.DataFrame:
     out["status"] = ModuleStatus.GRADED
     out.loc[out["unmarked"] > 0, "status"] = ModuleStatus.AWAITING_MARKING
     out.loc[out["failed"] > 0, "status"] = ModuleStatus.FAILED
-    out["unmarked_points"] = out["unmarked_points"].astype(float)
+    out[["unmarked_points", "penalty"]] = out[["unmarked_points", "penalty"]].astype(float)
     out = out.reset_index()
     out[_COUNTS] = out[_COUNTS].astype(int)
     return out[SCORE_COLUMNS]
@@ -102,7 +106,7 @@ def cohort_grid(scores: pd.DataFrame, students: Sequence[str], modules: Sequence
     each), with :func:`module_scores`' columns.
 
     A pair absent from ``scores`` gets status ``not-submitted``, score NaN, counts (and
-    ``unmarked_points``) 0 and the
+    ``unmarked_points`` and ``penalty``) 0 and the
     module's ``max_score`` from other trainees' rows where known (NaN otherwise). Rows of
     ``scores`` for students or modules not listed are left out: the grid is exactly the cohort
     asked for. Raises ValueError on duplicate students, modules or (student, module) rows.
@@ -121,7 +125,7 @@ def cohort_grid(scores: pd.DataFrame, students: Sequence[str], modules: Sequence
     absent = grid["status"].isna()
     grid.loc[absent, "status"] = NOT_SUBMITTED
     grid[_COUNTS] = grid[_COUNTS].fillna(0).astype(int)
-    grid["unmarked_points"] = grid["unmarked_points"].fillna(0).astype(float)
+    grid[["unmarked_points", "penalty"]] = grid[["unmarked_points", "penalty"]].fillna(0).astype(float)
     module_max = scores.dropna(subset=["max_score"]).groupby("module")["max_score"].first()
     others_max = grid["module"].map(module_max).astype(float)
     grid["max_score"] = grid["max_score"].astype(float).where(~absent, others_max)

@@ -19,6 +19,8 @@ from nbgrader.api import MissingEntry
 from ..grading.extensions import extended_until, read_extensions, said, trainee_due
 from ..grading.files import printable
 from ..grading.gradebook import course_directory, open_gradebook, submitted_folders
+from ..grading.results import grading_results
+from ..status import Result, unmarked_text
 from .lms import gradebook_students
 
 COLUMNS = ["student", "name", "submitted", "status"]
@@ -70,8 +72,42 @@ def submission_status(course_dir: Path, module: str) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
+def with_grading(course_dir: Path, module: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """:func:`submission_status` with each trainee's grading of ``module`` (column ``grading``):
+    "graded", "awaiting marking: 2 reflections (4 points)", "failed: why", with the scenarios
+    flagged as tampered with; "" where nothing is graded yet."""
+    results = grading_results(course_dir)
+    results = results[results["module"] == module]
+    said = {}
+    for student, rows in results.groupby("student"):
+        failed = rows[rows["status"] == Result.FAILED]
+        waiting = rows[rows["status"] == Result.AWAITING_MARKING]
+        if len(failed):
+            text = "failed: " + "; ".join(sorted(set(failed["reasons"])))
+        elif len(waiting):
+            text = "awaiting marking: " + unmarked_text(
+                int(waiting["unmarked"].sum()), float(waiting["unmarked_points"].sum())
+            ).removesuffix(" awaiting marking")
+        else:
+            text = "graded"
+        tampered = rows.loc[rows["status"] == Result.TAMPERED, "scenario"]
+        if len(tampered):
+            text += f"; tampered with: {', '.join(tampered)}"
+        said[student] = text
+    return frame.assign(grading=[said.get(student, "") for student in frame["student"]])
+
+
+def with_feedback(course_dir: Path, module: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with whether each trainee's feedback on ``module`` is released (column ``feedback``)."""
+    from .notify import feedback_released  # imports the exchange: only where feedback is asked for
+
+    released = feedback_released(course_dir, module)
+    return frame.assign(feedback=["released" if s in released else "" for s in frame["student"]])
+
+
 def status_table(module: str, frame: pd.DataFrame) -> str:
-    """The status as lines a tutor reads: a count, then one line per trainee."""
+    """The status as lines a tutor reads: a count, then one line per trainee, with the grading and
+    feedback columns when ``frame`` has them (:func:`with_grading`, :func:`with_feedback`)."""
     handed_in = frame[~frame["status"].str.startswith(NOT_SUBMITTED)]
     late = handed_in["status"].str.startswith("late").sum()
     head = (
@@ -80,10 +116,15 @@ def status_table(module: str, frame: pd.DataFrame) -> str:
     )
     width = max([len(str(s)) for s in frame["student"]] + [7])
     names = max([len(str(n)) for n in frame["name"]] + [4])
-    lines = [head, f"  {'Trainee':{width}}  {'Name':{names}}  {'Submitted (UTC)':16}  Status"]
+    extra = [c for c in ("grading", "feedback") if c in frame.columns]
+    status = max([len(str(s)) for s in frame["status"]] + [6]) if extra else 0
+    more = "".join(f"  {c.title()}" for c in extra)
+    heading = f"  {'Trainee':{width}}  {'Name':{names}}  {'Submitted (UTC)':16}  {'Status':{status}}{more}"
+    lines = [head, heading.rstrip()]
     for row in frame.itertuples(index=False):
         when = "" if pd.isna(row.submitted) else f"{row.submitted:%Y-%m-%d %H:%M}"
         # Ids and names come from a roster file: never print their control codes.
         student, name = printable(str(row.student)), printable(str(row.name))
-        lines.append(f"  {student:{width}}  {name:{names}}  {when:16}  {row.status}")
+        cells = "".join(f"  {printable(str(getattr(row, c)), 400)}" for c in extra)
+        lines.append(f"  {student:{width}}  {name:{names}}  {when:16}  {row.status:{status}}{cells}".rstrip())
     return "\n".join(lines)

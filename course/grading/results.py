@@ -27,6 +27,7 @@ COLUMNS = [
     "max_score",
     "unmarked",
     "unmarked_points",
+    "penalty",
     "reasons",
 ]
 
@@ -52,10 +53,12 @@ def grading_results(course_dir: Path) -> pd.DataFrame:
 def _row(gb: Gradebook, graded: Path, student: str, module: str, scenario: str, left_out: bool) -> dict:
     row = {"student": student, "module": module, "scenario": scenario, "reasons": ""}
     verdict = read_verdict(graded, scenario) if (graded / f"{scenario}.ipynb").exists() else None
-    row["unmarked"], row["unmarked_points"] = 0, 0.0
+    row["unmarked"], row["unmarked_points"], row["penalty"] = 0, 0.0, 0.0
     try:
         notebook = gb.find_submission_notebook(scenario, module, student)
         row["score"], row["max_score"] = notebook.score, notebook.max_score
+        # Taken off for lateness (the cohort's LatePenalty), kept apart from the score as nbgrader does.
+        row["penalty"] = float(notebook.late_submission_penalty or 0.0)
         waiting = [grade for grade in notebook.grades if grade.needs_manual_grade]
         row["unmarked"], row["unmarked_points"] = len(waiting), float(sum(g.max_score for g in waiting))
     except MissingEntry:

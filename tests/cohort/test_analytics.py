@@ -50,7 +50,7 @@ def synthetic_scores(rng: random.Random, students: list[str]) -> list[dict]:
                 rows.append(
                     dict(student=student, module=module, status="failed", score=math.nan, max_score=max_score)
                     | dict(scenarios=5, attempted=5, tampered=tampered, failed=1)
-                    | dict(unmarked=0, unmarked_points=0.0)
+                    | dict(unmarked=0, unmarked_points=0.0, penalty=0.0)
                 )
             else:
                 # Some modules still have reflections (2 points each) waiting for the tutor.
@@ -60,7 +60,7 @@ def synthetic_scores(rng: random.Random, students: list[str]) -> list[dict]:
                 rows.append(
                     dict(student=student, module=module, status=status, score=score, max_score=max_score)
                     | dict(scenarios=5, attempted=rng.randint(1, 5), tampered=tampered, failed=0)
-                    | dict(unmarked=unmarked, unmarked_points=2.0 * unmarked)
+                    | dict(unmarked=unmarked, unmarked_points=2.0 * unmarked, penalty=0.0)
                 )
     return rows
 
@@ -113,7 +113,7 @@ def test_trainee_summary_matches_a_hand_computation(low: float, grid: bool) -> N
                     filler.append(
                         dict(student=student, module=module, status="not-submitted", score=math.nan)
                         | dict(max_score=math.nan, scenarios=0, attempted=0, tampered=0, failed=0)
-                        | dict(unmarked=0, unmarked_points=0.0)
+                        | dict(unmarked=0, unmarked_points=0.0, penalty=0.0)
                     )
     scores = pd.DataFrame(rows + filler, columns=SCORE_COLUMNS)
 
@@ -165,8 +165,8 @@ def test_trainee_summary_of_an_empty_cohort_flags_everyone_not_started() -> None
 def test_trainee_summary_reads_boolean_tampered_and_failed_columns() -> None:
     scores = pd.DataFrame(
         [
-            ["a", "01-first", "graded", 8.0, 10.0, 5, 5, True, False, 0, 0.0],
-            ["b", "01-first", "graded", 8.0, 10.0, 5, 5, False, False, 0, 0.0],
+            ["a", "01-first", "graded", 8.0, 10.0, 5, 5, True, False, 0, 0.0, 0.0],
+            ["b", "01-first", "graded", 8.0, 10.0, 5, 5, False, False, 0, 0.0, 0.0],
         ],
         columns=SCORE_COLUMNS,
     )
@@ -187,8 +187,8 @@ def test_trainee_summary_reads_boolean_tampered_and_failed_columns() -> None:
 )
 def test_trainee_summary_names_the_bad_row(change: dict, message: str) -> None:
     rows = [
-        ["a", "01-first", "graded", 8.0, 10.0, 5, 5, 0, 0, 0, 0.0],
-        ["b", "01-first", "graded", 6.0, 10.0, 5, 5, 0, 0, 0, 0.0],
+        ["a", "01-first", "graded", 8.0, 10.0, 5, 5, 0, 0, 0, 0.0, 0.0],
+        ["b", "01-first", "graded", 6.0, 10.0, 5, 5, 0, 0, 0, 0.0, 0.0],
     ]
     scores = pd.DataFrame(rows, columns=SCORE_COLUMNS)
     for column, value in change.items():

@@ -289,3 +289,23 @@ def test_export_refuses_results_of_a_trainee_not_in_the_gradebook(course_dir, tm
 def test_export_refuses_an_unknown_lms_before_reading_anything(tmp_path):
     with pytest.raises(ValueError, match="canvas, moodle"):
         export_gradebook(tmp_path / "nowhere", tmp_path / "g.csv", "Moodle ", TITLES)
+
+
+@pytest.mark.parametrize("lms", ["moodle", "canvas"])
+def test_cells_are_the_grade_after_the_late_penalty_never_below_zero(lms):
+    """nbgrader keeps a late penalty apart from the score; the LMS gets the grade, as grades.csv's
+    score: the module's points less its penalty, at least 0, and the total of those."""
+    penalties = {("t1", "m1", "a1"): 1.5, ("t1", "m1", "a2"): 0.5, ("t2", "m2", "b1"): 9.0}
+    results = results_frame()
+    results["penalty"] = [penalties.get(tuple(r[:3]), 0.0) for r in RESULTS]
+    grid = cohort_grid(module_scores(results), [r[0] for r in ROSTER], list(TITLES))
+    table = gradebook_table(grid, roster_frame(), TITLES, lms)
+    rows = table.iloc[1:] if lms == "canvas" else table
+    by_id = rows.set_index("SIS User ID" if lms == "canvas" else "ID number")
+    column = {m: next(c for c in table.columns if str(c).startswith(t)) for m, t in TITLES.items()}
+    for (student, module), text in expected_cells().items():
+        if text == "failed" or student not in by_id.index:
+            continue
+        taken = sum(p for (s, m, _), p in penalties.items() if (s, m) == (student, module))
+        assert float(by_id.loc[student, column[module]]) == max(0.0, float(text) - taken), (student, module)
+    assert float(by_id.loc["t1", column["m1"]]) == 7.0 - 2.0  # the penalty really is taken off

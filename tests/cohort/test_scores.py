@@ -77,6 +77,7 @@ def test_one_row_per_student_module_with_exactly_the_documented_columns():
         "failed",
         "unmarked",
         "unmarked_points",
+        "penalty",
     ]
     assert list(scores.columns) == SCORE_COLUMNS
     expected = expected_scores()
