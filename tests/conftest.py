@@ -104,6 +104,14 @@ def best_option(step: Step) -> Option:
     return max(step.options, key=lambda o: o.points)
 
 
+def graded_status(scn: Scenario, reflection: str) -> str:
+    """The status grading gives a scenario answered in the app and not tampered with: awaiting
+    marking while a reflection written for it waits for the tutor's mark (nbgrader scores an empty
+    one 0 by itself), else graded."""
+    waits = bool(reflection.strip()) and scn.reflection is not None and scn.reflection.points > 0
+    return "awaiting-marking" if waits else "graded"
+
+
 def best_path(scn: Scenario) -> list[dict[str, str]]:
     """The choices a trainee makes taking the best option at every step (from the model)."""
     return choices_of(walk_model(scn, best_option))

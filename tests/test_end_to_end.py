@@ -24,7 +24,7 @@ from course.grading.results import grading_results
 from course.play.answers import save_answers
 from course.play.exchange import submit_module
 
-from .conftest import BIN, choices_of, run, walk_model
+from .conftest import BIN, choices_of, graded_status, run, walk_model
 
 MODULE = "05-must-not"
 pytestmark = pytest.mark.slow
@@ -120,7 +120,7 @@ def test_cohort_through_nbgrader(nbgrader_course, course, monkeypatch, tmp_path)
         # ...and grades everyone else exactly as the key says.
         for scn in scenarios:
             assert decisions("ana", scn.id) == expected[("ana", scn.id)]
-            assert results.loc[("ana", scn.id), "status"] == "graded"
+            assert results.loc[("ana", scn.id), "status"] == graded_status(scn, "I chose as I did.")
         assert decisions("ben", first) == expected[("ben", first)] < expected[("ana", first)]
         assert decisions("ben", second) == 0
         assert results.loc[("ben", second), "status"] == "not-started"
@@ -130,7 +130,7 @@ def test_cohort_through_nbgrader(nbgrader_course, course, monkeypatch, tmp_path)
                 assert results.loc[(student, scn_id), "status"] == "tampered"
             third = scenarios[2].id
             assert decisions(student, third) == expected[(student, third)]
-            assert results.loc[(student, third), "status"] == "graded"
+            assert results.loc[(student, third), "status"] == graded_status(scenarios[2], "I chose as I did.")
         # A tampered reflection is not put up for manual grading either.
         assert gb.find_grade("reflection", first, MODULE, "cat").score == 0
         assert gb.find_grade("reflection", first, MODULE, "ana").needs_manual_grade

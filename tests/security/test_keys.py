@@ -17,6 +17,7 @@ from course.engine import walk, walk_score
 from course.grading.released import released_keys
 from course.grading.results import grading_results
 
+from ..conftest import graded_status
 from .conftest import (
     FORGED_KEY,
     FORGED_META,
@@ -56,7 +57,10 @@ def assert_graded_from_the_released_key(cohort: Cohort, trainee: str, *reasons: 
 
     results = grading_results(cohort.root)
     mine = results[results["student"] == trainee].set_index("scenario")
-    assert dict(mine["status"]) == {first.id: "tampered", **{s.id: "graded" for s in rest}}
+    assert dict(mine["status"]) == {
+        first.id: "tampered",
+        **{s.id: graded_status(s, "Reflection.") for s in rest},
+    }
     assert all(words in mine.loc[first.id, "reasons"] for words in reasons), mine.loc[first.id, "reasons"]
     got = decisions(cohort, trainee)
     assert got == {first.id: 0, **{s.id: worst_points(cohort, s) for s in rest}}
