@@ -101,7 +101,8 @@ def mastery_order(mastery: pd.DataFrame, modules: Sequence[str]) -> list[str]:
     ``modules`` (each module's mastery weighted by its decisions), then by id."""
     shown = mastery[mastery["module"].isin(list(modules))]
     weighted = shown.assign(points=shown["mastery"] * shown["decisions"]).groupby("clause")
-    overall = weighted["points"].sum() / weighted["decisions"].sum()
+    # Rounded so that equal shares reached by different sums tie, and fall to the id.
+    overall = (weighted["points"].sum() / weighted["decisions"].sum()).round(9)
     return sorted(overall.index, key=lambda clause: (overall[clause], clause))
 
 
@@ -135,7 +136,7 @@ def mastery_heatmap(
 
     labels = [textwrap.fill(label(c), LABEL_WIDTH) for c in clauses]
     lines = max(label.count("\n") + 1 for label in labels)
-    fig, ax = _figure(4.6 + 1.1 * len(columns), 1.3 + (0.2 * lines + 0.14) * len(clauses))
+    fig, ax = _figure(4.6 + 1.1 * len(columns), 1.2 + (0.17 * lines + 0.1) * len(clauses))
     image = ax.imshow(np.ma.masked_invalid(values), cmap=MASTERY_COLOURS, vmin=0, vmax=1, aspect="auto")
     for (r, c), value in np.ndenumerate(values):
         if not np.isnan(value):
@@ -203,7 +204,7 @@ def choice_split_chart(
             segments.append((y, left, option.share, option_text(key, option.option), f"{option.share:.0%}"))
             left += option.share
     labels = [
-        f"{shorten(question(k), 3 * 34, 34)}\n(n={by_key[k]['decisions'].iloc[0]})" for k in keys
+        f"{shorten(question(k), 2, 40)}\n(n={by_key[k]['decisions'].iloc[0]})" for k in keys
     ]
     ax.set_yticks(range(len(keys)), labels, fontsize=9)
     ax.invert_yaxis()  # first decision on top
@@ -246,7 +247,7 @@ def _fit_segment_labels(fig: Figure, ax: Any, segments: list[tuple[int, float, f
     for y, left, share, words, percent in segments:
         box = ax.transData.transform([(left, y - 0.38), (left + share, y + 0.38)])
         width, height = box[1][0] - box[0][0] - 6, box[1][1] - box[0][1] - 2  # pixels, a margin
-        candidates = [f"{shorten(words, n * 2, n)}\n{percent}" for n in (40, 30, 22, 16, 12, 9)]
+        candidates = [f"{shorten(words, 2, n)}\n{percent}" for n in (44, 34, 26, 20, 15, 11)]
         label = ax.text(left + share / 2, y, "", ha="center", va="center", fontsize=SEGMENT_FONT)
         for candidate in [*candidates, percent, ""]:
             label.set_text(candidate)
@@ -255,11 +256,17 @@ def _fit_segment_labels(fig: Figure, ax: Any, segments: list[tuple[int, float, f
                 break
 
 
-def shorten(words: str, limit: int, width: int) -> str:
-    """``words`` wrapped to lines of ``width`` characters and, if longer than ``limit``, cut at a
-    word with an ellipsis: never in the middle of a word."""
-    short = textwrap.shorten(words, limit, placeholder=" …") if len(words) > limit else words
-    return textwrap.fill(short, width)
+def shorten(words: str, lines: int, width: int) -> str:
+    """``words`` wrapped to at most ``lines`` lines of ``width`` characters, ending with an ellipsis
+    after the last whole word that fits when there are more: never cut in the middle of a word."""
+    wrapped = textwrap.wrap(words, width, break_long_words=False, break_on_hyphens=False)
+    if len(wrapped) <= lines:
+        return "\n".join(wrapped)
+    kept = wrapped[:lines]
+    while len(kept[-1]) + 2 > width and " " in kept[-1]:
+        kept[-1] = kept[-1].rsplit(" ", 1)[0]
+    kept[-1] += " …"
+    return "\n".join(kept)
 
 
 def _figure(width: float, height: float) -> tuple[Figure, Any]:
