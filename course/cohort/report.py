@@ -149,9 +149,16 @@ def cohort_report(
     )
 
 
-# The CSVs are read by people: fractions as whole percentages (column renamed ``<name>_percent``),
+# The CSVs are read by people: fractions as whole percentages, in columns renamed to say so, and
 # the course's words beside each id. The frames keep full precision for the analytics.
-FRACTIONS = {"completion", "overall", "mastery", "share", "full_credit_share", "chance_share"}
+PERCENT_COLUMNS = {
+    "completion": "completion_percent",
+    "overall": "overall_percent",
+    "mastery": "mastery_percent",
+    "share": "share_percent",
+    "full_credit_share": "full_credit_percent",
+    "chance_share": "chance_percent",
+}
 
 
 def report_table(report: CohortReport, table: str) -> pd.DataFrame:
@@ -161,11 +168,11 @@ def report_table(report: CohortReport, table: str) -> pd.DataFrame:
     if table not in TABLES:
         raise ValueError(f"no report table {table!r}; expected one of {', '.join(TABLES)}")
     frame, text = getattr(report, table).copy(), report.text
-    fractions = FRACTIONS | (set(report.modules) if table == "summary" else set())
+    renamed = PERCENT_COLUMNS | ({m: f"{m}_percent" for m in report.modules} if table == "summary" else {})
     columns: dict[str, pd.Series] = {}
     for name, values in frame.items():
-        if name in fractions:
-            columns[f"{name}_percent"] = percent(values)
+        if name in renamed:
+            columns[renamed[name]] = percent(values)
             continue
         columns[name] = values.map(", ".join) if name == "clauses" else values
         if name == "discrimination":
