@@ -667,7 +667,7 @@ def test_download_links_give_the_browser_the_files_the_cli_writes(cohort, course
     (gone / "gradebook.db").unlink()
     html = downloads_html(report, gone)
     assert set(Page(html).downloads) == {"report.zip"}
-    assert "Could not prepare" in html and "Moodle gradebook (CSV)" in html
+    assert "Could not prepare" in html and "<li>Moodle gradebook: " in html
     assert "no nbgrader gradebook" in html
 
 

@@ -91,11 +91,11 @@ def dashboard_html(
     )
 
 
-DOWNLOADS = {
-    REPORT: "Report tables (CSV files in a zip)",
-    GRADES: "nbgrader grades (CSV)",
-    MOODLE: "Moodle gradebook (CSV)",
-    CANVAS: "Canvas gradebook (CSV)",
+DOWNLOADS = {  # each link also shows the file's name, which says its format
+    REPORT: "Report tables",
+    GRADES: "nbgrader grades",
+    MOODLE: "Moodle gradebook",
+    CANVAS: "Canvas gradebook",
 }
 MEDIA_TYPES = {".csv": "text/csv", ".zip": "application/zip"}
 
