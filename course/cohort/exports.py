@@ -17,7 +17,7 @@ import pandas as pd
 
 from ..grading.gradebook import open_gradebook
 from .csv_safe import csv_bytes, write_csv
-from .grades_csv import DEFAULT_FILE, failed_gradings, grades_table
+from .grades_csv import DEFAULT_FILE, grades_table, module_states
 from .lms import lms_gradebook
 from .report import TABLES, CohortReport, report_table
 from .settings import CANVAS, LMS_NAMES, MOODLE
@@ -34,7 +34,7 @@ def export_tables(report: CohortReport, course_dir: Path, kind: str) -> dict[str
     relative to the exports folder, and the table each holds."""
     if kind == GRADES:
         with open_gradebook(course_dir, must_exist=True) as gb:
-            return {DEFAULT_FILE: grades_table(gb, failed_gradings(report.results))}
+            return {DEFAULT_FILE: grades_table(gb, module_states(report.results))}
     if kind in LMS_NAMES:
         return {f"gradebook-{kind}.csv": lms_gradebook(course_dir, kind, report.modules, report.results)}
     if kind == REPORT:

@@ -52,7 +52,7 @@ from course.paths import GRADING_DIR, NOTEBOOKS_DIR
 from course.play.answers import save_answers
 from course.play.exchange import submit_module
 from course.policy import load_policy
-from course.status import ModuleStatus
+from course.status import ModuleStatus, unmarked_text
 
 from ..conftest import (
     BIN,
@@ -136,27 +136,30 @@ def copy_cohort(cohort: Cohort, folder: Path, without: str | None = None) -> Pat
 # --- what the test computes itself ------------------------------------------------------------------
 
 
+def gradebook_points(root: Path) -> dict[str, tuple[float, float, int, float]]:
+    """Each trainee's submission, read straight from nbgrader: points, maximum, and the cells
+    still waiting for the tutor's mark (the reflections) with their points."""
+    with Gradebook(f"sqlite:///{root / 'gradebook.db'}", COURSE_ID) as gb:
+        points = {}
+        for s in gb.find_assignment(MODULE).submissions:
+            waiting = [g for nb in s.notebooks for g in nb.grades if g.needs_manual_grade]
+            points[s.student.id] = (
+                sum(nb.score for nb in s.notebooks),
+                sum(nb.max_score for nb in s.notebooks),
+                len(waiting),
+                sum(g.max_score for g in waiting),
+            )
+        return points
+
+
 def gradebook_overall(root: Path) -> dict[str, float]:
-    """Each trainee with a graded submission: points / maximum of what is marked so far (a
-    reflection awaiting the tutor's mark counts neither way), read straight from nbgrader."""
-    scores = {}
-    with Gradebook(f"sqlite:///{root / 'gradebook.db'}", COURSE_ID) as gb:
-        for submission in gb.find_assignment(MODULE).submissions:
-            if (root / "submitted" / submission.student.id).is_dir():
-                notebooks = submission.notebooks
-                total = sum(nb.score for nb in notebooks)
-                waiting = sum(g.max_score for nb in notebooks for g in nb.grades if g.needs_manual_grade)
-                maximum = sum(nb.max_score for nb in notebooks) - waiting
-                scores[submission.student.id] = total / maximum
-    return scores
-
-
-def gradebook_points(root: Path) -> dict[str, tuple[float, float]]:
-    with Gradebook(f"sqlite:///{root / 'gradebook.db'}", COURSE_ID) as gb:
-        return {
-            s.student.id: (sum(nb.score for nb in s.notebooks), sum(nb.max_score for nb in s.notebooks))
-            for s in gb.find_assignment(MODULE).submissions
-        }
+    """Each trainee with a graded submission: points / the maximum of what is marked so far (a
+    reflection awaiting marking counts neither as 0 nor as full marks)."""
+    return {
+        trainee: score / (maximum - waiting_points)
+        for trainee, (score, maximum, _, waiting_points) in gradebook_points(root).items()
+        if (root / "submitted" / trainee).is_dir()
+    }
 
 
 def decisions(course, cohort: Cohort) -> list[tuple[str, str, str, object, object]]:
@@ -458,13 +461,20 @@ def test_tables_show_trainees_at_risk_first_with_names_escaped(cohort, course):
             assert row["Keeping up to date"] == "not submitted" and row["Modules submitted"] == "0 of 1"
             assert "nothing submitted" in row["Why"] and "overdue" in row["Why"]
         else:
-            score, maximum = points[trainee]
-            assert row["Keeping up to date"] == f"{score:g} / {maximum:g} ({score / maximum:.0%})"
-            assert row["Overall"] == f"{overall[trainee]:.0%}"
-    assert (
-        page.tables["mip-summary"]["caption"]
-        == f"Trainees, at risk first: {1 + len(at_risk)} of 4 trainees at risk"
-    )
+            score, maximum, waiting, waiting_points = points[trainee]
+            marked = maximum - waiting_points
+            cell = f"{score:g} / {marked:g}"
+            if waiting:
+                cell += f" marked so far ({score / marked:.0%}); provisional: "
+                cell += unmarked_text(waiting, waiting_points)
+            else:
+                cell += f" ({score / marked:.0%})"
+            assert row["Keeping up to date"] == cell
+            assert row["Overall"] == f"{overall[trainee]:.0%}" + (" (provisional)" if waiting else "")
+    waiting = sum(p[2] for p in points.values())
+    caption = f"Trainees, at risk first: {1 + len(at_risk)} of 4 trainees at risk"
+    caption += f" (provisional: {waiting} reflection(s) awaiting marking)" if waiting else ""
+    assert page.tables["mip-summary"]["caption"] == caption
 
     # Most common wrong choice per decision, and item statistics for every decision taken.
     taken = defaultdict(Counter)
@@ -653,12 +663,13 @@ def test_download_links_give_the_browser_the_files_the_cli_writes(cohort, course
     points = gradebook_points(root)
     moodle = {r["ID number"]: r for r in read_link(links["gradebook-moodle.csv"])}
     column = next(c for c in next(iter(moodle.values())) if c.startswith("Keeping up to date"))
-    for trainee, (score, _) in points.items():
-        assert float(moodle[trainee][column]) == score
+    for trainee, (score, _, waiting, _) in points.items():  # blank while a reflection awaits marking
+        assert moodle[trainee][column] == ("" if waiting else f"{score:g}"), trainee
     assert moodle["t4"][column] == ""  # never submitted: blank, not 0
     grades = {r["student_id"]: r for r in read_link(links["grades.csv"])}
-    for trainee, (score, _) in points.items():
-        assert float(grades[trainee]["score"]) == score and grades[trainee]["status"] == "graded"
+    for trainee, (score, _, waiting, _) in points.items():
+        status = "awaiting-marking" if waiting else "graded"
+        assert float(grades[trainee]["score"]) == score and grades[trainee]["status"] == status
     assert grades["t4"]["status"] == "not-submitted"
 
     # An export that cannot be built is named with its reason; the others are still offered.
@@ -676,23 +687,30 @@ def test_the_counts_line_says_who_submitted_late_and_what_awaits_marking(cohort,
     report = cohort_report(cohort.root)
     with Gradebook(f"sqlite:///{cohort.root / 'gradebook.db'}", COURSE_ID) as gb:
         due = gb.find_assignment(MODULE).duedate
+        # A module awaits marking while any of its cells waits for the tutor's (manual) mark.
+        awaiting = sum(
+            any(grade.needs_manual_grade for nb in sub.notebooks for grade in nb.grades)
+            for sub in gb.find_assignment(MODULE).submissions
+        )
     stamps = {
         t: pd.Timestamp((cohort.root / "submitted" / t / MODULE / "timestamp.txt").read_text().strip())
         for t in SUBMITTERS
     }
     late = sum(stamp.tz_convert(None) > pd.Timestamp(due) for stamp in stamps.values())
-    expected = {"roster": 4, "submitted": 3, "not submitted": 1, "late": late, "awaiting marking": 0}
+    expected = {"roster": 4, "submitted": 3, "not submitted": 1, "late": late, "awaiting marking": awaiting}
     for module in (ALL_MODULES, MODULE):
         assert submission_counts(report, select(report, module)) == expected
     line = Page(dashboard_html(report, MODULE)).text
-    said = f"4 trainees on the roster · 3 submitted · 1 not submitted · {late} late · 0 awaiting marking"
-    assert said in line
-    # A module awaiting the tutor's mark is counted (the grid's status, as scores.py sets it).
+    said = f"3 submitted · 1 not submitted · {late} late · {awaiting} awaiting marking"
+    assert f"4 trainees on the roster · {said}" in line
+    # The count follows the grid's status, as scores.py sets it: t1's module marked, or not yet.
     t1 = report.grid["student"] == "t1"
-    grid = report.grid.assign(status=report.grid["status"].mask(t1, ModuleStatus.AWAITING_MARKING))
-    marking = replace(report, grid=grid)
-    assert submission_counts(marking, select(marking, MODULE))["awaiting marking"] == 1
-    assert "· 1 awaiting marking" in dashboard_html(marking, MODULE)
+    waits = bool((report.grid.loc[t1, "status"] == ModuleStatus.AWAITING_MARKING).any())
+    now = ModuleStatus.GRADED if waits else ModuleStatus.AWAITING_MARKING
+    changed = replace(report, grid=report.grid.assign(status=report.grid["status"].mask(t1, now)))
+    after = awaiting - 1 if waits else awaiting + 1
+    assert submission_counts(changed, select(changed, MODULE))["awaiting marking"] == after
+    assert f"· {after} awaiting marking" in dashboard_html(changed, MODULE)
 
 
 # --- in the browser ---------------------------------------------------------------------------------
