@@ -57,7 +57,7 @@ class CohortReport:
     mastery: pd.DataFrame  # analytics.clause_mastery by module x clause
     split: pd.DataFrame  # analytics.choice_split
     wrong: pd.DataFrame  # analytics.common_wrong_choices
-    items: pd.DataFrame  # analytics.item_statistics: difficulty, discrimination
+    items: pd.DataFrame  # analytics.item_statistics: full_credit_share, discrimination
     positions: pd.DataFrame  # analytics.position_effects: choices by position shown vs chance
     review: pd.DataFrame  # review.review_due: completions due for a retake
     submissions: pd.DataFrame  # submissions.submission_status of each module, with its ``module``
