@@ -25,7 +25,9 @@ SUMMARY_HEAD = ["student", "modules_submitted", "modules_total", "completion"]
 SUMMARY_TAIL = ["overall", "unmarked", *FLAGS, "at_risk", "reasons"]
 DECISION = ["module", "scenario", "step"]
 SPLIT_COLUMNS = [*DECISION, "option", "action", "points", "best_points", "count", "decisions", "share"]
-ITEM_COLUMNS = [*DECISION, "n", "difficulty", "discrimination"]
+WRONG_COLUMNS = [*DECISION, "option", "action", "points", "best_points"]
+WRONG_COLUMNS += ["count", "decisions", "share", "clauses"]
+ITEM_COLUMNS = [*DECISION, "n", "full_credit_share", "discrimination"]
 COHORT_COLUMNS = [
     "cohort",
     "trainees",
@@ -249,20 +251,26 @@ def choice_split(choices: pd.DataFrame) -> pd.DataFrame:
 
 def common_wrong_choices(choices: pd.DataFrame) -> pd.DataFrame:
     """Per decision, the option earning less than full credit that was chosen most often (ties go
-    to the first option id), with its ``count``, ``share`` of all ``decisions`` there and
-    ``action``. Decisions where nobody chose such an option are absent."""
+    to the first option id), with its ``count``, ``share`` of all ``decisions`` there, ``action``,
+    ``best_points`` and the ``clauses`` at stake. Decisions where nobody chose such an option are
+    absent. Ranked by how many chose it, then by share (a choice of 1 in 1 is not the cohort's
+    commonest mistake), then by decision."""
     split = choice_split(choices)
     wrong = split[split["points"] < split["best_points"]]
-    out = wrong.drop_duplicates(subset=DECISION, keep="first").reset_index(drop=True)
-    return out[[*DECISION, "option", "action", "points", "count", "decisions", "share"]]
+    out = wrong.drop_duplicates(subset=DECISION, keep="first")
+    stakes = choices.groupby(DECISION, sort=False)["clauses"].first().reset_index()
+    out = out.merge(stakes, on=DECISION, how="left").sort_values(
+        ["count", "share", *DECISION], ascending=[False, False, True, True, True], kind="stable"
+    )
+    return out.reset_index(drop=True)[WRONG_COLUMNS]
 
 
 def item_statistics(choices: pd.DataFrame) -> pd.DataFrame:
     """Classical item analysis, one row per decision (module, scenario, step).
 
     - ``n``: the trainees who took the decision.
-    - ``difficulty``: the mean of points / best_points (the classical p-value: 1 = everyone
-      earned full credit).
+    - ``full_credit_share``: the mean of points / best_points (the classical item "difficulty" or
+      p-value, named for what it measures: high = easy, 1 = everyone earned full credit).
     - ``discrimination``: the point-biserial (Pearson) correlation between the decision's score
       fraction and the trainee's rest-of-test total, i.e. the points they earned on every other
       decision of the same module (a module is one nbgrader assignment, the test), leaving this
@@ -279,7 +287,7 @@ def item_statistics(choices: pd.DataFrame) -> pd.DataFrame:
             {
                 **dict(zip(DECISION, key, strict=True)),
                 "n": len(item),
-                "difficulty": item["fraction"].mean(),
+                "full_credit_share": item["fraction"].mean(),
                 "discrimination": _correlation(item["fraction"], item["rest"]),
             }
         )

@@ -10,6 +10,7 @@ single quote, which spreadsheets read as "this is text". Numbers stay numbers, n
 from __future__ import annotations
 
 import csv
+import io
 import math
 import numbers
 import os
@@ -51,8 +52,26 @@ def neutralise(value: Any) -> Any:
     return QUOTE + text if text.startswith(TRIGGERS) else text
 
 
+def csv_text(frame: pd.DataFrame) -> str:
+    """``frame`` (header, then rows; no index) as CSV text with every cell neutralised and
+    ``\\r\\n`` line ends; encode it with :data:`ENCODING` (as :func:`csv_bytes` does)."""
+    out = io.StringIO()
+    # Every text cell quoted: a spreadsheet that splits on ";" (Excel and LibreOffice in many
+    # European locales) keeps "x;=1+1" one cell, so no formula hides after a separator.
+    writer = csv.writer(out, lineterminator=LINE_END, quoting=csv.QUOTE_NONNUMERIC)
+    writer.writerow([neutralise(str(name)) for name in frame.columns])
+    for row in frame.itertuples(index=False, name=None):
+        writer.writerow([neutralise(cell) for cell in row])
+    return out.getvalue()
+
+
+def csv_bytes(frame: pd.DataFrame) -> bytes:
+    """The bytes :func:`write_csv` writes for ``frame`` (UTF-8 with a BOM): what a browser downloads."""
+    return csv_text(frame).encode(ENCODING)
+
+
 def write_csv(frame: pd.DataFrame, path: Path) -> Path:
-    """Write ``frame`` (header, then rows; no index) to ``path`` with every cell neutralised.
+    """Write ``frame`` as :func:`csv_bytes` to ``path``.
 
     UTF-8 with a BOM and ``\\r\\n`` line ends (see ``ENCODING``). The file is written beside
     ``path`` and moved into place, so a failure never leaves half a gradebook behind. Parent
@@ -62,13 +81,7 @@ def write_csv(frame: pd.DataFrame, path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(f".{path.name}.partial")
     try:
-        with open(partial, "w", encoding=ENCODING, newline="") as out:
-            # Every text cell quoted: a spreadsheet that splits on ";" (Excel and LibreOffice in
-            # many European locales) keeps "x;=1+1" one cell, so no formula hides after a separator.
-            writer = csv.writer(out, lineterminator=LINE_END, quoting=csv.QUOTE_NONNUMERIC)
-            writer.writerow([neutralise(str(name)) for name in frame.columns])
-            for row in frame.itertuples(index=False, name=None):
-                writer.writerow([neutralise(cell) for cell in row])
+        partial.write_bytes(csv_bytes(frame))
         os.replace(partial, path)
     finally:
         partial.unlink(missing_ok=True)

@@ -116,20 +116,20 @@ def gradebook_students(course_dir: Path) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=ROSTER_COLUMNS, dtype=object)
 
 
-def export_gradebook(
+def lms_gradebook(
     course_dir: Path,
-    path: Path,
     lms: str,
     module_titles: Mapping[str, str],
     results: pd.DataFrame | None = None,
-) -> Path:
-    """Write the gradebook CSV for ``lms`` of the nbgrader course at ``course_dir`` to ``path``.
+) -> pd.DataFrame:
+    """The gradebook table for ``lms`` of the nbgrader course at ``course_dir``: what
+    :func:`export_gradebook` writes and the dashboard offers for download.
 
     ``module_titles`` maps module id -> column title, in column order. ``results`` is for callers
     that already have :func:`course.grading.results.grading_results` output; it is read from the
-    course otherwise. The roster is the nbgrader gradebook's students. Raises ValueError (before
-    writing anything) for an unknown ``lms`` or if the results hold a trainee not in the roster or
-    a module not in ``module_titles``: their grades would otherwise be left out unnoticed.
+    course otherwise. The roster is the nbgrader gradebook's students. Raises ValueError for an
+    unknown ``lms`` or if the results hold a trainee not in the roster or a module not in
+    ``module_titles``: their grades would otherwise be left out unnoticed.
     """
     _check_lms(lms)
     if results is None:
@@ -138,7 +138,18 @@ def export_gradebook(
     roster = gradebook_students(course_dir)
     _check_covered("the grading results", scores["student"], scores["module"], roster["id"], module_titles)
     grid = cohort_grid(scores, list(roster["id"]), list(module_titles))
-    return write_csv(gradebook_table(grid, roster, module_titles, lms), path)
+    return gradebook_table(grid, roster, module_titles, lms)
+
+
+def export_gradebook(
+    course_dir: Path,
+    path: Path,
+    lms: str,
+    module_titles: Mapping[str, str],
+    results: pd.DataFrame | None = None,
+) -> Path:
+    """Write :func:`lms_gradebook` to ``path`` (nothing is written if it raises)."""
+    return write_csv(lms_gradebook(course_dir, lms, module_titles, results), path)
 
 
 def _check_lms(lms: str) -> None:

@@ -30,11 +30,12 @@ from .analytics import (
     trainee_summary,
 )
 from .choices import read_cohort_answers
-from .csv_safe import write_csv
+from .labels import CourseText, course_text, trainee_names
 from .lms import gradebook_students
 from .review import read_completions, review_due
 from .scores import check_passes, cohort_grid, module_scores
 from .settings import LOW_SCORE  # callers import it from here too
+from .submissions import submission_status
 
 
 @dataclass(frozen=True)
@@ -56,9 +57,11 @@ class CohortReport:
     mastery: pd.DataFrame  # analytics.clause_mastery by module x clause
     split: pd.DataFrame  # analytics.choice_split
     wrong: pd.DataFrame  # analytics.common_wrong_choices
-    items: pd.DataFrame  # analytics.item_statistics: difficulty, discrimination
+    items: pd.DataFrame  # analytics.item_statistics: full_credit_share, discrimination
     positions: pd.DataFrame  # analytics.position_effects: choices by position shown vs chance
     review: pd.DataFrame  # review.review_due: completions due for a retake
+    submissions: pd.DataFrame  # submissions.submission_status of each module, with its ``module``
+    text: CourseText  # the words behind the ids: titles, questions, options, clause labels
 
 
 # What `course cohort report` writes: file stem -> CohortReport field.
@@ -120,6 +123,8 @@ def cohort_report(
     completions = read_completions(course_dir, answers.answered)
     completions = completions[completions["module"].isin(list(clauses))]
     review = review_due(completions, policy, clauses, today)
+    handed_in = [submission_status(course_dir, m).assign(module=m) for m in modules]
+    submissions = pd.concat(handed_in, ignore_index=True) if handed_in else pd.DataFrame()
     return CohortReport(
         name=cohort_name(course_dir),
         modules=modules,
@@ -139,16 +144,74 @@ def cohort_report(
         items=item_statistics(choices),
         positions=position_effects(choices),
         review=review,
+        submissions=submissions,
+        text=course_text({m: documents[m] for m in modules}, keys, policy),
     )
 
 
+# The CSVs are read by people: fractions as whole percentages, in columns renamed to say so, and
+# the course's words beside each id. The frames keep full precision for the analytics.
+PERCENT_COLUMNS = {
+    "completion": "completion_percent",
+    "overall": "overall_percent",
+    "mastery": "mastery_percent",
+    "share": "share_percent",
+    "full_credit_share": "full_credit_percent",
+    "chance_share": "chance_percent",
+}
+
+
 def report_table(report: CohortReport, table: str) -> pd.DataFrame:
+    """``table`` of :data:`TABLES` as its CSV gives it to a tutor: each trainee's name beside their
+    id, each scenario's title, question, option and clause text beside its id, the better option
+    beside a wrong one, shares as whole percentages and correlations to 2 decimals."""
     if table not in TABLES:
         raise ValueError(f"no report table {table!r}; expected one of {', '.join(TABLES)}")
-    frame = getattr(report, table)
-    return frame.assign(clauses=frame["clauses"].map(", ".join)) if "clauses" in frame else frame
+    frame, text = getattr(report, table).copy(), report.text
+    renamed = PERCENT_COLUMNS | ({m: f"{m}_percent" for m in report.modules} if table == "summary" else {})
+    columns: dict[str, pd.Series] = {}
+    for name, values in frame.items():
+        if name in renamed:
+            columns[renamed[name]] = percent(values)
+            continue
+        columns[name] = values.map(", ".join) if name == "clauses" else values
+        if name == "discrimination":
+            columns[name] = values.astype(float).round(2)
+        elif name == "student":
+            columns["name"] = values.map(trainee_names(report.roster)).fillna("")
+        elif name in ("scenario", "step", "option") and _has(frame, name):
+            rows = frame.itertuples(index=False)
+            if name == "scenario":
+                columns["scenario_title"] = [text.title(r.module, r.scenario) for r in rows]
+            elif name == "step":
+                columns["question"] = [text.prompt(r.module, r.scenario, r.step) for r in rows]
+            else:
+                columns["option_text"] = [text.option(r.module, r.scenario, r.step, r.option) for r in rows]
+                if table == "wrong":
+                    better = [text.better(r.module, r.scenario, r.step) for r in frame.itertuples()]
+                    columns["better_option"] = better
+                    columns["better_option_text"] = [
+                        text.option(r.module, r.scenario, r.step, b)
+                        for r, b in zip(frame.itertuples(), better, strict=True)
+                    ]
+        elif name == "clauses":
+            columns["clause_text"] = values.map(text.clauses)
+        elif name == "clause":
+            columns["clause_text"] = values.map(text.clause)
+        elif name == "revised_clauses":
+            columns["revised_clause_text"] = [text.clauses(filter(None, ids.split(", "))) for ids in values]
+    return pd.DataFrame(columns, index=frame.index)
 
 
-def write_report(report: CohortReport, folder: Path) -> list[Path]:
-    """Write each of :data:`TABLES` as ``<folder>/<table>.csv`` (formula-safe, see csv_safe)."""
-    return [write_csv(report_table(report, table), Path(folder) / f"{table}.csv") for table in TABLES]
+def percent(values: pd.Series) -> pd.Series:
+    """Fractions as whole percentages (Python's rounding, half to even); blank where undefined."""
+    return pd.Series(
+        [pd.NA if pd.isna(v) else round(100 * float(v)) for v in values], index=values.index, dtype="Int64"
+    )
+
+
+def _has(frame: pd.DataFrame, name: str) -> bool:
+    """Whether ``frame`` has the ids that name a ``scenario``/``step``/``option`` in the course."""
+    needed = {"scenario": ["module"], "step": ["module", "scenario"]}
+    return set(needed.get(name, ["module", "scenario", "step"])) <= set(frame.columns)
+

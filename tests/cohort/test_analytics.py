@@ -340,9 +340,14 @@ def test_common_wrong_choice_is_the_most_chosen_option_below_full_credit() -> No
         assert row["count"] == top
         assert row["share"] == pytest.approx(top / totals[decision])
         assert (row["action"], row["points"]) == info[(*decision, option)]
+    # Ranked by how many chose it, then by share, then by decision: never share alone.
+    ranked = sorted(got, key=lambda d: (-max(counts[d].values()), -max(counts[d].values()) / totals[d], d))
+    assert [tuple(r) for r in table[["module", "scenario", "step"]].itertuples(index=False)] == ranked
+    clauses = {(r["module"], r["scenario"], r["step"]): r["clauses"] for r in records(choices)}
+    assert all(row["clauses"] == clauses[d] for d, row in got.items())
 
 
-def test_item_statistics_difficulty_and_rest_of_test_discrimination() -> None:
+def test_item_statistics_full_credit_share_and_rest_of_test_discrimination() -> None:
     choices = synthetic_choices(random.Random(6))
     module_total = Counter()
     for r in records(choices):
@@ -360,7 +365,7 @@ def test_item_statistics_difficulty_and_rest_of_test_discrimination() -> None:
         pairs = items[row["module"], row["scenario"], row["step"]]
         x, y = [p[0] for p in pairs], [p[1] for p in pairs]
         assert row["n"] == len(pairs)
-        assert row["difficulty"] == pytest.approx(statistics.fmean(x))
+        assert row["full_credit_share"] == pytest.approx(statistics.fmean(x))
         if len(pairs) >= 2 and len(set(x)) > 1 and len(set(y)) > 1:
             assert row["discrimination"] == pytest.approx(statistics.correlation(x, y))
             defined += 1

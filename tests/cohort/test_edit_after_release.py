@@ -19,7 +19,6 @@ import yaml
 
 from course.build.compose import grading_key
 from course.build.notebooks import build_course
-from course.cohort.dashboard.tables import course_text
 from course.cohort.report import cohort_report
 from course.documents import REFLECTION_CELL, Answers, InvalidAnswers, grade_id, parse_answers
 from course.grading.results import grading_results
@@ -114,7 +113,7 @@ def test_reports_and_grades_agree_after_a_scenario_is_edited_since_release(tmp_p
     for row in results.itertuples(index=False):  # every reflection was written: they await marking
         assert row.status == graded_status(items[row.scenario], "Reflection."), row
     # The dashboard words its tables as released too.
-    prompts = course_text(after).prompts
+    prompts = after.text.prompts
     assert prompts and not [p for p in prompts.values() if "(revised wording)" in p]
     # The tutor still sees each trainee's path beside the reflection, in the released wording.
     for trainee in TRAINEES:

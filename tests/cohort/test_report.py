@@ -170,7 +170,7 @@ def test_item_difficulty_and_discrimination(report, decisions):
     for key, pairs in by_item.items():
         fraction, rest = zip(*pairs, strict=True)
         assert items.loc[key, "n"] == len(pairs)
-        assert items.loc[key, "difficulty"] == pytest.approx(statistics.mean(fraction))
+        assert items.loc[key, "full_credit_share"] == pytest.approx(statistics.mean(fraction))
         if len(pairs) > 1 and len(set(fraction)) > 1 and len(set(rest)) > 1:
             expected = statistics.correlation(fraction, rest)
             defined += 1
@@ -258,6 +258,80 @@ def test_report_tables_are_written_as_csv(synthetic_cohort, report):
     for table in TABLES:
         frame = pd.read_csv(folder / f"{table}.csv", encoding="utf-8-sig", keep_default_na=False)
         assert len(frame) == len(getattr(report, table)), table
+
+
+def report_csv(cohort, table: str) -> list[dict[str, str]]:
+    with (cohort.root / "exports" / "report" / f"{table}.csv").open(encoding="utf-8-sig", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def test_report_csvs_give_names_words_and_whole_percentages(synthetic_cohort, course, decisions):
+    """What `course cohort report` wrote, read as a tutor reads it: each trainee's name beside the
+    id, the course's words beside each id, shares as whole percentages (round(100 x share))."""
+    cohort, content, plain = synthetic_cohort, course.module(MODULE), load_policy().clauses
+    names = {t["id"]: f"{t['first_name']} {t['last_name']}" for t in cohort.roster}
+    points, _ = module_points(cohort, course)
+    marked = marked_maximum(cohort, course)  # percentages of what is marked so far
+    summary = report_csv(cohort, "summary")
+    assert sorted(r["student"] for r in summary) == sorted(names)
+    for row in summary:
+        trainee = row["student"]
+        assert row["name"] == names[trainee]  # the roster's name, as typed
+        graded = trainee not in NEVER_SUBMIT and trainee != FAILING
+        expected = str(round(100 * points[trainee] / marked[trainee])) if graded else ""
+        assert row["overall_percent"] == row[f"{MODULE}_percent"] == expected, trainee
+        assert row["completion_percent"] == ("0" if trainee in NEVER_SUBMIT else "100")
+    assert "overall" not in summary[0] and "difficulty" not in report_csv(cohort, "items")[0]
+
+    # Clause mastery in the policy's plain words.
+    fractions = defaultdict(list)
+    for d in decisions:
+        for clause in d["clauses"]:
+            fractions[clause].append(d["points"] / d["best"])
+    for row in report_csv(cohort, "mastery"):
+        values = fractions[row["clause"]]
+        assert row["clause_text"] == plain[row["clause"]].plain
+        assert row["mastery_percent"] == str(round(100 * sum(values) / len(values)))
+
+    # Items: the share of full credit (high = easy), named for what it is.
+    by_item = defaultdict(list)
+    for d in decisions:
+        by_item[(d["scenario"], d["step"])].append(d["points"] / d["best"])
+    steps = {(i.id, s.id): s for i in content.items for s in i.steps}
+    for row in report_csv(cohort, "items"):
+        values = by_item[(row["scenario"], row["step"])]
+        assert row["full_credit_percent"] == str(round(100 * sum(values) / len(values)))
+        assert row["question"] == steps[row["scenario"], row["step"]].prompt
+
+    # Wrong choices: the option and the better one in words, the clauses at stake, most chosen first.
+    counts = Counter((d["scenario"], d["step"], d["option"]) for d in decisions)
+    taken = Counter((d["scenario"], d["step"]) for d in decisions)
+    wrong = report_csv(cohort, "wrong")
+    assert wrong
+    for row in wrong:
+        step = steps[row["scenario"], row["step"]]
+        options = {o.id: o for o in step.options}
+        best = max(o.points for o in step.options)
+        total = taken[row["scenario"], row["step"]]
+        count = counts[row["scenario"], row["step"], row["option"]]
+        assert (row["count"], row["share_percent"]) == (str(count), str(round(100 * count / total)))
+        assert row["option_text"] == options[row["option"]].text
+        assert options[row["better_option"]].points == best
+        assert row["better_option_text"] == options[row["better_option"]].text
+        at_stake = sorted({c for o in step.options for c in o.clauses})
+        assert row["clauses"] == ", ".join(at_stake)
+        assert row["clause_text"] == " | ".join(plain[c].plain for c in at_stake)
+        title = next(i.title for i in content.items if i.id == row["scenario"])
+        assert row["scenario_title"] == title
+    ranks = [(-int(r["count"]), -int(r["count"]) / taken[r["scenario"], r["step"]]) for r in wrong]
+    assert ranks == sorted(ranks)
+
+    # Every share in every table: a whole percentage, never a long fraction.
+    for table in TABLES:
+        for row in report_csv(cohort, table):
+            for column, value in row.items():
+                if column.endswith("_percent") and value:
+                    assert value.isdigit() and 0 <= int(value) <= 100, (table, column, value)
 
 
 def test_review_lists_completions_under_a_since_revised_clause(synthetic_cohort, course):

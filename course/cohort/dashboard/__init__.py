@@ -1,8 +1,9 @@
 """The tutor dashboard: one page (a Voila notebook, ``grading/tutor-dashboard.ipynb``) where a tutor
 sees who needs help and where the cohort goes wrong.
 
-Filters (cohort, module) redraw every table and figure for that selection; export buttons write
-the report CSVs and the Moodle and Canvas gradebooks into ``<cohort>/exports/``. Everything is a
+Filters (cohort, module) redraw every table and figure for that selection; download links give the
+browser the report CSVs, nbgrader's grades and the Moodle and Canvas gradebooks (built in the
+kernel by the functions the CLI writes them with; nothing is written on the server). Everything is a
 plain function over :class:`course.cohort.report.CohortReport` except the page's widgets:
 
 - :mod:`.select`: the cohorts to show, and a report's frames filtered to one module;

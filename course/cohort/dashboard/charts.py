@@ -1,11 +1,13 @@
 """The dashboard's figures: PNGs drawn with matplotlib's Agg renderer, each with an alt text that
 states the figures it shows. Colours are chosen for colour-blind readers, and the text on each cell
-of the heat map is black or white, whichever contrasts more (WCAG relative luminance)."""
+of the heat map is black or white, whichever contrasts more (WCAG relative luminance). Labels carry
+the course's words (clause labels, questions, options), wrapped or shortened at a word, never cut."""
 
 from __future__ import annotations
 
 import io
 import math
+import textwrap
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -18,9 +20,10 @@ from matplotlib.colors import to_rgb
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
+from ..labels import CourseText
 from ..settings import LOW_SCORE
 from .select import ALL_MODULES
-from .wording import decisions, trainees
+from .wording import credit, decisions, trainees
 
 BANDS = 10  # score distribution: 0-10%, 10-20%, ..., 90-100%
 DPI = 100
@@ -93,54 +96,89 @@ def score_distribution(summary: pd.DataFrame, module: str = ALL_MODULES, title: 
     return Chart(_png(fig), alt)
 
 
-def mastery_heatmap(mastery: pd.DataFrame, modules: Mapping[str, str]) -> Chart | None:
-    """Heat map of clause mastery: one row per clause, one column per module of ``modules`` (id ->
-    title, in column order), each cell's share printed in it. None when no decision was taken."""
+def mastery_order(mastery: pd.DataFrame, modules: Sequence[str]) -> list[str]:
+    """The clauses of ``mastery`` weakest first: by their mastery over the decisions of the shown
+    ``modules`` (each module's mastery weighted by its decisions), then by id."""
+    shown = mastery[mastery["module"].isin(list(modules))]
+    weighted = shown.assign(points=shown["mastery"] * shown["decisions"]).groupby("clause")
+    # Rounded so that equal shares reached by different sums tie, and fall to the id.
+    overall = (weighted["points"].sum() / weighted["decisions"].sum()).round(9)
+    return sorted(overall.index, key=lambda clause: (overall[clause], clause))
+
+
+def mastery_colour(value: float) -> tuple[float, float, float, float]:
+    """The heat map's colour for a mastery share: ColorBrewer's red-yellow-blue (safe for
+    colour-blind readers), red for weak, blue for strong; 10 points apart look clearly apart
+    (about 30 CIELAB units around the middle, twice cividis's)."""
+    return MASTERY_COLOURS(float(value))
+
+
+MASTERY_COLOURS = colormaps["RdYlBu"].with_extremes(bad=MISSING_CELL)
+LABEL_WIDTH = 46  # characters per line of a wrapped label
+
+
+def mastery_heatmap(
+    mastery: pd.DataFrame, modules: Mapping[str, str], text: CourseText | None = None
+) -> Chart | None:
+    """Heat map of clause mastery: one row per clause, weakest first, labelled with its plain
+    wording (``text``; the id where unknown), one column per module of ``modules`` (id -> title,
+    in column order), each cell's share printed in it in black or white, whichever contrasts
+    more. None when no decision was taken."""
     if mastery.empty:
         return None
     columns = [m for m in modules if m in set(mastery["module"])]
-    clauses = sorted(set(mastery["clause"]))
+    clauses = mastery_order(mastery, columns)
+    label = text.clause if text else str
     values = np.full((len(clauses), len(columns)), np.nan)
     for row in mastery.itertuples(index=False):
         if row.module in columns:
             values[clauses.index(row.clause), columns.index(row.module)] = row.mastery
 
-    cmap = colormaps["cividis"].with_extremes(bad=MISSING_CELL)
-    fig, ax = _figure(3.6 + 1.25 * len(columns), 1.4 + 0.34 * len(clauses))
-    image = ax.imshow(np.ma.masked_invalid(values), cmap=cmap, vmin=0, vmax=1, aspect="auto")
+    labels = [textwrap.fill(label(c), LABEL_WIDTH) for c in clauses]
+    lines = max(label.count("\n") + 1 for label in labels)
+    fig, ax = _figure(4.6 + 1.1 * len(columns), 1.2 + (0.17 * lines + 0.1) * len(clauses))
+    image = ax.imshow(np.ma.masked_invalid(values), cmap=MASTERY_COLOURS, vmin=0, vmax=1, aspect="auto")
     for (r, c), value in np.ndenumerate(values):
         if not np.isnan(value):
-            colour = _text_colour(cmap(float(value)))
-            ax.text(c, r, f"{value:.0%}", ha="center", va="center", fontsize=8, color=colour)
-    ax.set_xticks(range(len(columns)), columns, rotation=30, ha="right", fontsize=8)
-    ax.set_yticks(range(len(clauses)), clauses, fontsize=8)
-    ax.set_title("Clause mastery (share of full credit on the decisions resting on each clause)", fontsize=10)
-    bar = fig.colorbar(image, ax=ax, fraction=0.04, pad=0.02)
-    bar.set_label("Mastery")
+            colour = text_colour(mastery_colour(value))
+            ax.text(c, r, f"{value:.0%}", ha="center", va="center", fontsize=10, color=colour)
+    titles = [textwrap.fill(modules[m], 16) for m in columns]
+    ax.set_xticks(range(len(columns)), titles, fontsize=9)
+    ax.xaxis.tick_top()
+    ax.set_yticks(range(len(clauses)), labels, fontsize=9)
+    ax.tick_params(length=0)
+    ax.set_title("Clause mastery, weakest first", fontsize=11)
+    bar = fig.colorbar(image, ax=ax, fraction=0.08 if len(columns) == 1 else 0.04, pad=0.03)
+    bar.set_label("Share of full credit")
     bar.ax.yaxis.set_major_formatter(lambda v, _: f"{v:.0%}")
 
     parts = []
     for module in columns:
-        cells = mastery[mastery["module"] == module].sort_values("clause")
-        listed = ", ".join(
-            f"{c.clause} {c.mastery:.0%} ({decisions(c.decisions)})" for c in cells.itertuples(index=False)
+        cells = mastery[mastery["module"] == module].set_index("clause")
+        listed = "; ".join(
+            f"{label(c)} ({c}) {cells.loc[c, 'mastery']:.0%} ({decisions(cells.loc[c, 'decisions'])})"
+            for c in clauses
+            if c in cells.index
         )
         parts.append(f"{modules[module]} ({module}): {listed}.")
     alt = (
         f"Heat map of clause mastery, {len(clauses)} clauses by {len(columns)} "
-        f"module{'s' if len(columns) != 1 else ''}: the share of full credit trainees earned on the "
-        f"decisions resting on each clause. " + " ".join(parts)
+        f"module{'s' if len(columns) != 1 else ''}, weakest clause first: the share of full credit "
+        f"trainees earned on the decisions resting on each clause. " + " ".join(parts)
     )
     return Chart(_png(fig), alt)
 
 
 def choice_split_chart(
-    split: pd.DataFrame, title: str, order: Mapping[tuple, int] | None = None
+    split: pd.DataFrame, title: str, order: Mapping[tuple, int] | None = None, text: CourseText | None = None
 ) -> Chart | None:
     """Stacked horizontal bars of how the cohort's choices split at each decision of one module
     (``split`` filtered to it; ``title`` names it), one bar per decision in play ``order``
     ((module, scenario, step) -> rank; else by id), segments coloured by the option's credit.
-    None when no decision was taken."""
+    Bars are labelled with the question and segments with the option's words (``text``; ids where
+    unknown), shortened at a word to fit, never cut: a segment too narrow for words shows its
+    share only. The alt text gives every question and option in full. None when no decision was
+    taken."""
     if split.empty:
         return None
     modules = sorted(set(split["module"]))
@@ -150,44 +188,85 @@ def choice_split_chart(
     keys.sort(key=lambda k: (order or {}).get(k, len(keys)))
     by_key = {k: split[(split["scenario"] == k[1]) & (split["step"] == k[2])] for k in keys}
 
-    fig, ax = _figure(9, 1.3 + 0.5 * len(keys))
+    def question(key: tuple) -> str:
+        return text.prompt(*key) if text else f"{key[1]} · {key[2]}"
+
+    def option_text(key: tuple, option: str) -> str:
+        return text.option(*key, option) if text else option
+
+    fig, ax = _figure(11, 1.4 + 0.75 * len(keys))
+    segments = []
     for y, key in enumerate(keys):
         left = 0.0
         for option in by_key[key].itertuples(index=False):
-            credit = _credit(option.points, option.best_points)
-            ax.barh(y, option.share, left=left, color=CREDIT_COLOURS[credit], edgecolor="white", height=0.7)
-            if option.share >= 0.12:
-                # ~1 character per 1% of the width at this size, less room for the share itself
-                label = f"{_short(option.option, int(option.share * 100) - 5)} {option.share:.0%}"
-                ax.text(
-                    left + option.share / 2, y, label, ha="center", va="center", fontsize=7, color="black"
-                )
+            colour = CREDIT_COLOURS[credit(option.points, option.best_points)]
+            ax.barh(y, option.share, left=left, color=colour, edgecolor="white", height=0.8)
+            segments.append((y, left, option.share, option_text(key, option.option), f"{option.share:.0%}"))
             left += option.share
-    labels = [f"{_short(k[1], 34)} · {_short(k[2], 20)} (n={by_key[k]['decisions'].iloc[0]})" for k in keys]
-    ax.set_yticks(range(len(keys)), labels, fontsize=8)
+    labels = [
+        f"{shorten(question(k), 2, 40)}\n(n={by_key[k]['decisions'].iloc[0]})" for k in keys
+    ]
+    ax.set_yticks(range(len(keys)), labels, fontsize=9)
     ax.invert_yaxis()  # first decision on top
     ax.set_xlim(0, 1)
     ax.xaxis.set_major_formatter(lambda v, _: f"{v:.0%}")
     ax.set_xlabel("Share of the trainees who took the decision")
-    ax.set_title(f"How the choices split: {title}", fontsize=10)
+    ax.set_title(f"How the choices split: {title}", fontsize=11)
     handles = [Patch(color=colour, label=credit) for credit, colour in CREDIT_COLOURS.items()]
-    fig.legend(handles=handles, loc="outside lower center", ncols=3, frameon=False, fontsize=8)
+    fig.legend(handles=handles, loc="outside lower center", ncols=3, frameon=False, fontsize=9)
     _tidy(ax)
+    _fit_segment_labels(fig, ax, segments)
 
     parts = []
     for key in keys:
         rows = by_key[key]
         options = ", ".join(
-            f"{o.option} {o.share:.0%} ({o.count}, {_credit(o.points, o.best_points)})"
+            f"{option_text(key, o.option)} ({o.option}) {o.share:.0%} "
+            f"({o.count}, {credit(o.points, o.best_points)})"
             for o in rows.itertuples(index=False)
         )
-        parts.append(f"{key[1]}, {key[2]} ({decisions(rows['decisions'].iloc[0])}): {options}.")
+        taken = decisions(rows["decisions"].iloc[0])
+        parts.append(f"{question(key)} ({key[1]}, {key[2]}; {taken}): {options}.")
     alt = (
         f"Stacked bar chart of how the cohort's choices split at each of the {len(keys)} decisions "
         f"of {title}, one bar per decision, each option's share of the trainees who took it. "
         + " ".join(parts)
     )
     return Chart(_png(fig), alt)
+
+
+SEGMENT_FONT = 8
+
+
+def _fit_segment_labels(fig: Figure, ax: Any, segments: list[tuple[int, float, float, str, str]]) -> None:
+    """Write each segment's option words and share inside it, the longest shortening that fits
+    (measured with the renderer, the layout fixed first); the share alone, or nothing, else."""
+    fig.canvas.draw()
+    fig.set_layout_engine("none")  # keep the bars where they are measured
+    renderer = fig.canvas.get_renderer()
+    for y, left, share, words, percent in segments:
+        box = ax.transData.transform([(left, y - 0.38), (left + share, y + 0.38)])
+        width, height = box[1][0] - box[0][0] - 6, box[1][1] - box[0][1] - 2  # pixels, a margin
+        candidates = [f"{shorten(words, 2, n)}\n{percent}" for n in (44, 34, 26, 20, 15, 11)]
+        label = ax.text(left + share / 2, y, "", ha="center", va="center", fontsize=SEGMENT_FONT)
+        for candidate in [*candidates, percent, ""]:
+            label.set_text(candidate)
+            extent = label.get_window_extent(renderer)
+            if extent.width <= width and abs(extent.height) <= abs(height):
+                break
+
+
+def shorten(words: str, lines: int, width: int) -> str:
+    """``words`` wrapped to at most ``lines`` lines of ``width`` characters, ending with an ellipsis
+    after the last whole word that fits when there are more: never cut in the middle of a word."""
+    wrapped = textwrap.wrap(words, width, break_long_words=False, break_on_hyphens=False)
+    if len(wrapped) <= lines:
+        return "\n".join(wrapped)
+    kept = wrapped[:lines]
+    while len(kept[-1]) + 2 > width and " " in kept[-1]:
+        kept[-1] = kept[-1].rsplit(" ", 1)[0]
+    kept[-1] += " …"
+    return "\n".join(kept)
 
 
 def _figure(width: float, height: float) -> tuple[Figure, Any]:
@@ -206,19 +285,20 @@ def _tidy(ax: Any) -> None:
     ax.spines[["top", "right"]].set_visible(False)
 
 
-def _text_colour(rgba: Sequence[float]) -> str:
-    """Black or white, whichever contrasts more with the cell (WCAG relative luminance)."""
-    lum = sum(
+def luminance(rgba: Sequence[float]) -> float:
+    """WCAG relative luminance of a colour."""
+    return sum(
         w * (c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4)
         for w, c in zip((0.2126, 0.7152, 0.0722), to_rgb(rgba), strict=True)
     )
-    return "black" if (lum + 0.05) / 0.05 >= 1.05 / (lum + 0.05) else "white"
 
 
-def _credit(points: float, best: float) -> str:
-    return "full credit" if points >= best else "part credit" if points > 0 else "no credit"
+def contrast(a: Sequence[float] | str, b: Sequence[float] | str) -> float:
+    """WCAG contrast ratio of two colours (1 to 21)."""
+    high, low = sorted((luminance(a), luminance(b)), reverse=True)  # type: ignore[arg-type]
+    return (high + 0.05) / (low + 0.05)
 
 
-def _short(text: str, limit: int) -> str:
-    limit = max(limit, 4)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+def text_colour(rgba: Sequence[float]) -> str:
+    """Black or white, whichever contrasts more with the cell."""
+    return "black" if contrast(rgba, "black") >= contrast(rgba, "white") else "white"

@@ -1,5 +1,6 @@
-"""The dashboard page: filters, export buttons, a status line, then every table and figure for the
-chosen cohort and module. Its styles are in the course's Voila template (``mip``), which serves it."""
+"""The dashboard page: filters, download links for the exports, a line of counts, then every table
+and figure for the chosen cohort and module. Its styles are in the course's Voila template
+(``mip``), which serves it."""
 
 from __future__ import annotations
 
@@ -12,22 +13,22 @@ from pathlib import Path
 import ipywidgets as widgets
 
 from ...policy import Policy, load_policy
-from ..exports import GRADES, REPORT, export
+from ..exports import GRADES, REPORT, download
+from ..labels import CourseText
 from ..report import CohortReport, cohort_report
 from ..settings import CANVAS, MOODLE
 from .charts import Chart, choice_split_chart, mastery_heatmap, score_distribution
 from .select import ALL_MODULES, cohort_dirs, cohort_labels, select
 from .tables import (
-    CourseText,
     comparison_table,
-    course_text,
+    counts_line,
     items_table,
     review_table,
+    split_table,
     summary_table,
     wrong_table,
 )
 from .views import TutorViews
-from .wording import trainees
 
 ALL_MODULES_LABEL = "All modules"
 
@@ -51,7 +52,7 @@ def dashboard_html(
     """The page's body for one cohort and module filter: every table and figure, in the order a
     tutor reads them (who needs help, then where the cohort goes wrong)."""
     selection = select(report, module)
-    text = text or course_text(report)
+    text = text or report.text
     shown = "every module" if module == ALL_MODULES else report.modules[module]
     if module == ALL_MODULES:
         split = (
@@ -59,47 +60,78 @@ def dashboard_html(
             "split at each of its decisions.</p>"
         )
     else:
-        chart = choice_split_chart(selection.split, shown, text.order)
+        chart = choice_split_chart(selection.split, shown, text.order, text)
         split = chart_html(
             chart, f"How the choices split at each decision of {shown}.", "No decisions taken yet."
-        )
+        ) + split_table(selection, text)
     distribution = score_distribution(selection.summary, module, shown)
-    heatmap = mastery_heatmap(selection.mastery, selection.modules)
+    heatmap = mastery_heatmap(selection.mastery, selection.modules, text)
     return (
-        f'<p class="mip-note">Cohort <strong>{escape(report.name)}</strong>, showing '
-        f"<strong>{escape(shown)}</strong>: {trainees(len(report.roster))} on the roster.</p>"
+        f"{counts_line(report, selection)}"
         f"<h2>Trainees</h2>{summary_table(report, selection)}"
         "<h2>Score distribution</h2>"
         + chart_html(distribution, f"Trainees by score band ({shown}).", "No graded scores yet.")
         + "<h2>Clause mastery</h2>"
         + chart_html(
             heatmap,
-            "Share of full credit on the decisions resting on each clause, per module; blank where the "
-            "module tests no decision on the clause.",
+            "Share of full credit on the decisions resting on each clause, per module, the weakest "
+            "clause first; blank where the module tests no decision on the clause.",
             "No decisions taken yet.",
         )
         + f"<h2>Choices per decision</h2>{split}"
         f"<h2>Most common wrong choices</h2>{wrong_table(report, selection, text)}"
         "<h2>Item statistics</h2>"
-        '<p class="mip-note">Difficulty: the share of full credit earned (low = hard). Discrimination: '
-        "how the decision's score correlates with the rest of the module (near 0 or negative: the "
-        "decision does not separate stronger from weaker trainees; worth a look).</p>"
+        '<p class="mip-note">Earned full credit: the share of the decision\'s points trainees earned '
+        "(high = easy, low = hard). Separates stronger from weaker: how the decision's score "
+        "correlates with the rest of the module (near 0 or negative: it does not separate stronger "
+        "from weaker trainees; worth a look).</p>"
         f"{items_table(report, selection, text)}"
         f"<h2>Review cycle</h2>{review_table(report, selection)}"
         f"<h2>Cohorts compared</h2>{comparison}"
     )
 
 
-EXPORT_BUTTONS = {
-    REPORT: ("Export report tables (CSV)", "the report's tables"),
-    GRADES: ("Export nbgrader grades", "nbgrader's grades CSV"),
-    MOODLE: ("Export Moodle gradebook", "the Moodle gradebook"),
-    CANVAS: ("Export Canvas gradebook", "the Canvas gradebook"),
+DOWNLOADS = {  # each link also shows the file's name, which says its format
+    REPORT: "Report tables",
+    GRADES: "nbgrader grades",
+    MOODLE: "Moodle gradebook",
+    CANVAS: "Canvas gradebook",
 }
+MEDIA_TYPES = {".csv": "text/csv", ".zip": "application/zip"}
+
+
+def download_link(name: str, data: bytes, label: str) -> str:
+    """A link the browser saves as ``name``: the file's bytes are in the link itself (a data URL
+    built in the kernel), so nothing is written on the server and nothing goes over the network."""
+    media = MEDIA_TYPES[Path(name).suffix]
+    encoded = base64.b64encode(data).decode("ascii")
+    return (
+        f'<a download="{escape(name)}" href="data:{media};base64,{encoded}">'
+        f"{escape(label)} <small>({escape(name)})</small></a>"
+    )
+
+
+def downloads_html(report: CohortReport, course_dir: Path) -> str:
+    """The cohort's exports (all modules) as download links; an export that cannot be built is
+    named with the reason instead, and the others are still offered."""
+    links, problems = [], []
+    for kind, label in DOWNLOADS.items():
+        try:
+            name, data = download(report, course_dir, kind)
+        except Exception as exc:  # said on the page: one failed export must not hide the others
+            problems.append(f"<li>{escape(label)}: {escape(f'{type(exc).__name__}: {exc}')}</li>")
+            continue
+        links.append(download_link(name, data, label))
+    failed = (
+        f'<div class="mip-error" role="alert">Could not prepare:<ul>{"".join(problems)}</ul></div>'
+        if problems
+        else ""
+    )
+    return f'<p class="mip-download mip-downloads">Download: {" ".join(links)}</p>{failed}'
 
 
 class Dashboard:
-    """The page: filters, export buttons, a status line and the tables and figures.
+    """The page: filters, download links for the exports, and the tables and figures.
 
     Every cohort's report is read once, at the start (the comparison needs all their summaries);
     filters only redraw. A cohort that cannot be read is named, with the reason, on the page.
@@ -117,6 +149,7 @@ class Dashboard:
         self.cohorts = cohort_labels(list(cohorts))
         self.reports: dict[str, CohortReport] = {}
         self.problems: dict[str, str] = {}
+        self._links: dict[str, str] = {}  # cohort -> its download links, built on first showing
         for label in self.cohorts:
             self._load(label)
         self.comparison = comparison_table(
@@ -128,24 +161,16 @@ class Dashboard:
         self.module = widgets.Dropdown(
             options=[(ALL_MODULES_LABEL, ALL_MODULES)], description="Module", style=wide
         )
-        self.buttons = {
-            what: widgets.Button(description=label, tooltip=f"Write {thing} (all modules) as CSV")
-            for what, (label, thing) in EXPORT_BUTTONS.items()
-        }
-        for what, button in self.buttons.items():
-            button.layout.width = "auto"
-            button.on_click(lambda _, what=what: self.export(what))
-        self.status = widgets.HTML(_status(""))
+        self.downloads = widgets.HTML()
         self.body = widgets.HTML()
         self.view = widgets.VBox(
             [
                 widgets.HTML(
                     '<p class="mip-note">Choose a cohort and a module: every table and figure below '
-                    "follows the choice. Exports cover the whole cohort.</p>"
+                    "follows the choice. Downloads cover the whole cohort.</p>"
                 ),
                 widgets.HBox([self.cohort, self.module]),
-                widgets.HBox(list(self.buttons.values())),
-                self.status,
+                self.downloads,
                 self.body,
             ]
         )
@@ -157,6 +182,7 @@ class Dashboard:
         self.views = TutorViews(self)  # marking reflections and one trainee's page
 
     def _load(self, label: str) -> None:
+        self._links.pop(label, None)  # a cohort read again (a mark saved) offers its new files
         try:
             self.reports[label] = cohort_report(self.cohorts[label], policy=self.policy, today=self.today)
         except Exception as exc:  # shown on the page: one unreadable cohort must not hide the rest
@@ -175,15 +201,13 @@ class Dashboard:
             self.module.value = kept if kept in modules else ALL_MODULES
         finally:
             self._refilling = False
-        for button in self.buttons.values():
-            button.disabled = report is None
-        self.status.value = _status("")
         self.render()
 
     def render(self) -> None:
         """Redraw the body for the current filters."""
         if self._refilling:
             return
+        self.downloads.value = self.links()
         label = self.cohort.value
         if self.report is None:
             where = escape(str(self.cohorts[label]))
@@ -200,29 +224,14 @@ class Dashboard:
                 f'<p class="mip-error" role="alert">Cannot show this selection: {escape(str(exc))}</p>'
             )
 
-    def export(self, what: str) -> list[Path]:
-        """Write one export for the current cohort and say where in the status line; errors are
-        shown there, not raised (returns [] then)."""
-        report, label = self.report, self.cohort.value
-        thing = EXPORT_BUTTONS[what][1]
+    def links(self) -> str:
+        """The current cohort's download links (built once per cohort: the report is read once)."""
+        label, report = self.cohort.value, self.report
         if report is None:
-            self.status.value = _status(f"Nothing exported: cohort {label} could not be read.", error=True)
-            return []
-        self.status.value = _status(f"Writing {thing}…")
-        try:
-            paths = export(report, self.cohorts[label], what)
-        except Exception as exc:
-            self.status.value = _status(f"Could not write {thing}: {exc}", error=True)
-            return []
-        folder = paths[0].parent
-        files = ", ".join(p.name for p in paths)
-        self.status.value = _status(f"Wrote {thing} of cohort {label} to {folder}: {files}.")
-        return paths
-
-
-def _status(message: str, error: bool = False) -> str:
-    css = "mip-export-status mip-error" if error else "mip-export-status"
-    return f'<p class="{css}" role="status">{escape(message)}</p>'
+            return f'<p class="mip-note">Nothing to download: cohort {escape(label)} could not be read.</p>'
+        if label not in self._links:
+            self._links[label] = downloads_html(report, self.cohorts[label])
+        return self._links[label]
 
 
 def show_dashboard() -> None:

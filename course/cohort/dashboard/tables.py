@@ -5,7 +5,6 @@ report's frames."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from html import escape
 from typing import Any
 
@@ -13,67 +12,50 @@ import pandas as pd
 
 from ...status import ModuleStatus, unmarked_text
 from ..analytics import compare_cohorts
+from ..labels import CourseText, trainee_names
 from ..report import CohortReport
+from ..submissions import NOT_SUBMITTED
 from .select import ALL_MODULES, Selection
-from .wording import trainees
-
-
-@dataclass(frozen=True)
-class CourseText:
-    """The words behind the ids in the frames, as released to the cohort; ids where unknown."""
-
-    titles: dict[tuple[str, str], str]  # (module, scenario) -> scenario title
-    prompts: dict[tuple[str, str, str], str]  # (module, scenario, step) -> question
-    options: dict[tuple[str, str, str, str], str]  # ... + option -> option text
-    order: dict[tuple[str, str, str], int]  # decision -> play order
-
-    def title(self, module: str, scenario: str) -> str:
-        return self.titles.get((module, scenario), scenario)
-
-    def prompt(self, module: str, scenario: str, step: str) -> str:
-        return self.prompts.get((module, scenario, step), step)
-
-    def option(self, module: str, scenario: str, step: str, option: str) -> str:
-        return self.options.get((module, scenario, step, option), option)
-
-
-def course_text(report: CohortReport) -> CourseText:
-    """The words of every released scenario, its decisions in play order (the module's pages in
-    order, each scenario's steps as authored), from the keys as released: a scenario reworded
-    since release is shown as the trainees read it."""
-    titles, prompts, options, order = {}, {}, {}, {}
-    for m, document in report.released.items():
-        for page in document["pages"]:
-            key = report.keys.get(m, {}).get(page["id"])
-            if key is None:
-                continue  # the reading, or a scenario whose key could not be read
-            item = key["scenario"]
-            titles[m, item["id"]] = item["title"]
-            for step in item["steps"]:
-                order[m, item["id"], step["id"]] = len(order)
-                prompts[m, item["id"], step["id"]] = step["prompt"]
-                for option in step["options"]:
-                    options[m, item["id"], step["id"], option["id"]] = option["text"]
-    return CourseText(titles, prompts, options, order)
-
+from .wording import credit, trainees
 
 Column = tuple[str, Callable[[Any], str]]  # header, how a value is shown
 
 
-def html_table(frame: pd.DataFrame, caption: str, columns: Mapping[str, Column], css: str = "") -> str:
+def html_table(
+    frame: pd.DataFrame,
+    caption: str,
+    columns: Mapping[str, Column],
+    css: str = "",
+    group: Column | None = None,
+    group_by: str = "",
+) -> str:
     """``frame`` as an HTML table with a caption and column headers; every value escaped.
-    ``columns`` maps the frame's columns, in order, to (header, formatter)."""
+    ``columns`` maps the frame's columns, in order, to (header, formatter). With ``group_by`` (a
+    column) and ``group`` ((header, formatter) for it), the rows come in one body per value of
+    that column, in order of first appearance, each headed once by the value (a row group)."""
     head = "".join(f'<th scope="col">{escape(header)}</th>' for header, _ in columns.values())
     shows = [show for _, show in columns.values()]
-    body = "".join(
-        "<tr>"
-        + "".join(f"<td>{escape(show(value))}</td>" for show, value in zip(shows, row, strict=True))
-        + "</tr>"
-        for row in frame[list(columns)].itertuples(index=False, name=None)
-    )
+
+    def body(rows: pd.DataFrame) -> str:
+        return "".join(
+            "<tr>"
+            + "".join(f"<td>{escape(show(value))}</td>" for show, value in zip(shows, row, strict=True))
+            + "</tr>"
+            for row in rows[list(columns)].itertuples(index=False, name=None)
+        )
+
+    if group is None:
+        bodies = f"<tbody>{body(frame)}</tbody>"
+    else:
+        label, show = group
+        bodies = "".join(
+            f'<tbody><tr class="mip-group"><th scope="rowgroup" colspan="{len(columns)}">'
+            f"{escape(label)}: {escape(show(value))}</th></tr>{body(frame[frame[group_by] == value])}</tbody>"
+            for value in dict.fromkeys(frame[group_by])
+        )
     return (
         f'<table class="mip-table {escape(css)}"><caption>{escape(caption)}</caption>'
-        f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+        f"<thead><tr>{head}</tr></thead>{bodies}</table>"
     )
 
 
@@ -89,16 +71,9 @@ def _yes(value: Any) -> str:
     return "yes" if bool(value) else "no"
 
 
-def _names(roster: pd.DataFrame) -> dict[str, str]:
-    return {
-        str(r.id): " ".join(p for p in (_text(r.first_name), _text(r.last_name)) if p)
-        for r in roster.itertuples(index=False)
-    }
-
-
 def summary_table(report: CohortReport, selection: Selection) -> str:
     """Per trainee, at risk first: name, completion, score per shown module, overall, why at risk."""
-    names = _names(report.roster)
+    names = trainee_names(report.roster)
     grid = {(r.student, r.module): r for r in selection.grid.itertuples(index=False)}
     frame = selection.summary.assign(name=selection.summary["student"].map(names))
     columns: dict[str, Column] = {
@@ -140,6 +115,36 @@ def _overall(share: float, unmarked: int) -> str:
     return f"{_percent(share)} (provisional)" if unmarked else _percent(share)
 
 
+def submission_counts(report: CohortReport, selection: Selection) -> dict[str, int]:
+    """The counts a tutor looks for first, over the shown modules: trainees on the roster, then
+    submissions (one per trainee and module) handed in, not handed in, handed in late, and modules
+    whose reflections still await the tutor's mark."""
+    handed = report.submissions
+    if len(handed):
+        handed = handed[handed["module"].isin(list(selection.modules))]
+    status = handed["status"] if len(handed) else pd.Series(dtype=object)
+    return {
+        "roster": len(report.roster),
+        "submitted": int((status != NOT_SUBMITTED).sum()),
+        "not submitted": int((status == NOT_SUBMITTED).sum()),
+        "late": int(status.astype(str).str.startswith("late").sum()),
+        "awaiting marking": int((selection.grid["status"] == ModuleStatus.AWAITING_MARKING).sum()),
+    }
+
+
+def counts_line(report: CohortReport, selection: Selection) -> str:
+    """:func:`submission_counts` in one line, at the top of the page."""
+    counts = submission_counts(report, selection)
+    shown = "every module" if selection.module == ALL_MODULES else selection.modules[selection.module]
+    handed = "submitted" if len(selection.modules) == 1 else "module submissions"
+    return (
+        f'<p class="mip-note mip-counts">Cohort <strong>{escape(report.name)}</strong>, '
+        f"<strong>{escape(shown)}</strong>: {trainees(counts['roster'])} on the roster · "
+        f"{counts['submitted']} {handed} · {counts['not submitted']} not submitted · "
+        f"{counts['late']} late · {counts['awaiting marking']} awaiting marking</p>"
+    )
+
+
 def review_table(report: CohortReport, selection: Selection) -> str:
     frame = selection.review
     if frame.empty:
@@ -147,7 +152,7 @@ def review_table(report: CohortReport, selection: Selection) -> str:
             '<p class="mip-empty">No trainee is due a retake: no completion predates a revision of '
             "the clauses it rests on or is older than the policy's review period.</p>"
         )
-    names = _names(report.roster)
+    names = trainee_names(report.roster)
     frame = frame.assign(name=frame["student"].map(names))
     columns: dict[str, Column] = {
         "student": ("Trainee", _text),
@@ -162,32 +167,57 @@ def review_table(report: CohortReport, selection: Selection) -> str:
 
 
 def wrong_table(report: CohortReport, selection: Selection, text: CourseText) -> str:
+    """Per decision, its most chosen wrong option: most chosen first (then the larger share, then
+    play order), grouped by module when several are shown, with the better option and the
+    clauses the decision bears on."""
     frame = selection.wrong
     if frame.empty:
         return '<p class="mip-empty">No wrong choices: every decision taken earned full credit.</p>'
+    rows = list(frame.itertuples())
     frame = frame.assign(
         **_decision_text(frame, text),
-        _option=[
-            f"{text.option(r.module, r.scenario, r.step, r.option)} ({r.option})" for r in frame.itertuples()
-        ],
-        _chosen=[f"{r.count} of {r.decisions} ({r.share:.0%})" for r in frame.itertuples()],
-    ).sort_values(["share", "_order"], ascending=[False, True], kind="stable")
+        _option=[text.option(r.module, r.scenario, r.step, r.option) for r in rows],
+        _better=[text.option(*d, text.better(*d)) for d in _decisions(frame)],
+        _clauses=[text.clauses(r.clauses) for r in rows],
+        _chosen=[f"{r.count} of {r.decisions} ({r.share:.0%})" for r in rows],
+        _points=[f"{r.points:g} of {r.best_points:g}" for r in rows],
+        _module_order=[_module_rank(report, r.module) for r in rows],
+    )
+    frame = rank_wrong(frame)
     columns: dict[str, Column] = {
-        **_module_column(report, selection),
         "_scenario": ("Scenario", _text),
         "_prompt": ("Decision", _text),
         "_option": ("Most chosen wrong option", _text),
         "_chosen": ("Chosen by", _text),
-        "points": ("Points it earns", _text),
+        "_points": ("Points it earns", _text),
+        "_better": ("Better option (full credit)", _text),
+        "_clauses": ("The policy on this", _text),
     }
-    return html_table(frame, "Most common wrong choices, most chosen first", columns, "mip-wrong")
+    caption = "Most common wrong choices, most chosen first"
+    return html_table(frame, caption, columns, "mip-wrong", **_by_module(report, selection))
 
 
-def _module_column(report: CohortReport, selection: Selection) -> dict[str, Column]:
-    """A Module column only when all modules are shown."""
+def _decisions(frame: pd.DataFrame) -> list[tuple[str, str, str]]:
+    return list(zip(frame["module"], frame["scenario"], frame["step"], strict=True))
+
+
+def _by_module(report: CohortReport, selection: Selection) -> dict[str, Any]:
+    """Rows grouped under each module's title, once, when all modules are shown."""
     if selection.module != ALL_MODULES:
         return {}
-    return {"module": ("Module", lambda m: report.modules.get(m, m))}
+    return {"group": ("Module", lambda m: report.modules.get(m, m)), "group_by": "module"}
+
+
+def _module_rank(report: CohortReport, module: str) -> int:
+    return list(report.modules).index(module) if module in report.modules else len(report.modules)
+
+
+def rank_wrong(frame: pd.DataFrame) -> pd.DataFrame:
+    """Modules in course order; in each, the choice most trainees made first, then the larger
+    share, then the decision played first."""
+    return frame.sort_values(
+        ["_module_order", "count", "share", "_order"], ascending=[True, False, False, True], kind="stable"
+    )
 
 
 def _decision_text(frame: pd.DataFrame, text: CourseText) -> dict[str, list]:
@@ -200,20 +230,72 @@ def _decision_text(frame: pd.DataFrame, text: CourseText) -> dict[str, list]:
     }
 
 
-def items_table(report: CohortReport, selection: Selection, text: CourseText) -> str:
+ITEM_MIN_N = 5  # fewer trainees than this: too few to judge a decision by
+
+
+def items_table(
+    report: CohortReport, selection: Selection, text: CourseText, min_n: int = ITEM_MIN_N
+) -> str:
+    """Item statistics in play order: the decisions taken by at least ``min_n`` trainees in the
+    table, the others folded away below it (their figures rest on too few trainees to judge)."""
     frame = selection.items
     if frame.empty:
         return '<p class="mip-empty">No decisions taken yet.</p>'
-    frame = frame.assign(**_decision_text(frame, text)).sort_values("_order", kind="stable")
+    frame = frame.assign(
+        **_decision_text(frame, text), _module_order=[_module_rank(report, m) for m in frame["module"]]
+    ).sort_values(["_module_order", "_order"], kind="stable")
     columns: dict[str, Column] = {
-        **_module_column(report, selection),
         "_scenario": ("Scenario", _text),
         "_prompt": ("Decision", _text),
         "n": ("Trainees", _text),
-        "difficulty": ("Difficulty (share of full credit)", _percent),
-        "discrimination": ("Discrimination", lambda v: "not defined" if pd.isna(v) else f"{v:.2f}"),
+        "full_credit_share": ("Earned full credit (high = easy)", _percent),
+        "discrimination": (
+            "Separates stronger from weaker (-1 to 1)",
+            lambda v: "cannot tell: everyone alike" if pd.isna(v) else f"{v:.2f}",
+        ),
     }
-    return html_table(frame, "Item statistics, in play order", columns, "mip-items")
+    enough, few = frame[frame["n"] >= min_n], frame[frame["n"] < min_n]
+    grouped = _by_module(report, selection)
+    caption = f"Item statistics: decisions taken by {min_n} or more trainees"
+    shown = (
+        html_table(enough, caption, columns, "mip-items", **grouped)
+        if len(enough)
+        else f'<p class="mip-empty">No decision has been taken by {min_n} or more trainees yet.</p>'
+    )
+    if few.empty:
+        return shown
+    caption = f"Item statistics: decisions taken by fewer than {min_n} trainees"
+    folded = html_table(few, caption, columns, "mip-items-few", **grouped)
+    return (
+        f"{shown}<details><summary>{len(few)} decision{'s' if len(few) != 1 else ''} taken by fewer "
+        f"than {min_n} trainees (too few to judge)</summary>{folded}</details>"
+    )
+
+
+def split_table(selection: Selection, text: CourseText) -> str:
+    """The words behind the choices chart: every decision's question and each option chosen, with
+    how many chose it and the credit it earns; folded away under the chart."""
+    frame = selection.split
+    if frame.empty:
+        return ""
+    rows = list(frame.itertuples())
+    frame = frame.assign(
+        **_decision_text(frame, text),
+        _option=[text.option(r.module, r.scenario, r.step, r.option) for r in rows],
+        _chosen=[f"{r.count} of {r.decisions} ({r.share:.0%})" for r in rows],
+        _credit=[credit(r.points, r.best_points) for r in rows],
+        _decision=[
+            f"{text.title(r.module, r.scenario)}: {text.prompt(r.module, r.scenario, r.step)}" for r in rows
+        ],
+    ).sort_values(["_order", "count"], ascending=[True, False], kind="stable")
+    columns: dict[str, Column] = {
+        "_option": ("Option chosen", _text),
+        "_chosen": ("Chosen by", _text),
+        "_credit": ("Credit", _text),
+    }
+    decision: Column = ("Decision", _text)
+    table = html_table(frame, "Choices per decision, in words", columns, "mip-split", decision, "_decision")
+    return f"<details><summary>The choices in words (a table of the chart)</summary>{table}</details>"
 
 
 def comparison_table(summaries: Mapping[str, pd.DataFrame], problems: Mapping[str, str] | None = None) -> str:

@@ -9,3 +9,8 @@ def trainees(n: int) -> str:
 
 def decisions(n: int) -> str:
     return f"{n} decision{'s' if n != 1 else ''}"
+
+
+def credit(points: float, best: float) -> str:
+    """What a choice earned, in the chart's legend words."""
+    return "full credit" if points >= best else "part credit" if points > 0 else "no credit"
