@@ -217,9 +217,11 @@ def test_a_tutor_runs_a_cohort_from_an_empty_folder_to_the_exports(tmp_path, cou
         assert axe_violations(page) == []
         trainees.marks[("ana", first)] = full
 
-        # One trainee's page: cat's choices and lateness, opened by address.
-        page.goto(f"{url}/?trainee=cat")
+        # One trainee's page: cat's choices and lateness, opened from the overview's table.
+        page.get_by_label("View", exact=True).select_option(label="Cohort overview")
+        page.get_by_role("link", name="cat", exact=True).click()
         page.get_by_role("heading", name="One trainee").wait_for(timeout=90_000)
+        assert "trainee=cat" in page.url
         text = page.inner_text("body")
         assert "Cat Mixed" in text and "late" in text
         page.close()

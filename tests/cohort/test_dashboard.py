@@ -20,8 +20,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
+from html import escape
 from html.parser import HTMLParser
 from pathlib import Path
+from urllib.parse import urlencode
 
 import nbformat
 import pandas as pd
@@ -455,6 +457,9 @@ def test_tables_show_trainees_at_risk_first_with_names_escaped(cohort, course):
     names = {e.id: f"{e.first_name} {e.last_name}" for e in ROSTER}
     for row in rows:
         trainee = row["Trainee"]
+        # Each id opens that trainee's page in this cohort.
+        address = "?" + urlencode({"cohort": report.name, "trainee": trainee})
+        assert f'<a href="{escape(address)}">{escape(trainee)}</a>' in html, trainee
         assert row["Name"] == names[trainee]
         assert row["At risk"] == ("yes" if trainee == "t4" or trainee in at_risk else "no")
         if trainee == "t4":

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from html import escape
 from typing import Any
+from urllib.parse import urlencode
 
 import pandas as pd
 
@@ -19,6 +20,16 @@ from .select import ALL_MODULES, Selection
 from .wording import credit, trainees
 
 Column = tuple[str, Callable[[Any], str]]  # header, how a value is shown
+
+
+class Html(str):
+    """A cell a formatter built as markup from escaped parts (a link): written as it is."""
+
+
+def trainee_link(cohort: str, student: str) -> Html:
+    """The trainee's id, linking to their page (the dashboard's ``?cohort=...&trainee=...``)."""
+    address = "?" + urlencode({"cohort": cohort, "trainee": student})
+    return Html(f'<a href="{escape(address)}">{escape(str(student))}</a>')
 
 
 def html_table(
@@ -39,7 +50,7 @@ def html_table(
     def body(rows: pd.DataFrame) -> str:
         return "".join(
             "<tr>"
-            + "".join(f"<td>{escape(show(value))}</td>" for show, value in zip(shows, row, strict=True))
+            + "".join(f"<td>{_cell(show(value))}</td>" for show, value in zip(shows, row, strict=True))
             + "</tr>"
             for row in rows[list(columns)].itertuples(index=False, name=None)
         )
@@ -63,6 +74,10 @@ def _text(value: Any) -> str:
     return "" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
 
 
+def _cell(shown: str) -> str:
+    return shown if isinstance(shown, Html) else escape(shown)
+
+
 def _percent(value: Any) -> str:
     return "—" if value is None or pd.isna(value) else f"{float(value):.0%}"
 
@@ -77,7 +92,7 @@ def summary_table(report: CohortReport, selection: Selection) -> str:
     grid = {(r.student, r.module): r for r in selection.grid.itertuples(index=False)}
     frame = selection.summary.assign(name=selection.summary["student"].map(names))
     columns: dict[str, Column] = {
-        "student": ("Trainee", _text),
+        "student": ("Trainee", lambda student: trainee_link(report.name, student)),
         "name": ("Name", _text),
         "modules_submitted": ("Modules submitted", lambda n: f"{n} of {len(report.modules)}"),
     }

@@ -10,6 +10,7 @@ from urllib.parse import parse_qs
 
 import ipywidgets as widgets
 
+from ..report import cohort_name
 from .marking_view import MarkingView
 from .select import ALL_MODULES
 from .trainee_view import TraineeView
@@ -46,6 +47,12 @@ class TutorViews:
         at = list(view.children).index(dashboard.body) + 1
         view.children = (*view.children[:at], self.marking.view, self.trainee.view, *view.children[at:])
         wanted = query("trainee")
+        # ?cohort= names the cohort of a link from a cohort's table (its label, or its folder's name).
+        named = query("cohort")
+        for label, folder in dashboard.cohorts.items():
+            if named and named in (label, cohort_name(folder)):
+                dashboard.cohort.value = label
+                break
         self.choice.value = TRAINEE if wanted else OVERVIEW
         self._loaded: tuple = ()
         dashboard.cohort.observe(lambda _: self.refresh(), names="value")
