@@ -57,7 +57,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_results(args: argparse.Namespace) -> int:
+    from .cohort.cli import trainee_names
+    from .cohort.lms import gradebook_students
     from .cohort.setup import require_cohort
+    from .grading.files import printable
     from .grading.results import grading_results
     from .status import Result
 
@@ -67,6 +70,11 @@ def cmd_results(args: argparse.Namespace) -> int:
         print(f"wrote {len(table)} row(s) to {args.csv}")
     else:
         print(table.to_string(index=False) if len(table) else "no submissions collected yet")
+    names = trainee_names(gradebook_students(args.course_dir))
+    absent = [student for student in names if student not in set(table["student"])]
+    if absent:  # on the roster, nothing collected: results list submissions only
+        listed = ", ".join(f"{printable(student)} ({names[student]})" for student in absent)
+        print(f"no submission collected from {len(absent)} trainee(s) on the roster: {listed}")
     waiting = table[table["status"] == Result.AWAITING_MARKING]
     if len(waiting):
         print(

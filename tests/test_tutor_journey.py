@@ -184,6 +184,9 @@ def test_a_tutor_runs_a_cohort_from_an_empty_folder_to_the_exports(tmp_path, cou
     reflective = trainees.reflective()
     status, out = cli("results", "--course-dir", str(COHORT), "--csv", "results.csv")
     assert status == 0, out
+    (absent,) = [line for line in out.splitlines() if line.startswith("no submission collected from")]
+    assert absent.startswith("no submission collected from 2 trainee(s) on the roster: ")
+    assert "cat (Cat Mixed)" in absent and "dev (Dev Absent)" in absent and "ana" not in absent
     results = {(r["student"], r["scenario"]): r for r in read_csv(Path("results.csv"))}
     assert {s for s, _ in results} == {"ana", "ben"}  # the stranger was never graded
     for (trainee, scenario), row in results.items():

@@ -29,11 +29,9 @@ if TYPE_CHECKING:
 def trainee_names(roster: pd.DataFrame) -> dict[str, str]:
     """Each trainee's name as the roster gives it ("Chloé Dupont"), by id, printable."""
     from ..grading.files import printable
+    from .labels import trainee_names as names
 
-    return {
-        row.id: printable(" ".join(p for p in (row.first_name, row.last_name) if p) or "no name given")
-        for row in roster.itertuples(index=False)
-    }
+    return {student: printable(name or "no name given") for student, name in names(roster).items()}
 
 
 def _report(results: Sequence) -> int:
