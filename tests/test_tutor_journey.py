@@ -179,6 +179,11 @@ def test_a_tutor_runs_a_cohort_from_an_empty_folder_to_the_exports(tmp_path, cou
 
     status, out = cohort("autograde")
     assert status == 0 and "autograded 2 new submission(s)" in out, out
+    points = sum(trainees.reflective().values())
+    for trainee in ("ana", "ben"):  # the table says what waits for the tutor
+        n = len(trainees.reflective())
+        assert f"awaiting marking: {n} reflections ({points} points)" in line_of(out, trainee), out
+    assert line_of(out, "dev").endswith("not submitted")
 
     # --- Results before marking: every written reflection awaits marking ------------------------
     reflective = trainees.reflective()
@@ -244,6 +249,9 @@ def test_a_tutor_runs_a_cohort_from_an_empty_folder_to_the_exports(tmp_path, cou
         assert float(row["score"]) == trainees.notebook_score(row["student"], row["scenario"]), row
     status, out = cohort("feedback")
     assert status == 0 and "released to 3 trainee(s)" in out, out
+    for trainee in ("ana", "ben", "cat"):
+        assert line_of(out, trainee).endswith("graded  released"), out
+    assert line_of(out, "dev").endswith("not submitted")
     status, out = cohort("notify", "feedback", MODULE)
     assert status == 0, out
     mails = sorted((root / "outbox").glob("feedback-*/*.eml"))
