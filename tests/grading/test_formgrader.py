@@ -275,7 +275,15 @@ def test_tutor_marks_a_reflection_in_the_formgrader(cohort, course, context):
 
     after_csv, after_gb = grades_csv(cohort.root), gradebook_scores(cohort.root, scn)
     row, before = after_csv[(MODULE, GRADED)], before_csv[(MODULE, GRADED)]
-    assert row["status"] == "graded"
+    # The other reflections this trainee wrote still wait for a mark: the module is not graded yet.
+    others = [
+        i for i in course.module(MODULE).items if i.id != scn.id and i.reflection and i.reflection.points
+    ]
+    assert row["status"] == ("awaiting-marking" if others else "graded")
+    assert (int(before["unmarked_reflections"]), int(row["unmarked_reflections"])) == (
+        len(others) + 1,
+        len(others),
+    )
     for column in ("raw_score", "score"):
         assert float(row[column]) == pytest.approx(float(before[column]) + mark), column
     assert after_gb[GRADED][0] == pytest.approx(before_gb[GRADED][0] + mark)
