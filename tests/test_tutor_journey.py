@@ -227,7 +227,9 @@ def test_a_tutor_runs_a_cohort_from_an_empty_folder_to_the_exports(tmp_path, cou
 
         # One trainee's page: cat's choices and lateness, opened from the overview's table.
         page.get_by_label("View", exact=True).select_option(label="Cohort overview")
-        page.get_by_role("link", name="cat", exact=True).click()
+        link = page.get_by_role("link", name="cat", exact=True)
+        assert link.evaluate("a => getComputedStyle(a).textDecorationLine") == "underline"  # looks like one
+        link.click()
         page.get_by_role("heading", name="One trainee").wait_for(timeout=90_000)
         assert "trainee=cat" in page.url
         text = page.inner_text("body")
