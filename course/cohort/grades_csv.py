@@ -18,7 +18,6 @@ import pandas as pd
 from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.plugins import ExportPlugin
 
-from ..grading.gradebook import open_gradebook
 from ..grading.results import grading_results
 from ..status import ModuleStatus
 from .csv_safe import write_csv
@@ -101,12 +100,3 @@ class SafeCsvExportPlugin(ExportPlugin):
         self.log.info("Exporting grades to %s", dest)
         write_csv(table, dest)
 
-
-def export_grades(course_dir: Path, path: Path, results: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Write the cohort's grades CSV to ``path``; return the table written. ``results`` is for
-    callers that already have :func:`course.grading.results.grading_results` output."""
-    states = module_states(grading_results(course_dir) if results is None else results)
-    with open_gradebook(course_dir, must_exist=True) as gb:
-        table = grades_table(gb, states)
-    write_csv(table, path)
-    return table

@@ -28,15 +28,13 @@ from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
 from pathlib import Path
 
-from nbgrader.auth import Authenticator
-from nbgrader.exchange import ExchangeFactory
-from nbgrader.utils import notebook_hash
 from traitlets import Bool, Float, Integer, Unicode
 from traitlets.config import LoggingConfigurable
 
 from ..documents import SITE_NAME
 from ..grading.files import printable
 from ..grading.gradebook import course_directory, open_gradebook
+from ..grading.release_feedback import feedback_outbound, released_page
 from ..grading.released import released_modules
 from .cycle import due_day
 from .lms import gradebook_students
@@ -47,7 +45,6 @@ from .submissions import NOT_SUBMITTED, submission_status
 FEEDBACK, REMINDER = "feedback", "reminder"
 KINDS = (FEEDBACK, REMINDER)
 OUTBOX = "outbox"  # inside the cohort's folder
-SECRET, FEEDBACK_FOLDER = "submission_secret.txt", "feedback"  # nbgrader's names
 SUBMIT_BUTTON, FEEDBACK_BUTTON = "Submit module for grading", "Get my feedback"  # the trainee app's
 
 
@@ -221,21 +218,12 @@ def feedback_released(course_dir: Path, module: str) -> set[str]:
     """The trainees whose feedback on ``module`` is in the exchange, where the app fetches it: each
     of their feedback pages under nbgrader's name for it (the hash of its submission's secret)."""
     coursedir = course_directory(course_dir)
-    config = coursedir.config
-    exchange = ExchangeFactory(config=config).ReleaseFeedback(
-        coursedir=coursedir, authenticator=Authenticator(config=config), config=config
-    )
-    outbound = Path(exchange.root) / coursedir.course_id / FEEDBACK_FOLDER
+    outbound = feedback_outbound(coursedir)
     released = set()
     for trainee in _trainees(course_dir):
         folder = Path(coursedir.format_path(coursedir.feedback_directory, trainee.id, module))
-        pages = sorted(folder.glob("*.html"))
-        if not pages or not (folder / SECRET).is_file():
-            continue
-        secret = (folder / SECRET).read_text(encoding="utf-8")
-        if all(
-            (outbound / f"{notebook_hash(secret=secret, notebook_id=p.stem)}.html").is_file() for p in pages
-        ):
+        out = [released_page(outbound, folder, page.stem) for page in sorted(folder.glob("*.html"))]
+        if out and all(page is not None and page.is_file() for page in out):
             released.add(trainee.id)
     return released
 

@@ -15,11 +15,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
-from nbgrader.utils import notebook_hash
 
 from ..documents import READING, KeyUnavailable, read_verdict
 from ..grading.files import printable
 from ..grading.gradebook import course_directory, open_gradebook
+from ..grading.release_feedback import feedback_outbound, released_page
 from ..grading.released import released_key, released_modules
 from ..grading.results import grading_results
 from ..grading.tutor_view import note_markdown, path_markdown
@@ -81,7 +81,7 @@ def trainee_record(course_dir: Path, student: str) -> TraineeRecord:
     """Everything the cohort at ``course_dir`` holds about ``student``. Raises
     :class:`UnknownTrainee` for an id the gradebook does not have."""
     coursedir = course_directory(course_dir)
-    exchange = Path(coursedir.config.Exchange.root) / coursedir.course_id / "feedback"
+    exchange = feedback_outbound(coursedir)
     documents = released_modules(course_dir)
     with open_gradebook(course_dir, must_exist=True) as gb:
         names = roster_names(gb)
@@ -162,11 +162,8 @@ def _scenario(
                     path = path_markdown(released_key(gb, module, scenario), verdict.choices)
                 except KeyUnavailable as exc:
                     path = f"The path taken cannot be shown: {exc}"
-    secret = feedback / "submission_secret.txt"
-    released = None
-    if secret.is_file():
-        checksum = notebook_hash(secret=secret.read_text(encoding="utf-8"), notebook_id=scenario)
-        released = _mtime(exchange / f"{checksum}.html")
+    page = released_page(exchange, feedback, scenario)
+    released = None if page is None else _mtime(page)
     return ScenarioRecord(
         scenario=scenario,
         status="" if row is None else str(row["status"]),

@@ -10,9 +10,13 @@ from __future__ import annotations
 
 import glob
 import re
+from pathlib import Path
 
+from nbgrader.coursedir import CourseDirectory
 from nbgrader.exchange.default.release_feedback import ExchangeReleaseFeedback
+from nbgrader.utils import notebook_hash
 
+from .collect import SECRET
 from .files import printable
 
 
@@ -51,3 +55,18 @@ class SafeReleaseFeedback(ExchangeReleaseFeedback):
                 self.released.append(student)
             finally:
                 self.src_path = everyone
+
+
+def feedback_outbound(coursedir: CourseDirectory) -> Path:
+    """The exchange's folder of released feedback pages, where the trainees' app fetches them."""
+    return Path(coursedir.config.Exchange.root) / coursedir.course_id / "feedback"
+
+
+def released_page(outbound: Path, feedback_folder: Path, notebook: str) -> Path | None:
+    """Where nbgrader's exchange keeps ``notebook``'s page from a trainee's ``feedback_folder``
+    once released (named by the hash of its submission's secret, as nbgrader names it), whether
+    or not it is there yet; None when the folder has no secret (nothing can be released)."""
+    secret = feedback_folder / SECRET
+    if not secret.is_file():
+        return None
+    return outbound / f"{notebook_hash(secret=secret.read_text(encoding='utf-8'), notebook_id=notebook)}.html"
