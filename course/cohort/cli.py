@@ -86,10 +86,15 @@ def in_cohort(run: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Na
     """A verb that works on a cohort: refused, with what to do, where ``--course-dir`` is none."""
 
     def checked(args: argparse.Namespace) -> int:
+        from ..grading.extensions import ExtensionError
         from .setup import require_cohort
 
         args.course_dir = require_cohort(args.course_dir)
-        return run(args)
+        try:
+            return run(args)
+        except ExtensionError as exc:  # the cohort's extensions.json, edited by hand and broken
+            print(f"{exc}. Fix the file (or remove it and grant the extensions again).", file=sys.stderr)
+            return 2
 
     return checked
 

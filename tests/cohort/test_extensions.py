@@ -271,3 +271,20 @@ def test_a_mark_given_after_autograde_moves_the_late_penalty_with_the_score(coho
         expected_penalty(after["notebooks"], after["seconds_late"], cohort.percent)
     )
     assert after["penalty"] > before["penalty"]  # more points, so more taken off for lateness
+
+
+def test_a_damaged_record_of_extensions_is_named_and_stops_nothing_silently(cohort):
+    """extensions.json edited by hand and broken: every verb that judges lateness says which file
+    and what to do (exit status 2), with no traceback, and leaves the file as it is."""
+    record = cohort.root / RECORD
+    kept = record.read_bytes()
+    try:
+        record.write_text('{"09-keeping-up-to-date": {"late": "next Tuesday"}', encoding="utf-8")
+        for verb in ("collect", "report", "export"):
+            status, out = cohort_cli(cohort.root, verb)
+            assert status == 2, (verb, out)
+            assert f"{record.name} is not a readable record of extensions" in out and "Fix the file" in out
+            assert "Traceback" not in out, verb
+        assert record.read_text(encoding="utf-8").endswith('"next Tuesday"}')
+    finally:
+        record.write_bytes(kept)
