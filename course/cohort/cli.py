@@ -151,6 +151,7 @@ def cmd_collect(args: argparse.Namespace) -> int:
 
 
 def cmd_autograde(args: argparse.Namespace) -> int:
+    from ..grading.results import grading_results
     from .cycle import autograde, default_workers, quiet_library_warnings, submitted_students
     from .submissions import status_table, submission_status, with_grading
 
@@ -169,13 +170,15 @@ def cmd_autograde(args: argparse.Namespace) -> int:
     else:
         print(f"autograded {len(results)} submission(s) with {workers} worker(s)")
     status = _report(results)
+    graded = grading_results(args.course_dir)
     for module in modules:  # every trainee: submitted or not, and how the grading went
         frame = submission_status(args.course_dir, module)
-        print(status_table(module, with_grading(args.course_dir, module, frame)))
+        print(status_table(module, with_grading(graded, module, frame)))
     return status
 
 
 def cmd_feedback(args: argparse.Namespace) -> int:
+    from ..grading.results import grading_results
     from .cycle import feedback, unmarked
     from .submissions import status_table, submission_status, with_feedback, with_grading
 
@@ -194,8 +197,9 @@ def cmd_feedback(args: argparse.Namespace) -> int:
             print("Nothing was released.", file=sys.stderr)
             return 1
     status = _report(feedback(args.course_dir, modules))
+    graded = grading_results(args.course_dir)
     for module in modules:  # every trainee: graded how, and whether their feedback is out
-        frame = with_grading(args.course_dir, module, submission_status(args.course_dir, module))
+        frame = with_grading(graded, module, submission_status(args.course_dir, module))
         print(status_table(module, with_feedback(args.course_dir, module, frame)))
     return status
 

@@ -19,7 +19,6 @@ from nbgrader.api import MissingEntry
 from ..grading.extensions import extended_until, read_extensions, said, trainee_due
 from ..grading.files import printable
 from ..grading.gradebook import course_directory, open_gradebook, submitted_folders
-from ..grading.results import grading_results
 from ..status import Result, unmarked_text
 from .lms import gradebook_students
 
@@ -72,11 +71,11 @@ def submission_status(course_dir: Path, module: str) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
-def with_grading(course_dir: Path, module: str, frame: pd.DataFrame) -> pd.DataFrame:
-    """:func:`submission_status` with each trainee's grading of ``module`` (column ``grading``):
+def with_grading(results: pd.DataFrame, module: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """:func:`submission_status` with each trainee's grading of ``module`` (column ``grading``),
+    from the cohort's :func:`course.grading.results.grading_results` (read once for all modules):
     "graded", "awaiting marking: 2 reflections (4 points)", "failed: why", with the scenarios
     flagged as tampered with; "" where nothing is graded yet."""
-    results = grading_results(course_dir)
     results = results[results["module"] == module]
     said = {}
     for student, rows in results.groupby("student"):

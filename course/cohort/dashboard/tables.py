@@ -190,11 +190,9 @@ def wrong_table(report: CohortReport, selection: Selection, text: CourseText) ->
         return '<p class="mip-empty">No wrong choices: every decision taken earned full credit.</p>'
     rows = list(frame.itertuples())
     frame = frame.assign(
-        **_decision_text(frame, text),
-        _option=[text.option(r.module, r.scenario, r.step, r.option) for r in rows],
+        **_choice_text(frame, text),
         _better=[text.option(*d, text.better(*d)) for d in _decisions(frame)],
         _clauses=[text.clauses(r.clauses) for r in rows],
-        _chosen=[f"{r.count} of {r.decisions} ({r.share:.0%})" for r in rows],
         _points=[f"{r.points:g} of {r.best_points:g}" for r in rows],
         _module_order=[_module_rank(report, r.module) for r in rows],
     )
@@ -242,6 +240,16 @@ def _decision_text(frame: pd.DataFrame, text: CourseText) -> dict[str, list]:
         "_scenario": [text.title(r.module, r.scenario) for r in rows],
         "_prompt": [text.prompt(r.module, r.scenario, r.step) for r in rows],
         "_order": [text.order.get((r.module, r.scenario, r.step), 0) for r in rows],
+    }
+
+
+def _choice_text(frame: pd.DataFrame, text: CourseText) -> dict[str, list]:
+    """:func:`_decision_text`, with each row's option in the course's words and how many chose it."""
+    rows = list(frame.itertuples())
+    return {
+        **_decision_text(frame, text),
+        "_option": [text.option(r.module, r.scenario, r.step, r.option) for r in rows],
+        "_chosen": [f"{r.count} of {r.decisions} ({r.share:.0%})" for r in rows],
     }
 
 
@@ -295,9 +303,7 @@ def split_table(selection: Selection, text: CourseText) -> str:
         return ""
     rows = list(frame.itertuples())
     frame = frame.assign(
-        **_decision_text(frame, text),
-        _option=[text.option(r.module, r.scenario, r.step, r.option) for r in rows],
-        _chosen=[f"{r.count} of {r.decisions} ({r.share:.0%})" for r in rows],
+        **_choice_text(frame, text),
         _credit=[credit(r.points, r.best_points) for r in rows],
         _decision=[
             f"{text.title(r.module, r.scenario)}: {text.prompt(r.module, r.scenario, r.step)}" for r in rows
