@@ -8,9 +8,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from .cli_args import folder
-from .cohort.cli import add_cohort_parser
+from .cohort.cli import COURSE_DIR_HELP, add_cohort_parser, default_cohort
+from .hub.cli import add_hub_parser
 from .nbgrader_settings import NotACohort
-from .paths import GRADING_DIR, NOTEBOOKS_DIR, PRACTICE_DIR, PROGRESS_DIR, SCENARIOS_DIR, SOURCE_DIR
+from .paths import NOTEBOOKS_DIR, PRACTICE_DIR, PROGRESS_DIR, SCENARIOS_DIR, SOURCE_DIR
 from .scenario.catalog import Course, load_course
 from .scenario.errors import ScenarioError
 
@@ -169,10 +170,11 @@ def parser() -> argparse.ArgumentParser:
         "lint", help="spelling, clause quotes in feedback, reading time, answer cues"
     ).set_defaults(run=cmd_lint)
     results = sub.add_parser("results", help="per trainee and scenario: graded, tampered or failed")
-    results.add_argument("--course-dir", type=folder, default=GRADING_DIR, help="the cohort's folder")
+    results.add_argument("--course-dir", type=folder, default=default_cohort(), help=COURSE_DIR_HELP)
     results.add_argument("--csv", type=Path, help="write the table as CSV")
     results.set_defaults(run=cmd_results)
     add_cohort_parser(sub)
+    add_hub_parser(sub)
     return p
 
 

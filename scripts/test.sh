@@ -12,8 +12,8 @@ if ! command -v chromium >/dev/null 2>&1 || ! command -v hunspell >/dev/null 2>&
   $sudo_cmd apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq chromium hunspell hunspell-en-gb >/dev/null
 fi
-# axe-core (from the npm registry, pinned in package-lock.json) for the accessibility audit.
-if [ ! -f node_modules/axe-core/axe.min.js ]; then
+# axe-core for the accessibility audit and the hub's configurable-http-proxy (npm, package-lock.json).
+if [ ! -f node_modules/axe-core/axe.min.js ] || [ ! -x node_modules/.bin/configurable-http-proxy ]; then
   npm ci --no-audit --no-fund --silent
 fi
 python3 -m uv run --frozen ruff check .

@@ -11,6 +11,7 @@ Exit status 1 when anything failed; what failed is printed with its reason.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Sequence
 from datetime import date
@@ -337,12 +338,17 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
     return 0
 
 
-COURSE_DIR_HELP = "the cohort's folder, relative or absolute (default: grading/)"
+COHORT_ENV = "COURSE_COHORT"  # the default cohort where there is one (the hub's grading service sets it)
+COURSE_DIR_HELP = f"the cohort's folder, relative or absolute (default: ${COHORT_ENV}, else grading/)"
+
+
+def default_cohort() -> Path:
+    return Path(os.environ.get(COHORT_ENV) or GRADING_DIR)
 
 
 def add_cohort_parser(sub: argparse._SubParsersAction) -> None:
     cohort = sub.add_parser("cohort", help="tutors: roster, release, collect, autograde, feedback, reports")
-    cohort.add_argument("--course-dir", type=folder, default=GRADING_DIR, help=COURSE_DIR_HELP)
+    cohort.add_argument("--course-dir", type=folder, default=default_cohort(), help=COURSE_DIR_HELP)
     verbs = cohort.add_subparsers(dest="verb", required=True)
 
     def verb_parser(name: str, help: str, run, *, cohort: bool = True) -> argparse.ArgumentParser:

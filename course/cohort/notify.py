@@ -295,7 +295,7 @@ def reminder_notice(course_dir: Path, module: str, config: Notifier, now: dateti
 def drafts(course_dir: Path, notice: Notice, config: Notifier, *, sending: bool) -> list[Draft]:
     """The notice's message to each of its trainees, in the gradebook's order."""
     return [
-        _draft(trainee, notice.subject, notice.body, config, sending)
+        message_to(trainee, notice.subject, notice.body, config, sending)
         for trainee in _trainees(course_dir)
         if trainee.id in notice.to
     ]
@@ -322,7 +322,7 @@ def recipient(trainee: Trainee) -> Address:
         raise NotifyError(f"the e-mail address {trainee.email.strip()!r} cannot be used: {exc}") from exc
 
 
-def _draft(trainee: Trainee, subject: str, body: str, config: Notifier, sending: bool) -> Draft:
+def message_to(trainee: Trainee, subject: str, body: str, config: Notifier, sending: bool) -> Draft:
     try:
         to = recipient(trainee)
     except NotifyError as exc:

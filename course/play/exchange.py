@@ -76,6 +76,27 @@ def fetch_feedback(folder: Path, student_id: str | None = None) -> Path | None:
     return latest_feedback(folder)
 
 
+def fetch_released(root: Path, student_id: str | None = None) -> list[str]:
+    """Fetch into ``root`` every module released to the course that is not there yet, through
+    nbgrader's exchange as the trainee (their own Unix user on JupyterHub); return the modules
+    fetched. Nothing released yet is not an error."""
+    root = root.resolve()
+    factory, parts = _exchange(root, "", student_id)
+    listing = factory.List(**parts)
+    listing.assignment_dir = str(root)
+    released = [
+        found["assignment_id"]
+        for found in _start(listing, "the exchange could not list the released modules")
+        if found["status"] == "released"
+    ]
+    for module in released:
+        factory, parts = _exchange(root, module, student_id)
+        fetch = factory.FetchAssignment(**parts)
+        fetch.assignment_dir = str(root)
+        _start(fetch, f"the exchange refused to hand out {module}")
+    return released
+
+
 def submissions(root: Path, student_id: str | None = None) -> dict[str, Submission]:
     """Each module the trainee has submitted from ``root``: the latest submission and whether
     the tutor has released feedback on it, from nbgrader's own listing of the trainee's cache."""
