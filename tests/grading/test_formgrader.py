@@ -188,6 +188,18 @@ def wait_for_grades(page) -> None:
     page.wait_for_function("() => window.formgrader && formgrader.grades && formgrader.grades.loaded")
 
 
+def type_mark(page, cell, mark: float):
+    """Type ``mark`` into the reflection cell's score box and leave it, as a tutor does: the
+    formgrader saves it (PUT); its response, checked to be 200."""
+    score = cell.locator(f"input#{REFLECTION_CELL}")
+    score.click()
+    score.press_sequentially(f"{mark:g}")
+    with page.expect_response(lambda r: r.request.method == "PUT" and "/formgrader/api/grade/" in r.url) as saving:
+        score.press("Tab")
+    assert saving.value.status == 200, saving.value.text()
+    return saving.value
+
+
 @pytest.fixture
 def context(browser):
     """A browser context from which nothing leaves the machine (``watch`` records what is asked)."""
@@ -248,16 +260,10 @@ def test_tutor_marks_a_reflection_in_the_formgrader(cohort, course, context):
         )
 
         # The tutor types the mark into the formgrader's score box and leaves it: the formgrader saves.
-        score = cell.locator(f"input#{REFLECTION_CELL}")
-        assert score.input_value() == "", "the reflection shows a mark before the tutor gave one"
-        score.click()
-        score.press_sequentially(f"{mark:g}")
-        with page.expect_response(
-            lambda r: r.request.method == "PUT" and "/formgrader/api/grade/" in r.url
-        ) as saving:
-            score.press("Tab")
-        saved = saving.value
-        assert saved.status == 200, saved.text()
+        assert cell.locator(f"input#{REFLECTION_CELL}").input_value() == "", (
+            "the reflection shows a mark before the tutor gave one"
+        )
+        saved = type_mark(page, cell, mark)
         assert {k: saved.json()[k] for k in ("student", "notebook", "name", "manual_score")} == {
             "student": GRADED,
             "notebook": scn.id,
