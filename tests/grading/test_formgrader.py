@@ -194,7 +194,8 @@ def type_mark(page, cell, mark: float):
     score = cell.locator(f"input#{REFLECTION_CELL}")
     score.click()
     score.press_sequentially(f"{mark:g}")
-    with page.expect_response(lambda r: r.request.method == "PUT" and "/formgrader/api/grade/" in r.url) as saving:
+    saving_grade = lambda r: r.request.method == "PUT" and "/formgrader/api/grade/" in r.url  # noqa: E731
+    with page.expect_response(saving_grade) as saving:
         score.press("Tab")
     assert saving.value.status == 200, saving.value.text()
     return saving.value
