@@ -32,6 +32,13 @@ ID_EXPECTED = (
     "1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit "
     "(it becomes a folder name in nbgrader's exchange)"
 )
+# On the hub an id is also the trainee's Unix account and hub name: JupyterHub lower-cases names
+# and useradd takes at most 32 characters, so there an id must already be in that form.
+ACCOUNT_PATTERN = re.compile(r"[a-z_][a-z0-9_.-]{0,31}")
+ACCOUNT_EXPECTED = (
+    "a lower-case account name: 1 to 32 of a-z, 0-9, '.', '_' or '-', starting with a letter "
+    "(on the hub the id is the trainee's login and Unix account)"
+)
 MAX_NAME = 100
 MAX_TEXT = 128  # nbgrader's student columns are String(128)
 SHOWN = 60  # longest repr of a bad value quoted in a problem
@@ -105,8 +112,9 @@ class ImportReport:
 # Reading and validating -------------------------------------------------------------------
 
 
-def read_roster(path: Path) -> list[RosterEntry]:
-    """The trainees in the roster CSV at ``path``; raises RosterError listing every problem."""
+def read_roster(path: Path, *, accounts: bool = False) -> list[RosterEntry]:
+    """The trainees in the roster CSV at ``path``; raises RosterError listing every problem.
+    ``accounts``: each id must also be usable as a hub login and Unix account name."""
     file = str(path)
     text, problems = _decode(Path(path).read_bytes(), file)
     if problems:
@@ -127,7 +135,7 @@ def read_roster(path: Path) -> list[RosterEntry]:
         expected = "columns separated by commas (save the spreadsheet as 'CSV UTF-8 (Comma delimited)')"
         raise RosterError(file, [Problem(file, 1, "header", found, expected)])
     header, problems = _header(file, rows[0][1])
-    entries = _rows(file, header, len(rows[0][1]), rows[1:], problems)
+    entries = _rows(file, header, len(rows[0][1]), rows[1:], problems, accounts)
     if problems:
         raise RosterError(file, problems)
     return entries
@@ -182,7 +190,12 @@ def _header(file: str, cells: list[str]) -> tuple[dict[str, int], list[Problem]]
 
 
 def _rows(
-    file: str, header: dict[str, int], width: int, rows: list[tuple[int, list[str]]], problems: list[Problem]
+    file: str,
+    header: dict[str, int],
+    width: int,
+    rows: list[tuple[int, list[str]]],
+    problems: list[Problem],
+    accounts: bool = False,
 ) -> list[RosterEntry]:
     """Entries for the valid rows; every problem found (including duplicates) goes to ``problems``."""
     complete = all(name in header for name in REQUIRED)
@@ -198,6 +211,9 @@ def _rows(
             continue
         values = {name: cells[header[name]].strip() for name in COLUMNS if name in header}
         found = _row_problems(file, number, values)
+        id_ok = "id" in values and not any(problem.field == "id" for problem in found)
+        if accounts and id_ok and not ACCOUNT_PATTERN.fullmatch(values["id"]):
+            found.append(Problem(file, number, "id", _shown(values["id"]), ACCOUNT_EXPECTED))
         found += _duplicates(file, number, values, found, seen)
         problems.extend(found)
         if complete and not found:

@@ -29,12 +29,10 @@ from ..cohort.notify import (
     send,
     write_outbox,
 )
-from ..cohort.roster import Problem, RosterEntry, RosterError, read_roster
+from ..cohort.roster import RosterEntry, read_roster
 from .install import NOLOGIN, as_grader, run
 from .settings import TRAINEE_GROUP, TUTOR_GROUP, Places
 
-# What JupyterHub (which lower-cases names) and useradd both take, unchanged.
-UNIX_NAME = re.compile(r"[a-z_][a-z0-9_.-]{0,31}")
 PASSWORD_WORDS = 4
 _ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i to misread
 
@@ -60,25 +58,6 @@ class AccountsReport:
         if self.invitations is not None:
             lines.append(self.invitations.summary())
         return "\n".join(lines)
-
-
-def check_names(file: str, entries: list[RosterEntry]) -> None:
-    """Every id must be a Unix account name the hub keeps as it is; rows are named as a spreadsheet
-    numbers them (the header is row 1)."""
-    problems = [
-        Problem(
-            file,
-            number,
-            "id",
-            entry.id,
-            "a lower-case account name (a-z, 0-9, '.', '_', '-'; "
-            "not starting with a digit, '.' or '-'; at most 32 characters)",
-        )
-        for number, entry in enumerate(entries, start=2)
-        if not UNIX_NAME.fullmatch(entry.id)
-    ]
-    if problems:
-        raise RosterError(file, problems)
 
 
 def _exists(name: str) -> bool:
@@ -140,8 +119,7 @@ def make_accounts(
     send_mail: bool = False,
     hub_url: str = "",
 ) -> AccountsReport:
-    entries = read_roster(roster)
-    check_names(str(roster), entries)
+    entries = read_roster(roster, accounts=True)
     report = AccountsReport()
     if not tutors:
         report.roster = import_as_grader(roster, places)

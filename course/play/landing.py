@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from html import escape
 from pathlib import Path
 
@@ -207,15 +208,27 @@ def landing_html(site: Site, progress: list[ModuleProgress], problem: str = "") 
     )
 
 
+HUB_LANDING = "../../course"  # a trainee's server on the hub: fetch what was released, then here
+
+
+def _nothing_yet() -> str:
+    """What an empty course folder says: on the hub, that the tutor has released nothing yet and
+    where to look again (the server's /course route fetches); elsewhere, how to fill it."""
+    if os.environ.get("JUPYTERHUB_USER"):
+        return (
+            "Your tutor has not released a module to you yet. Each module appears here once it is "
+            f'released: <a href="{HUB_LANDING}">look again</a>, or come back when your tutor says so.'
+        )
+    return (
+        "No modules here yet: build the course (<code>course build</code>) or fetch a module your "
+        "tutor has released."
+    )
+
+
 def show_landing(folder: Path | None = None) -> None:
     site = open_site(folder or Path.cwd(), learner_root())
     if site is None:
-        display(
-            widgets.HTML(
-                "<main class='mip-landing'><p role='alert'>No modules here yet: build the course "
-                "(<code>course build</code>) or fetch a module your tutor has released.</p></main>"
-            )
-        )
+        display(widgets.HTML(f"<main class='mip-landing'><p role='alert'>{_nothing_yet()}</p></main>"))
         return
     # An HTML widget, not an HTML output: JupyterLab's output renderer would turn every link
     # into target="_blank", breaking the back button and plain navigation.

@@ -12,6 +12,7 @@ import math
 import re
 from html import escape
 from pathlib import Path
+from urllib.parse import urljoin
 
 import ipywidgets as widgets
 import pytest
@@ -235,12 +236,30 @@ def shown(monkeypatch) -> list:
     return seen
 
 
-def test_show_landing_without_modules_says_how_to_get_some(tmp_path, shown):
+def test_show_landing_without_modules_says_how_to_get_some(tmp_path, shown, monkeypatch):
+    monkeypatch.delenv("JUPYTERHUB_USER", raising=False)
     show_landing(tmp_path)
     (widget,) = shown
     assert isinstance(widget, widgets.HTML)
     assert "No modules here yet" in widget.value and "<code>course build</code>" in widget.value
     assert 'class="mip-module"' not in widget.value
+
+
+def test_on_the_hub_an_empty_course_says_the_tutor_has_released_nothing_and_where_to_look_again(
+    tmp_path, shown, monkeypatch
+):
+    """A trainee's own server (the hub sets JUPYTERHUB_USER): no `course build` for a trainee, and
+    "look again" is the server's route that fetches what was released (course/hub/singleuser.py)."""
+    from course.hub.settings import LANDING_ROUTE
+
+    monkeypatch.setenv("JUPYTERHUB_USER", "t01")
+    show_landing(tmp_path)
+    (widget,) = shown
+    assert "has not released a module to you yet" in widget.value
+    assert "course build" not in widget.value
+    (link,) = re.findall(r'href="([^"]+)"', widget.value)
+    # from voila/render/index.ipynb, the link reaches the server's own /course route
+    assert urljoin("http://h/user/t01/voila/render/index.ipynb", link) == f"http://h/user/t01/{LANDING_ROUTE}"
 
 
 def test_show_landing_shows_the_course_as_a_widget(site, course, shown, monkeypatch):
