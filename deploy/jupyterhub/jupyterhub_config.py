@@ -12,7 +12,6 @@ as the grader account that owns the cohort. Names and places: ``course/hub/setti
 import os
 import pwd
 import sys
-from pathlib import Path
 
 from course.hub.auth import CourseAuthenticator
 from course.hub.settings import (
@@ -23,7 +22,6 @@ from course.hub.settings import (
     SERVICE_NAME,
     SERVICE_URL_PATH,
     TRAINEE_FOLDER,
-    TRAINEE_GROUP,
     TUTOR_GROUP,
     Places,
 )
@@ -103,12 +101,16 @@ c.JupyterHub.load_roles = [
     },
 ]
 
-# Trainees' group exists before the first login, so that allowed_groups names something real.
+# The hub refuses to start half-installed, saying what to run.
 try:
     pwd.getpwnam(GRADER_USER)
 except KeyError:
-    sys.exit(
-        f"no Unix account {GRADER_USER}: run `course hub install` first (deploy/jupyterhub/start.sh does)"
-    )
-assert Path(places.cohort).is_dir(), f"no cohort at {places.cohort}: run `course hub install`"
-_ = TRAINEE_GROUP
+    sys.exit(f"no Unix account {GRADER_USER}: run `course hub install` (deploy/jupyterhub/start.sh does)")
+if not (places.cohort / "nbgrader_config.py").is_file():
+    sys.exit(f"no cohort at {places.cohort}: run `course hub install` (deploy/jupyterhub/start.sh does)")
+
+# The institute's own settings (another login, HTTPS, ports...), kept beside the hub's database so
+# that updating the course never overwrites them: deploy/jupyterhub/README.md.
+LOCAL_CONFIG = places.state / "jupyterhub_config.local.py"
+if LOCAL_CONFIG.is_file():
+    load_subconfig(str(LOCAL_CONFIG))  # noqa: F821 - provided by traitlets when it loads this file

@@ -1,7 +1,7 @@
 """A whole JupyterHub deployment of the course on loopback, shared by the hub's tests.
 
-Made as a tutor makes one (``course hub install``, ``course hub accounts`` from roster CSVs, then
-``jupyterhub -f deploy/jupyterhub/jupyterhub_config.py``), in a fresh folder under /tmp readable by
+Made as the README makes one (``deploy/jupyterhub/start.sh``, which installs the course and starts
+the hub, then ``course hub accounts`` from roster CSVs), in a fresh folder under /tmp readable by
 the trainees' accounts (pytest's own temporary folders are root's alone). Needs root, which CI
 has: it creates Unix accounts (removed afterwards) and runs each trainee's server as its own.
 """
@@ -19,20 +19,22 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from course.hub.accounts import make_accounts
-from course.hub.install import install
 from course.hub.settings import GRADER_USER, SERVICE_URL_PATH, Places
 from course.hub.spawn import SYSTEM_PATH
+from course.paths import REPO
 
-from ..conftest import free_port
+from ..conftest import BIN, free_port
 
 TRAINEES = {"hub-ana": ("Ana", "Silva"), "hub-ben": ("Ben", "Okafor")}
 TUTORS = {"hub-tess": ("Tess", "Tutor")}
+LOCAL_ANNOUNCEMENT = "Welcome to the MIP course (set in jupyterhub_config.local.py)"
 ROOT_ONLY = pytest.mark.skipif(os.geteuid() != 0, reason="makes Unix accounts: needs root (CI runs as root)")
 
 
@@ -92,73 +94,85 @@ def _answers(url: str) -> bool:
     return True
 
 
-@pytest.fixture(scope="session")
-def hub() -> Iterator[Hub]:
-    if os.geteuid() != 0:
-        pytest.skip("makes Unix accounts: needs root (CI runs as root)")
+@contextmanager
+def scratch_hub(trainees: dict[str, tuple[str, str]], tutors: dict[str, tuple[str, str]]) -> Iterator[Hub]:
+    """The README's command, ``deploy/jupyterhub/start.sh`` (install, then the hub), with the
+    deployment's places in a fresh folder and free ports; then the accounts, as a tutor makes them
+    (``trainees`` and ``tutors``: id -> first and last name). Everything is removed afterwards."""
     base = Path(tempfile.mkdtemp(prefix="mip-hub-", dir="/tmp"))
     os.chmod(base, 0o755)
     places = Places(
         prefix=base / "opt", cohort=base / "srv" / "cohort", exchange=base / "exchange", state=base / "state"
     )
+    url = f"http://127.0.0.1:{free_port()}"
+    env = {
+        **{k: v for k, v in os.environ.items() if k in ("LANG", "UV_CACHE_DIR", "HOME")},
+        # the system's tools, as an administrator's shell has them (not the test's environment)
+        "PATH": os.pathsep.join(p for p in os.environ["PATH"].split(os.pathsep) if Path(p) != BIN),
+        "MIP_HUB_PREFIX": str(places.prefix),
+        "MIP_HUB_COHORT": str(places.cohort),
+        "MIP_HUB_EXCHANGE": str(places.exchange),
+        "MIP_HUB_STATE": str(places.state),
+        "MIP_HUB_URL": url,
+        "MIP_HUB_API_PORT": str(free_port()),
+        "MIP_HUB_PROXY_API_PORT": str(free_port()),
+        "MIP_HUB_SERVICE_PORT": str(free_port()),
+    }
+    # The institute's own settings file, which the hub loads last (deploy/jupyterhub/README.md).
+    places.state.mkdir(mode=0o700)
+    (places.state / "jupyterhub_config.local.py").write_text(
+        f"c.JupyterHub.template_vars = {{'announcement_login': {LOCAL_ANNOUNCEMENT!r}}}\n", encoding="utf-8"
+    )
     made: list[str] = []
-    proc = None
+    log = base / "hub.log"
+    with open(log, "w") as out:
+        proc = subprocess.Popen(
+            [str(REPO / "deploy" / "jupyterhub" / "start.sh")],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     try:
-        install(places)
-        port = free_port()
-        url = f"http://127.0.0.1:{port}"
-        for people, tutors in ((TRAINEES, False), (TUTORS, True)):
-            for name in people:
-                try:
-                    pwd.getpwnam(name)
-                    subprocess.run(
-                        ["userdel", "--remove", name], capture_output=True
-                    )  # a run that was cut short
-                except KeyError:
-                    pass
-            roster = _roster(base / ("tutors.csv" if tutors else "trainees.csv"), people)
-            report = make_accounts(roster, places, tutors=tutors, hub_url=url)
-            made += report.made
-        env = {
-            "PATH": f"{places.bin}:{SYSTEM_PATH}",
-            "LANG": "C.UTF-8",
-            "MIP_HUB_PREFIX": str(places.prefix),
-            "MIP_HUB_COHORT": str(places.cohort),
-            "MIP_HUB_EXCHANGE": str(places.exchange),
-            "MIP_HUB_STATE": str(places.state),
-            "MIP_HUB_URL": url,
-            "MIP_HUB_API_PORT": str(free_port()),
-            "MIP_HUB_PROXY_API_PORT": str(free_port()),
-            "MIP_HUB_SERVICE_PORT": str(free_port()),
-        }
-        log = base / "hub.log"
-        with open(log, "w") as out:
-            proc = subprocess.Popen(
-                [str(places.bin / "jupyterhub"), "-f", str(places.deploy / "jupyterhub_config.py")],
-                cwd=places.state,
-                env=env,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        deadline = time.monotonic() + 180
+        deadline = time.monotonic() + 600  # the install builds an environment first
         while not _answers(url):
             if proc.poll() is not None or time.monotonic() > deadline:
                 raise AssertionError(f"the hub did not start:\n{log.read_text()}")
             time.sleep(0.5)
+        for people, as_tutors in ((trainees, False), (tutors, True)):
+            for name in people:
+                if _exists(name):  # a run that was cut short
+                    subprocess.run(["userdel", "--remove", name], capture_output=True)
+            roster = _roster(base / ("tutors.csv" if as_tutors else "trainees.csv"), people)
+            made += make_accounts(roster, places, tutors=as_tutors, hub_url=url).made
         yield Hub(url, places, _passwords(places.state / "outbox"), log)
     finally:
-        if proc is not None:
-            proc.terminate()  # the hub stops the trainees' servers and its services as it goes
-            try:
-                proc.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, 9)
-                proc.wait()
+        proc.terminate()  # the hub stops the trainees' servers and its services as it goes
+        try:
+            proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, 9)
+            proc.wait()
         for name in made:
             subprocess.run(["pkill", "-KILL", "-u", name], capture_output=True)
             subprocess.run(["userdel", "--remove", name], capture_output=True)
         shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def hub() -> Iterator[Hub]:
+    if os.geteuid() != 0:
+        pytest.skip("makes Unix accounts: needs root (CI runs as root)")
+    with scratch_hub(TRAINEES, TUTORS) as running:
+        yield running
+
+
+def _exists(name: str) -> bool:
+    try:
+        pwd.getpwnam(name)
+        return True
+    except KeyError:
+        return False
 
 
 def log_in(page, hub: Hub, user: str) -> None:

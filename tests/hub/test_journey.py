@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import re
+from collections.abc import Callable
 from datetime import date, timedelta
 
 import pytest
@@ -27,7 +28,7 @@ from ..conftest import axe_violations, best_option, walk_model, watch
 from ..grading.test_formgrader import missing_in_order, squash, type_mark, wait_for_grades
 from ..test_browser import choose, module_status
 from ..test_tutor_journey import worst_option
-from .conftest import TRAINEES, TUTORS, Hub, log_in
+from .conftest import LOCAL_ANNOUNCEMENT, TRAINEES, TUTORS, Hub, log_in
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
@@ -78,11 +79,13 @@ def decisions(course, trainee: str) -> dict[str, int]:
 
 
 def reflection_text(trainee: str, item) -> str:
-    return f"{TRAINEES[trainee][0]} on {item.title}: I would stop, think and ask my supervisor first."
+    return f"{trainee} on {item.title}: I would stop, think and ask my supervisor first."
 
 
-def play(browser, hub: Hub, trainee: str, course):
-    """Log in, land on the course, play every page of the module by its links, submit."""
+def play(browser, hub: Hub, trainee: str, course, pick, landed: Callable[[], None] | None = None):
+    """Log in, land on the course, play every page of the module by its links (``pick``: the
+    option taken at each step), submit; the browser context and page, still open. ``landed`` is
+    called once the landing page is up (benchmarks/hub_trainees.py measures there)."""
     content = course.module(MODULE)
     context = browser.new_context()
     context.set_default_timeout(120_000)  # a busy 2-core machine starts a server and kernels slowly
@@ -92,6 +95,8 @@ def play(browser, hub: Hub, trainee: str, course):
     page.wait_for_url(f"{hub.url}/user/{trainee}/voila/render/index.ipynb", timeout=240_000)
     assert "Status: not started" in module_status(page, MODULE)
     assert axe_violations(page) == []
+    if landed is not None:
+        landed()
     page.get_by_role(
         "link", name=re.compile(r"^Start module \d+: " + re.escape(content.module.title))
     ).click()
@@ -99,7 +104,7 @@ def play(browser, hub: Hub, trainee: str, course):
     for item in content.items:
         page.get_by_role("link", name=f"Next: {item.title}").first.click()
         page.wait_for_selector(".mip-confirm")
-        for k, (step, option) in enumerate(walk_model(item, PICKS[trainee])):
+        for k, (step, option) in enumerate(walk_model(item, pick)):
             page.get_by_role("heading", name=step.prompt).wait_for()
             choose(page, option)
             page.locator(".mip-chosen").nth(k).wait_for()
@@ -125,6 +130,8 @@ def test_two_trainees_and_a_tutor_from_login_to_feedback_on_the_hub(hub, browser
     tutor_context.set_default_timeout(120_000)
     tutor = tutor_context.new_page()
     tutor_seen = watch(tutor)
+    tutor.goto(f"{hub.url}/hub/login")
+    tutor.get_by_text(LOCAL_ANNOUNCEMENT).wait_for()  # the institute's own settings are loaded
     log_in(tutor, hub, TUTOR)
     tutor.wait_for_url(f"{hub.url}{SERVICE_URL_PATH}formgrader/**", timeout=240_000)
     tutor.goto(f"{hub.url}{SERVICE_URL_PATH}lab")  # where the terminal is
@@ -135,7 +142,7 @@ def test_two_trainees_and_a_tutor_from_login_to_feedback_on_the_hub(hub, browser
     # Each trainee logs in, finds the module released to them, plays it and submits.
     trainee_a = None
     for trainee in TRAINEES:
-        context, page = play(browser, hub, trainee, course)
+        context, page = play(browser, hub, trainee, course, PICKS[trainee])
         if trainee == A:
             trainee_a = (context, page)
         else:
@@ -179,6 +186,16 @@ def test_two_trainees_and_a_tutor_from_login_to_feedback_on_the_hub(hub, browser
     in_terminal(tutor, hub, "course cohort export")
     assert tutor_seen.external == [], tutor_seen.external
     rows = {r["student_id"]: r for r in csv.DictReader((hub.places.cohort / "exports" / "grades.csv").open())}
+
+    # The tutor dashboard, served by the grading service: the cohort's counts line.
+    tutor.goto(f"{hub.url}{SERVICE_URL_PATH}voila/render/tutor-dashboard.ipynb")
+    counts = tutor.locator(".mip-counts")
+    counts.wait_for(timeout=240_000)
+    n = len(TRAINEES)
+    assert re.search(
+        rf"\b{n} trainees? on the roster · {n} (submitted|module submissions) ·", counts.inner_text()
+    )
+    assert tutor_seen.errors == [], tutor_seen.errors
     for trainee in TRAINEES:
         expected_raw = sum(points[trainee].values()) + (mark if trainee == A else 0)
         assert float(rows[trainee]["raw_score"]) == pytest.approx(expected_raw), trainee
