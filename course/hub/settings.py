@@ -18,6 +18,7 @@ TRAINEE_GROUP = "mip-trainees"  # Unix group of every trainee account the course
 GRADER_USER = f"grader-{COURSE_ID}"  # the Unix account the tutors' service runs as
 SERVICE_NAME = COURSE_ID  # the hub service: /services/mip-social-media/
 SERVICE_URL_PATH = f"/services/{SERVICE_NAME}/"
+CERTIFICATE_SERVICE = "mip-certificates"  # signs trainees' certificates, running as the grader
 TRAINEE_FOLDER = "mip-course"  # in each trainee's home: what their server serves
 LANDING_ROUTE = "course"  # a trainee's server: fetch what was released, then the landing page
 DEFAULT_URL = f"/{LANDING_ROUTE}"  # Spawner.default_url

@@ -4,12 +4,14 @@ It puts the course's landing page and certificate in the folder served, and answ
 spawner's default URL (``/course``) by fetching, as the logged-in trainee, every module released
 to the cohort that is not there yet (nbgrader's exchange), then sending them to the landing
 page: a trainee sees new modules without running anything. The course's own routes
-(the reflections PDF) are served behind the hub's login like every page of the server.
+(the reflections PDF) are served behind the hub's login like every page of the server; the
+certificate PDF comes from the hub's certificate service (course/hub/certificates.py).
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 from pathlib import Path
 
 from jupyter_server.base.handlers import JupyterHandler
@@ -19,7 +21,8 @@ from tornado import web
 from ..play.exchange import ExchangeProblem, fetch_released
 from ..reflections_route import REFLECTIONS_ROUTE, ReflectionsPdfHandler
 from ..serve import LANDING, install_pages
-from .settings import LANDING_ROUTE
+from ..verification import PDF_ROUTE
+from .settings import CERTIFICATE_SERVICE, LANDING_ROUTE
 
 LANDING_PAGE = f"voila/render/{LANDING}"
 
@@ -40,6 +43,16 @@ class FetchThenLand(JupyterHandler):
             if fetched:
                 self.log.info("fetched %s", ", ".join(fetched))
         self.redirect(url_path_join(self.base_url, LANDING_PAGE))
+
+
+class CertificateFromTheHub(JupyterHandler):
+    """``certificate.pdf``: issued by the hub's certificate service from the tutors' records and
+    signed there, never by the trainee's own server (which runs as the trainee)."""
+
+    @web.authenticated
+    def get(self) -> None:
+        hub = os.environ.get("JUPYTERHUB_BASE_URL", "/")
+        self.redirect(url_path_join(hub, "services", CERTIFICATE_SERVICE, PDF_ROUTE))
 
 
 class TraineeReflectionsPdf(JupyterHandler, ReflectionsPdfHandler):
@@ -69,5 +82,6 @@ def _load_jupyter_server_extension(serverapp) -> None:
         [
             (url_path_join(base, LANDING_ROUTE), FetchThenLand, {"root": root}),
             (url_path_join(base, REFLECTIONS_ROUTE), TraineeReflectionsPdf, where),
+            (url_path_join(base, PDF_ROUTE), CertificateFromTheHub),
         ],
     )

@@ -38,6 +38,16 @@ def tutor_environment(places: Places) -> dict[str, str]:
     }
 
 
+def certificate_environment(places: Places) -> dict[str, str]:
+    """The certificate service's: the cohort it reads (nbgrader runs ``alembic`` from the
+    environment's bin), and where its signing key is kept (the grader's home, 0700)."""
+    return {
+        "PATH": f"{places.bin}:{SYSTEM_PATH}",
+        "COURSE_COHORT": str(places.cohort),
+        "MIP_CERTIFICATE_DIR": str(places.cohort.parent / "certificates"),
+    }
+
+
 def is_trainee(name: str) -> bool:
     try:
         return name in grp.getgrnam(TRAINEE_GROUP).gr_mem

@@ -5,6 +5,7 @@ its number and a verification link), and a way back to the course."""
 from __future__ import annotations
 
 import json
+import os
 from datetime import date
 from html import escape
 from pathlib import Path
@@ -59,11 +60,19 @@ class CertificatePage:
         self.name.add_class("mip-name")
         self.name.observe(self._on_name, names="value")
         self.body = widgets.HTML()
+        # On the hub the PDF is issued by the course's certificate service from the tutor's
+        # records, to the name the course has for the trainee (course/hub/certificates.py).
+        self.on_hub = bool(os.environ.get("JUPYTERHUB_USER"))
+        how = (
+            "The PDF is issued by the course from your tutor's records, made out to your name as "
+            "your tutor registered it; this page shows the name you type."
+            if self.on_hub
+            else "Type your name as it should appear. Then download the certificate as a PDF:"
+        )
         intro = widgets.HTML(
-            '<h1 class="mip-page-title">Your CPD certificate</h1>'
-            "<p>Type your name as it should appear. Then download the certificate as a PDF: it "
-            "carries a certificate number and a link (and QR code) that anyone you show it to "
-            "can use to check it with the course. You can also print this page.</p>"
+            f'<h1 class="mip-page-title">Your CPD certificate</h1><p>{how} The PDF carries a '
+            "certificate number and a link (and QR code) that anyone you show it to can use to check "
+            "it with the course. You can also print this page.</p>"
         )
         intro.add_class("mip-cert-intro")  # not printed: the certificate is
         self.view = widgets.VBox([intro, self.name, self.body])
@@ -85,7 +94,7 @@ class CertificatePage:
                 f"check to receive a certificate for it.</p>{back}"
             )
             return
-        if cert.name.strip():
+        if cert.name.strip() or self.on_hub:
             download = (
                 f'<p class="mip-download"><a href="{PDF_LINK}" download>Download certificate (PDF)</a></p>'
             )

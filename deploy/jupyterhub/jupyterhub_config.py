@@ -15,6 +15,7 @@ import sys
 
 from course.hub.auth import CourseAuthenticator
 from course.hub.settings import (
+    CERTIFICATE_SERVICE,
     CULL_EVERY_SECONDS,
     CULL_IDLE_SECONDS,
     DEFAULT_URL,
@@ -25,7 +26,12 @@ from course.hub.settings import (
     TUTOR_GROUP,
     Places,
 )
-from course.hub.spawn import prepare_trainee_folder, trainee_environment, tutor_environment
+from course.hub.spawn import (
+    certificate_environment,
+    prepare_trainee_folder,
+    trainee_environment,
+    tutor_environment,
+)
 
 c = get_config()  # noqa: F821 - provided by traitlets when it loads this file
 places = Places.from_env()
@@ -69,7 +75,8 @@ c.Spawner.pre_spawn_hook = prepare_trainee_folder
 c.Spawner.http_timeout = 120  # a busy 2-core server takes its time to start a server
 c.Spawner.start_timeout = 120
 
-# Tutors: nbgrader's formgrader, `course cohort` (a terminal) and the dashboard, as the grader.
+# Tutors: nbgrader's formgrader, `course cohort` (a terminal) and the dashboard, as the grader;
+# trainees' certificates, signed by a service running as the grader (course/hub/certificates.py).
 service_port = int(env("MIP_HUB_SERVICE_PORT", "9999"))
 c.JupyterHub.services = [
     {
@@ -79,6 +86,15 @@ c.JupyterHub.services = [
         "user": GRADER_USER,
         "cwd": str(places.cohort),
         "environment": tutor_environment(places),
+        "oauth_no_confirm": True,
+    },
+    {
+        "name": CERTIFICATE_SERVICE,
+        "url": f"http://127.0.0.1:{env('MIP_HUB_CERTIFICATES_PORT', '9998')}",
+        "command": [str(places.bin / "python"), "-m", "course.hub.certificates"],
+        "user": GRADER_USER,
+        "cwd": str(places.cohort),
+        "environment": certificate_environment(places),
         "oauth_no_confirm": True,
     },
     {
@@ -93,6 +109,8 @@ c.JupyterHub.services = [
     },
 ]
 c.JupyterHub.load_roles = [
+    # every user may ask the certificate service for their own certificate (course/hub/certificates.py)
+    {"name": "user", "scopes": ["self", f"access:services!service={CERTIFICATE_SERVICE}"]},
     {"name": "tutors", "groups": [TUTOR_GROUP], "scopes": [f"access:services!service={SERVICE_NAME}"]},
     {
         "name": "idle-culler",

@@ -66,10 +66,11 @@ class Hub:
         )
 
 
-def _passwords(outbox: Path) -> dict[str, str]:
-    """Each account's first-login password, read from its invitation as the trainee reads it."""
+def passwords(invitations: Path) -> dict[str, str]:
+    """Each account's first-login password, read from its invitation (``invitations``: the folder
+    ``course hub accounts`` wrote) as the trainee reads it."""
     found = {}
-    for message in outbox.glob("*/*.eml"):
+    for message in invitations.glob("*.eml"):
         parsed = email.message_from_bytes(message.read_bytes())
         body = parsed.get_payload(decode=True).decode()
         user, password = re.search(r"Username: (\S+)\s+Password: (\S+)", body).groups()
@@ -124,6 +125,7 @@ def scratch_hub(trainees: dict[str, tuple[str, str]], tutors: dict[str, tuple[st
         f"c.JupyterHub.template_vars = {{'announcement_login': {LOCAL_ANNOUNCEMENT!r}}}\n", encoding="utf-8"
     )
     made: list[str] = []
+    logins: dict[str, str] = {}
     log = base / "hub.log"
     with open(log, "w") as out:
         proc = subprocess.Popen(
@@ -144,8 +146,10 @@ def scratch_hub(trainees: dict[str, tuple[str, str]], tutors: dict[str, tuple[st
                 if _exists(name):  # a run that was cut short
                     subprocess.run(["userdel", "--remove", name], capture_output=True)
             roster = _roster(base / ("tutors.csv" if as_tutors else "trainees.csv"), people)
-            made += make_accounts(roster, places, tutors=as_tutors, hub_url=url).made
-        yield Hub(url, places, _passwords(places.state / "outbox"), log)
+            report = make_accounts(roster, places, tutors=as_tutors, hub_url=url)
+            made += report.made
+            logins |= passwords(report.invitations.folder) if report.invitations else {}
+        yield Hub(url, places, logins, log)
     finally:
         proc.terminate()  # the hub stops the trainees' servers and its services as it goes
         try:

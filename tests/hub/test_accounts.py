@@ -54,3 +54,28 @@ def test_first_login_passwords_are_random_and_each_trainees_own():
     counts = {c: "".join(drawn).count(c) for c in _ALPHABET}
     mean = sum(counts.values()) / len(counts)
     assert max(counts.values()) < 1.25 * mean and min(counts.values()) > 0.75 * mean
+
+
+@pytest.mark.slow
+def test_accounts_made_again_keep_their_password_unless_new_ones_are_asked_for(hub, tmp_path):
+    """The README: "Accounts that exist keep their password unless --new-passwords". Checked with
+    the login the hub itself uses (PAM, through pamela)."""
+    import pamela
+
+    from course.hub.accounts import make_accounts
+
+    from .conftest import TRAINEES, _roster, passwords
+
+    trainee = next(iter(TRAINEES))
+    roster = _roster(tmp_path / "again.csv", {trainee: TRAINEES[trainee]})
+    again = make_accounts(roster, hub.places)
+    assert (again.made, again.kept, again.invitations) == ([], [trainee], None)
+    pamela.authenticate(trainee, hub.passwords[trainee], service="login")  # still the first password
+
+    renewed = make_accounts(roster, hub.places, new_passwords=True)
+    assert renewed.new_passwords == [trainee]
+    with pytest.raises(pamela.PAMError):
+        pamela.authenticate(trainee, hub.passwords[trainee], service="login")
+    password = passwords(renewed.invitations.folder)[trainee]
+    pamela.authenticate(trainee, password, service="login")
+    hub.passwords[trainee] = password  # the other tests log in with the new one

@@ -16,15 +16,17 @@ import csv
 import re
 from collections.abc import Callable
 from datetime import date, timedelta
+from urllib.parse import urljoin
 
 import pytest
 from playwright.sync_api import expect
 
 from course.documents import REFLECTION_CELL
-from course.hub.settings import SERVICE_URL_PATH
+from course.hub.settings import CERTIFICATE_SERVICE, SERVICE_URL_PATH
+from course.play.award import hours_minutes
 from course.scenario.validate import max_points
 
-from ..conftest import axe_violations, best_option, walk_model, watch
+from ..conftest import axe_violations, best_option, read_pdf, walk_model, watch
 from ..grading.test_formgrader import missing_in_order, squash, type_mark, wait_for_grades
 from ..test_browser import choose, module_status
 from ..test_tutor_journey import worst_option
@@ -216,5 +218,40 @@ def test_two_trainees_and_a_tutor_from_login_to_feedback_on_the_hub(hub, browser
         f"Your decisions: {points[A][marked.id]} of {max_points(marked)} points"
         in feedback.locator("body").inner_text()
     )
+
+    # The certificate: the page's link goes to the hub's certificate service, which issues it from
+    # the tutor's records, made out to the name on the roster, with a public link that verifies.
+    page.goto(f"{hub.url}/user/{A}/voila/render/certificate.ipynb")
+    link = page.get_by_role("link", name="Download certificate (PDF)")
+    pdf_url = urljoin(page.url, link.get_attribute("href"))
+    assert pdf_url == f"{hub.url}/user/{A}/certificate.pdf"
+    issued = page.request.get(pdf_url)
+    assert issued.status == 200 and issued.headers["content-type"] == "application/pdf", issued.text()
+    assert issued.url == f"{hub.url}/services/{CERTIFICATE_SERVICE}/certificate.pdf"
+    pdf = read_pdf(issued.body())
+    module = content.module
+    assert f"{first} {last}" in pdf.text and module.title in pdf.text
+    assert f"Total CPD time: {hours_minutes(module.cpd_minutes)}" in pdf.text
+    (verify_link,) = [u for u in pdf.links if "/verify?c=" in u]
+    assert verify_link.startswith(f"{hub.url}/services/{CERTIFICATE_SERVICE}/verify?c=")
+    anyone = browser.new_context()  # whoever the trainee shows it to: no login
+    checked = anyone.new_page()
+    checked.goto(verify_link)
+    checked.get_by_role("heading", name="Certificate verified").wait_for()
+    assert f"{first} {last}" in checked.inner_text("body") and module.title in checked.inner_text("body")
+    checked.goto(verify_link.replace("c=", "c=x"))
+    checked.get_by_role("heading", name="Certificate not verified").wait_for()
+    anyone.close()
+    context.close()
+
+    # Trainee B chose the worst options: the knowledge check is below the pass mark, no certificate.
+    check = course.module(MODULE).check
+    assert 100 * points[B][check.id] / max_points(check) < content.module.pass_mark
+    context = browser.new_context()
+    page = context.new_page()
+    log_in(page, hub, B)
+    page.wait_for_url(f"{hub.url}/user/{B}/voila/render/index.ipynb", timeout=240_000)
+    refused = page.request.get(f"{hub.url}/user/{B}/certificate.pdf")
+    assert refused.status == 404 and "No module counts yet" in refused.text()
     context.close()
     tutor_context.close()

@@ -40,7 +40,11 @@ def image_places(env: dict[str, str]) -> Places:
 
 def test_course_service_and_tutor_group_are_the_single_servers(values):
     hub = values["hub"]
-    assert set(hub["services"]) == {settings.SERVICE_NAME}
+    assert set(hub["services"]) == {settings.SERVICE_NAME, settings.CERTIFICATE_SERVICE}
+    assert hub["loadRoles"]["user"]["scopes"] == [
+        "self",
+        f"access:services!service={settings.CERTIFICATE_SERVICE}",
+    ]
     assert set(hub["config"]["JupyterHub"]["load_groups"]) == {settings.TUTOR_GROUP}
     tutors = hub["loadRoles"]["tutors"]
     assert tutors["groups"] == [settings.TUTOR_GROUP]
@@ -83,6 +87,34 @@ def test_the_graders_environment_and_service_are_spawn_pys(values, grader):
     service_port = int(values["hub"]["services"][settings.SERVICE_NAME]["url"].rsplit(":", 1)[1])
     assert container["ports"][0]["containerPort"] == service_port
     assert f"--ServerApp.root_dir={places.cohort}" in container["command"]
+
+
+def test_the_certificate_service_is_the_single_servers(values, grader):
+    """Beside the grader, with the cohort's volume and spawn.py's environment; the key's folder is
+    on the cohort's volume, which no trainee's pod mounts."""
+    containers = {c["name"]: c for c in grader["spec"]["template"]["spec"]["containers"]}
+    certificates = containers["certificates"]
+    env = {item["name"]: item.get("value") for item in certificates["env"]}
+    places = image_places(_values(containers["grader"]))
+    assert {k: v for k, v in env.items() if not k.startswith("JUPYTERHUB_")} == spawn.certificate_environment(
+        places
+    )
+    assert env["JUPYTERHUB_SERVICE_NAME"] == settings.CERTIFICATE_SERVICE
+    assert env["JUPYTERHUB_SERVICE_PREFIX"] == f"/services/{settings.CERTIFICATE_SERVICE}/"
+    token = next(item for item in certificates["env"] if item["name"] == "JUPYTERHUB_API_TOKEN")
+    assert (
+        token["valueFrom"]["secretKeyRef"]["key"] == f"hub.services.{settings.CERTIFICATE_SERVICE}.apiToken"
+    )
+    port = int(values["hub"]["services"][settings.CERTIFICATE_SERVICE]["url"].rsplit(":", 1)[1])
+    assert certificates["ports"][0]["containerPort"] == port
+    assert certificates["command"][-1] == "course.hub.certificates"
+    key = Path(env["MIP_CERTIFICATE_DIR"])
+    mounts = {m["mountPath"] for m in values["singleuser"]["storage"].get("extraVolumeMounts", [])}
+    assert not any(key.is_relative_to(m) for m in mounts)  # no trainee's pod has the key
+
+
+def _values(container: dict) -> dict[str, str]:
+    return {item["name"]: item.get("value") for item in container["env"]}
 
 
 def test_every_pod_mounts_the_same_exchange_where_spawn_py_says(values, grader):
