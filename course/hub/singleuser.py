@@ -70,12 +70,7 @@ def _jupyter_server_extension_points() -> list[dict]:
 def _load_jupyter_server_extension(serverapp) -> None:
     root = Path(serverapp.root_dir).resolve()
     install_pages(root)
-    settings = serverapp.web_app.settings
-    # Voila's page falls back to MathJax from cdnjs unless the server names neither its URL nor
-    # its configuration (None, as the course's standalone Voila does): nothing is fetched.
-    settings.setdefault("mathjax_url", None)
-    settings.setdefault("mathjax_config", None)
-    base = settings["base_url"]
+    base = serverapp.web_app.settings["base_url"]
     where = {"root": root, "progress": root / ".progress"}  # no learner cookie here: the folder served
     serverapp.web_app.add_handlers(
         ".*$",

@@ -14,8 +14,11 @@ SYSTEM_PATH = "/usr/local/bin:/usr/bin:/bin"
 
 def _course_env(places: Places, config_dir: str) -> dict[str, str]:
     return {
-        # the deployment's Jupyter configuration, then the course's own voila.json
-        "JUPYTER_CONFIG_PATH": os.pathsep.join([str(places.deploy / config_dir), str(places.app)]),
+        # the deployment's Jupyter configuration for this server, then for every server of the hub
+        # (voila.py), then the course's own voila.json
+        "JUPYTER_CONFIG_PATH": os.pathsep.join(
+            [str(places.deploy / config_dir), str(places.deploy), str(places.app)]
+        ),
         "JUPYTER_PATH": str(places.app / "course" / "share" / "jupyter"),  # the course's templates
         "PATH": f"{places.bin}:{SYSTEM_PATH}",
         "MIP_HUB_PREFIX": str(places.prefix),

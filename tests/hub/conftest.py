@@ -34,6 +34,8 @@ from ..conftest import BIN, free_port
 
 TRAINEES = {"hub-ana": ("Ana", "Silva"), "hub-ben": ("Ben", "Okafor")}
 TUTORS = {"hub-tess": ("Tess", "Tutor")}
+TEST_ONLY = ("VIRTUAL_ENV", "JUPYTER", "COURSE_", "MIP_", "UV_PROJECT", "PYTHONPATH", "PYTEST")
+RUNUSER = shutil.which("runuser") or "/usr/sbin/runuser"  # root's PATH has it; the user's need not
 LOCAL_ANNOUNCEMENT = "Welcome to the MIP course (set in jupyterhub_config.local.py)"
 ROOT_ONLY = pytest.mark.skipif(os.geteuid() != 0, reason="makes Unix accounts: needs root (CI runs as root)")
 
@@ -52,7 +54,7 @@ class Hub:
         home = pwd.getpwnam(user).pw_dir
         environment = {"PATH": f"{self.places.bin}:{SYSTEM_PATH}", "HOME": home, "LANG": "C.UTF-8", **env}
         return subprocess.run(
-            ["runuser", "-u", user, "--", *argv],
+            [RUNUSER, "-u", user, "--", *argv],
             capture_output=True,
             text=True,
             cwd=cwd or home,
@@ -107,8 +109,9 @@ def scratch_hub(trainees: dict[str, tuple[str, str]], tutors: dict[str, tuple[st
     )
     url = f"http://127.0.0.1:{free_port()}"
     env = {
-        **{k: v for k, v in os.environ.items() if k in ("LANG", "UV_CACHE_DIR", "HOME")},
-        # the system's tools, as an administrator's shell has them (not the test's environment)
+        # an administrator's environment (certificates, caches...), not the test's own: no virtual
+        # environment, nothing of Jupyter's or the course's, the system's tools on PATH
+        **{k: v for k, v in os.environ.items() if not k.startswith(TEST_ONLY)},
         "PATH": os.pathsep.join(p for p in os.environ["PATH"].split(os.pathsep) if Path(p) != BIN),
         "MIP_HUB_PREFIX": str(places.prefix),
         "MIP_HUB_COHORT": str(places.cohort),
@@ -118,6 +121,7 @@ def scratch_hub(trainees: dict[str, tuple[str, str]], tutors: dict[str, tuple[st
         "MIP_HUB_API_PORT": str(free_port()),
         "MIP_HUB_PROXY_API_PORT": str(free_port()),
         "MIP_HUB_SERVICE_PORT": str(free_port()),
+        "MIP_HUB_CERTIFICATES_PORT": str(free_port()),
     }
     # The institute's own settings file, which the hub loads last (deploy/jupyterhub/README.md).
     places.state.mkdir(mode=0o700)

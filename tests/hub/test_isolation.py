@@ -18,7 +18,6 @@ import json
 import pwd
 import re
 import secrets
-import shutil
 import subprocess
 import time
 from collections.abc import Callable, Iterator
@@ -30,7 +29,7 @@ import pytest
 
 from course.documents import ANSWERS_SUFFIX
 from course.hub.settings import COURSE_ID, GRADER_USER, SERVICE_URL_PATH, TRAINEE_FOLDER, TUTOR_GROUP
-from course.hub.spawn import SYSTEM_PATH, trainee_environment
+from course.hub.spawn import trainee_environment
 
 from ..test_browser import module_status
 from .conftest import TRAINEES, TUTORS, Hub, log_in
@@ -45,15 +44,13 @@ HIDDEN_TESTS = "### BEGIN HIDDEN TESTS"  # the key, in the source notebooks only
 
 # -- running things as a trainee ---------------------------------------------------------------
 # Where runuser is: Debian keeps it in /usr/sbin, outside the accounts' own PATH.
-RUNUSER_DIR = str(Path(shutil.which("runuser") or "/usr/sbin/runuser").parent)
 
 
 def run_as(
     hub: Hub, user: str, *argv: str, cwd: str | None = None, **env: str
 ) -> subprocess.CompletedProcess:
-    """``hub.as_user`` with runuser found wherever the system keeps it."""
-    path = f"{hub.places.bin}:{SYSTEM_PATH}:{RUNUSER_DIR}"
-    return hub.as_user(user, *argv, cwd=cwd, **{**env, "PATH": path})
+    """``hub.as_user``, the name these attacks were written with."""
+    return hub.as_user(user, *argv, cwd=cwd, **env)
 
 
 def as_trainee(hub: Hub, user: str, code: str, *args: str, **env: str) -> subprocess.CompletedProcess:

@@ -194,9 +194,8 @@ def test_two_trainees_and_a_tutor_from_login_to_feedback_on_the_hub(hub, browser
     counts = tutor.locator(".mip-counts")
     counts.wait_for(timeout=240_000)
     n = len(TRAINEES)
-    assert re.search(
-        rf"\b{n} trainees? on the roster · {n} (submitted|module submissions) ·", counts.inner_text()
-    )
+    line = counts.inner_text()
+    assert re.search(rf"\b{n} trainees? on the roster · {n} (submitted|module submissions) ·", line), line
     assert tutor_seen.errors == [], tutor_seen.errors
     for trainee in TRAINEES:
         expected_raw = sum(points[trainee].values()) + (mark if trainee == A else 0)
