@@ -10,11 +10,12 @@ with headless Chromium, ``--parallel`` at a time, and each plays the module to i
 app's links and submits (``tests/hub/test_journey.play``). A sampler reads, every 0.25 s, the USS
 and CPU time of every process of each trainee's Unix account (their server and page kernels,
 kernels already gone included through the server's reaped-children times) and of the hub's own
-processes. Per trainee: USS mean and peak over their session, CPU seconds, the highest CPU rate,
-session length; the baseline is the same trainee's server idle on the landing page, just after
-login, and the ratio says what playing costs over it. ``--write`` saves the figures to
-``deploy/kubernetes/sizing.json`` (then regenerate values.yaml's resources and the README's table,
-which tests/hub/test_kubernetes.py checks).
+processes. Per trainee: USS mean (landing page to submission) and peak; CPU seconds and the
+highest CPU rate from the login (the server's start included); session length. The baseline is
+the same trainee's server idle on the landing page just after login; the ratio says what
+playing costs over it. ``--write`` saves the figures to ``deploy/kubernetes/sizing.json`` (then
+put ``resources()`` in values.yaml and ``sizing_table()`` in its README, as
+tests/hub/test_kubernetes.py checks).
 """
 
 from __future__ import annotations
@@ -119,15 +120,14 @@ class Figures:
 
 
 def figures(name: str, trace: Trace) -> Figures:
-    session = trace.between(trace.start, trace.end)
-    idle = trace.between(trace.landed, trace.landed + 1.0) or session[:1]
-    rates = [
-        (b[2] - a[2]) / (b[0] - a[0]) for a, b in pairwise(session) if b[0] > a[0]
-    ]
+    session = trace.between(trace.start, trace.end)  # from the login: the server's start costs too
+    playing = trace.between(trace.landed, trace.end)  # the server up, the trainee at work
+    idle = trace.between(trace.landed, trace.landed + 1.0) or playing[:1]
+    rates = [(b[2] - a[2]) / (b[0] - a[0]) for a, b in pairwise(session) if b[0] > a[0]]
     return Figures(
         name,
         idle_mib=statistics.mean(s[1] for s in idle),
-        mean_mib=statistics.mean(s[1] for s in session),
+        mean_mib=statistics.mean(s[1] for s in playing),
         peak_mib=max(s[1] for s in session),
         cpu_seconds=session[-1][2] - session[0][2],
         peak_cores=max(rates, default=0.0),
@@ -214,7 +214,10 @@ def main() -> None:
         print(row(r))
     mean = Figures(
         "mean",
-        *(statistics.mean(getattr(r, f)) for f in ("idle_mib", "mean_mib", "peak_mib", "cpu_seconds")),
+        *(
+            statistics.mean(getattr(r, f) for r in rows)
+            for f in ("idle_mib", "mean_mib", "peak_mib", "cpu_seconds")
+        ),
         peak_cores=max(r.peak_cores for r in rows),
         seconds=statistics.mean(r.seconds for r in rows),
     )

@@ -146,6 +146,8 @@ def scratch_hub(trainees: dict[str, tuple[str, str]], tutors: dict[str, tuple[st
                 raise AssertionError(f"the hub did not start:\n{log.read_text()}")
             time.sleep(0.5)
         for people, as_tutors in ((trainees, False), (tutors, True)):
+            if not people:
+                continue
             for name in people:
                 if _exists(name):  # a run that was cut short
                     subprocess.run(["userdel", "--remove", name], capture_output=True)
