@@ -60,7 +60,7 @@ class AccountsReport:
         return "\n".join(lines)
 
 
-def _exists(name: str) -> bool:
+def account_exists(name: str) -> bool:
     try:
         pwd.getpwnam(name)
         return True
@@ -70,7 +70,7 @@ def _exists(name: str) -> bool:
 
 def make_account(entry: RosterEntry, group: str) -> bool:
     """The Unix account for ``entry`` in ``group``; True if it was made now."""
-    made = not _exists(entry.id)
+    made = not account_exists(entry.id)
     if made:
         comment = re.sub(r"[:,=\n\r]", " ", f"{entry.first_name} {entry.last_name}").strip()
         run(

@@ -33,6 +33,7 @@ LEFT_OUT = ("tests/", "benchmarks/", "docs/screenshots/")  # not needed to run t
 KEYED = ("scenarios",)  # hold the key: tutors' group only
 PYTHONS = ("/usr/bin/python3.11", "/usr/local/bin/python3.11")
 NOLOGIN = "/usr/sbin/nologin"
+RUNUSER = shutil.which("runuser") or "/usr/sbin/runuser"  # root's PATH has it; a service's need not
 
 
 class InstallError(RuntimeError):
@@ -63,8 +64,7 @@ def as_grader(places: Places, *argv: str, cwd: Path | None = None) -> subprocess
     from /etc/group) and the installed environment first on its PATH (nbgrader runs ``alembic``)."""
     account = pwd.getpwnam(GRADER_USER)
     env = {"PATH": f"{places.bin}:{SYSTEM_PATH}", "HOME": account.pw_dir, "LANG": "C.UTF-8"}
-    runuser = shutil.which("runuser") or "/usr/sbin/runuser"
-    return run(runuser, "-u", GRADER_USER, "--", str(places.bin / argv[0]), *argv[1:], cwd=cwd, env=env)
+    return run(RUNUSER, "-u", GRADER_USER, "--", str(places.bin / argv[0]), *argv[1:], cwd=cwd, env=env)
 
 
 def tracked_files(source: Path) -> list[str]:
@@ -110,7 +110,7 @@ def readable_python(explicit: str | None) -> str:
     for candidate in [explicit] if explicit else PYTHONS:
         if candidate and Path(candidate).is_file():
             check = subprocess.run(
-                ["runuser", "-u", "nobody", "--", candidate, "-c", "import sys"], capture_output=True
+                [RUNUSER, "-u", "nobody", "--", candidate, "-c", "import sys"], capture_output=True
             )
             if check.returncode == 0:
                 return candidate

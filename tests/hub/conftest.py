@@ -25,7 +25,8 @@ from pathlib import Path
 
 import pytest
 
-from course.hub.accounts import make_accounts
+from course.hub.accounts import account_exists, make_accounts
+from course.hub.install import RUNUSER
 from course.hub.settings import GRADER_USER, SERVICE_URL_PATH, Places
 from course.hub.spawn import SYSTEM_PATH
 from course.paths import REPO
@@ -35,7 +36,6 @@ from ..conftest import BIN, free_port
 TRAINEES = {"hub-ana": ("Ana", "Silva"), "hub-ben": ("Ben", "Okafor")}
 TUTORS = {"hub-tess": ("Tess", "Tutor")}
 TEST_ONLY = ("VIRTUAL_ENV", "JUPYTER", "COURSE_", "MIP_", "UV_PROJECT", "PYTHONPATH", "PYTEST")
-RUNUSER = shutil.which("runuser") or "/usr/sbin/runuser"  # root's PATH has it; the user's need not
 LOCAL_ANNOUNCEMENT = "Welcome to the MIP course (set in jupyterhub_config.local.py)"
 ROOT_ONLY = pytest.mark.skipif(os.geteuid() != 0, reason="makes Unix accounts: needs root (CI runs as root)")
 
@@ -149,7 +149,7 @@ def scratch_hub(trainees: dict[str, tuple[str, str]], tutors: dict[str, tuple[st
             if not people:
                 continue
             for name in people:
-                if _exists(name):  # a run that was cut short
+                if account_exists(name):  # a run that was cut short
                     subprocess.run(["userdel", "--remove", name], capture_output=True)
             roster = _roster(base / ("tutors.csv" if as_tutors else "trainees.csv"), people)
             report = make_accounts(roster, places, tutors=as_tutors, hub_url=url)
@@ -175,14 +175,6 @@ def hub() -> Iterator[Hub]:
         pytest.skip("makes Unix accounts: needs root (CI runs as root)")
     with scratch_hub(TRAINEES, TUTORS) as running:
         yield running
-
-
-def _exists(name: str) -> bool:
-    try:
-        pwd.getpwnam(name)
-        return True
-    except KeyError:
-        return False
 
 
 def log_in(page, hub: Hub, user: str) -> None:
