@@ -10,6 +10,7 @@ from pathlib import Path
 
 from jupyter_core.paths import jupyter_config_path
 from jupyter_server.utils import url_path_join
+from tornado.ioloop import IOLoop
 from tornado.web import RedirectHandler
 from voila.app import Voila
 from voila.tornado.handler import TornadoVoilaHandler
@@ -26,7 +27,19 @@ from .play.learner import (
 from .play.resume import RESUME_ROUTE
 from .reflections_route import REFLECTIONS_ROUTE, ReflectionsPdfHandler
 from .resume_route import ResumeHandler, Throttle
-from .verification import PDF_ROUTE, VERIFY_ROUTE, CertificatePdfHandler, VerifyHandler
+from .template_cache import share_compiled_templates
+from .verification import PDF_ROUTE, VERIFY_ROUTE, CertificatePdfHandler, VerifyHandler, page
+
+BUSY_RETRY_SECONDS = 60
+BUSY_PAGE = page(
+    "The course is busy",
+    "<h1>The course is busy right now</h1>"
+    "<p>Every place on this server is taken by other trainees at the moment. Nothing you have done "
+    "is lost: your answers are saved as you give them.</p>"
+    "<p>Please try again in a minute. This page tries again by itself after "
+    f"{BUSY_RETRY_SECONDS} seconds.</p>"
+    '<p><a href="">Try again now</a></p>',
+)
 
 LANDING = "index.ipynb"
 CERTIFICATE = "certificate.ipynb"
@@ -43,12 +56,32 @@ class CourseRenderHandler(TornadoVoilaHandler):
     The learner cookie: a random id per browser, handed to the page's kernel as a request
     header Voila passes on (``http_header_envs`` in voila.json), so that each self-study
     learner keeps their own progress without an account.
+
+    Capacity: when the kernel manager (``course.warm_kernels``) has as many pages open as it may,
+    a new page is answered at once with a "busy, try again in a minute" page (HTTP 503 with
+    ``Retry-After``) instead of a kernel the machine cannot afford.
     """
+
+    _admitted = False
 
     async def prepare(self) -> None:
         result = super().prepare()  # jupyter_server resolves the user here (async)
         if inspect.isawaitable(result):
             await result
+        if self._finished:
+            return
+        admit = getattr(self.kernel_manager, "admit", None)
+        if admit is not None:
+            if not admit():
+                self.log.warning("At capacity: %s turned away", self.request.path)
+                self.set_status(503)
+                self.set_header("Retry-After", str(BUSY_RETRY_SECONDS))
+                self.set_header("Cache-Control", "no-store")
+                self.set_header("Refresh", str(BUSY_RETRY_SECONDS))
+                self.set_header("Content-Type", "text/html; charset=utf-8")
+                self.finish(BUSY_PAGE)
+                return
+            self._admitted = True
         self.xsrf_token  # noqa: B018 - reading it is what makes Tornado set the cookie
         learner = valid_learner_id(self.get_cookie(LEARNER_COOKIE))
         if learner is None:
@@ -56,9 +89,37 @@ class CourseRenderHandler(TornadoVoilaHandler):
             self.set_cookie(LEARNER_COOKIE, learner, **LEARNER_COOKIE_OPTIONS)
         self.request.headers[LEARNER_HEADER] = learner  # replaces whatever the browser sent
 
+    def _arrived(self) -> None:
+        if self._admitted:  # the page's kernel, if it has one, is counted from now on
+            self._admitted = False
+            self.kernel_manager.arrived()
+
+    def on_finish(self) -> None:
+        self._arrived()
+        super().on_finish()
+
+    def on_connection_close(self) -> None:
+        self._arrived()  # a visitor who left before the page came frees their place too
+        super().on_connection_close()
+
 
 class CourseVoila(Voila):
-    """Voila in directory mode whose root URL is the course's landing page, not a file tree."""
+    """Voila in directory mode whose root URL is the course's landing page, not a file tree;
+    its templates compiled once (``course.template_cache``) and its kernel manager's warm
+    kernels (``course.warm_kernels``, set in voila.json) started with the server."""
+
+    def initialize(self, argv: list[str] | None = None) -> None:
+        share_compiled_templates()
+        super().initialize(argv)
+
+    def start(self) -> None:
+        IOLoop.current().add_callback(self._warm_up)  # runs once the server's loop does
+        super().start()
+
+    def _warm_up(self) -> None:
+        fill = getattr(self.kernel_manager, "fill", None)
+        if fill is not None:
+            fill()
 
     def init_handlers(self) -> list:
         handlers = [

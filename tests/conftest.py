@@ -12,10 +12,11 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -392,6 +393,7 @@ class CourseServer:
     port: int
     progress: Path
     root: Path
+    app: Any = field(default=None, repr=False, compare=False)  # the running CourseVoila
 
     def new_learner(self, name: str | None = None) -> tuple[str, Path]:
         """A new self-study learner's id and progress folder, with the certificate name they typed
@@ -414,8 +416,11 @@ class CourseServer:
 
 
 @contextmanager
-def course_server(tmp_path_factory, course: Course, kind: type[CourseServer] = CourseServer) -> Iterator:
-    """A ``kind`` of :class:`CourseServer` serving the course's pages, as `course serve` does."""
+def course_server(
+    tmp_path_factory, course: Course, kind: type[CourseServer] = CourseServer, voila_args: Sequence[str] = ()
+) -> Iterator:
+    """A ``kind`` of :class:`CourseServer` serving the course's pages, as `course serve` does;
+    ``voila_args`` are Voila's own options."""
     from course.serve import CERTIFICATE, LANDING, CourseVoila
 
     root = tmp_path_factory.mktemp("site")
@@ -426,8 +431,8 @@ def course_server(tmp_path_factory, course: Course, kind: type[CourseServer] = C
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv(PROGRESS_ENV, str(progress))  # as `course serve --progress` sets it
         port = free_port()
-        with voila_in_thread(CourseVoila, root, port):
-            yield kind(port, progress, root)
+        with voila_in_thread(CourseVoila, root, port, *voila_args) as app:
+            yield kind(port, progress, root, app)
 
 
 def page_text(body: bytes) -> str:

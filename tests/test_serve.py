@@ -158,3 +158,21 @@ def test_install_pages_adds_missing_pages_and_updates_its_own(tmp_path):
     assert {name: (tmp_path / name).read_bytes() for name in ours} == ours
     install_pages(tmp_path)  # again: nothing to do, nothing refused
     assert {name: (tmp_path / name).read_bytes() for name in ours} == ours
+
+
+def test_a_left_pages_kernel_is_culled_alike_on_course_serve_and_on_the_hub():
+    """Within two minutes of a tab crashing, on either server; never while its page is open."""
+    import json
+
+    from course.hub.settings import KERNEL_CULL_EVERY_SECONDS, KERNEL_CULL_IDLE_SECONDS
+    from course.paths import REPO
+
+    expected = {
+        "cull_idle_timeout": KERNEL_CULL_IDLE_SECONDS,
+        "cull_interval": KERNEL_CULL_EVERY_SECONDS,
+        "cull_connected": False,
+    }
+    hub = REPO / "deploy" / "jupyterhub" / "trainee" / "jupyter_server_config.json"
+    for config in (REPO / "voila.json", hub):
+        assert json.loads(config.read_text(encoding="utf-8"))["MappingKernelManager"] == expected, config
+    assert KERNEL_CULL_IDLE_SECONDS + KERNEL_CULL_EVERY_SECONDS <= 120

@@ -24,7 +24,10 @@ LANDING_ROUTE = "course"  # a trainee's server: fetch what was released, then th
 DEFAULT_URL = f"/{LANDING_ROUTE}"  # Spawner.default_url
 CULL_IDLE_SECONDS = 3600  # jupyterhub-idle-culler: a trainee's server idle this long is stopped
 CULL_EVERY_SECONDS = 300
-KERNEL_CULL_IDLE_SECONDS = 600  # a page's kernel left behind by a closed tab (as voila.json)
+# A page's kernel left behind by a crashed tab (no websocket, idle): freed within two minutes, as
+# on `course serve` (voila.json); an open page is never culled (``cull_connected`` false).
+KERNEL_CULL_IDLE_SECONDS = 90
+KERNEL_CULL_EVERY_SECONDS = 20
 
 
 @dataclass(frozen=True)

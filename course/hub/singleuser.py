@@ -21,6 +21,7 @@ from tornado import web
 from ..play.exchange import ExchangeProblem, fetch_released
 from ..reflections_route import REFLECTIONS_ROUTE, ReflectionsPdfHandler
 from ..serve import LANDING, install_pages
+from ..template_cache import share_compiled_templates
 from ..verification import PDF_ROUTE
 from .settings import CERTIFICATE_SERVICE, LANDING_ROUTE
 
@@ -70,6 +71,7 @@ def _jupyter_server_extension_points() -> list[dict]:
 def _load_jupyter_server_extension(serverapp) -> None:
     root = Path(serverapp.root_dir).resolve()
     install_pages(root)
+    share_compiled_templates()  # Voila's page templates compiled once per server, not per page
     base = serverapp.web_app.settings["base_url"]
     where = {"root": root, "progress": root / ".progress"}  # no learner cookie here: the folder served
     serverapp.web_app.add_handlers(

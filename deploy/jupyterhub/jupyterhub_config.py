@@ -72,8 +72,9 @@ c.Spawner.default_url = DEFAULT_URL
 c.Spawner.environment = trainee_environment(places)
 c.Spawner.env_keep = ["LANG", "LC_ALL"]  # nothing else of the hub's own environment
 c.Spawner.pre_spawn_hook = prepare_trainee_folder
-c.Spawner.http_timeout = 120  # a busy 2-core server takes its time to start a server
-c.Spawner.start_timeout = 120
+START_SECONDS = 120  # a busy 2-core server takes its time to start a server or a service
+c.Spawner.http_timeout = START_SECONDS
+c.Spawner.start_timeout = START_SECONDS
 
 # Tutors: nbgrader's formgrader, `course cohort` (a terminal) and the dashboard, as the grader;
 # trainees' certificates, signed by a service running as the grader (course/hub/certificates.py).
@@ -87,6 +88,7 @@ c.JupyterHub.services = [
         "cwd": str(places.cohort),
         "environment": tutor_environment(places),
         "oauth_no_confirm": True,
+        "timeout": START_SECONDS,  # past it the hub gives up and stops
     },
     {
         "name": CERTIFICATE_SERVICE,
@@ -96,6 +98,7 @@ c.JupyterHub.services = [
         "cwd": str(places.cohort),
         "environment": certificate_environment(places),
         "oauth_no_confirm": True,
+        "timeout": START_SECONDS,
     },
     {
         "name": "idle-culler",

@@ -103,9 +103,13 @@ def play(browser, hub: Hub, trainee: str, course, pick, landed: Callable[[], Non
     # and the landing page's "Start module" then names that one).
     page.goto(f"{hub.url}/user/{trainee}/voila/render/{MODULE}/reading.ipynb")
     page.locator(".mip-reading").wait_for()
-    for item in content.items:
+    for n, item in enumerate(content.items):
         page.get_by_role("link", name=f"Next: {item.title}").first.click()
         page.wait_for_selector(".mip-confirm")
+        if n == 0:  # the trainee comes back to the tab: the page asks the hub about its kernel
+            with page.expect_response(lambda r: r.url.rsplit("/", 2)[-2] == "kernels") as asked:
+                page.evaluate("() => window.dispatchEvent(new Event('focus'))")
+            assert asked.value.status == 200
         for k, (step, option) in enumerate(walk_model(item, pick)):
             page.get_by_role("heading", name=step.prompt).wait_for()
             choose(page, option)

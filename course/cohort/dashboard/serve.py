@@ -21,7 +21,12 @@ NOTEBOOK = GRADING_DIR / "tutor-dashboard.ipynb"
 class DashboardVoila(CourseVoila):
     """The course's Voila (its page handler sets the cookie Voila's kernel shutdown needs)
     without the redirect of the root URL to the trainees' landing page: the root is the
-    dashboard here."""
+    dashboard here. Its warm kernel has the dashboard imported (pandas and all)."""
+
+    def initialize(self, argv: list[str] | None = None) -> None:
+        self.config.WarmKernelManager.warm_kernels = 1
+        self.config.WarmKernelManager.warm_imports = ["course.cohort.dashboard"]
+        super().initialize(argv)
 
     def init_handlers(self) -> list:
         return [h for h in super().init_handlers() if h[1] is not RedirectHandler]

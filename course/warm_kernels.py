@@ -1,0 +1,217 @@
+"""Kernels started ahead of visitors, and a limit on how many pages the server keeps open.
+
+Every page of the course is one code cell that calls the course (``play_scenario(...)``,
+``show_landing()``...), so a page's kernel spends most of its start importing Python, ipykernel,
+ipywidgets and the course. :class:`WarmKernelManager` keeps a few kernels started with that done,
+in an empty folder of their own; a page takes one and the kernel is moved to the page's folder and
+given the page's environment (the request's variables, the learner) before Voila runs the cell,
+exactly what a kernel started for that page would have had. Unlike Voila's own ``preheat_kernel``
+pools, which keep kernels per notebook (for the course's 60-odd pages, 60-odd idle kernels and a
+start-up storm), one small pool serves every page.
+
+``capacity`` bounds the pages open at once, so that a crowd gets a clear "busy" page from
+:mod:`course.serve` rather than a server that runs out of memory.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import shutil
+import tempfile
+import time
+from typing import Any
+
+import psutil
+from jupyter_server._tz import utcnow
+from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
+from jupyter_server.utils import ensure_async
+from traitlets import Float, Integer, List, Unicode, default
+
+# What one open page costs the server at most: its kernel (``course.page_kernel``) holds 32 MB of
+# its own and 48 MB resident with its widgets drawn (docs/performance.md); the margin covers the
+# server's share (the page's websocket and messages).
+PAGE_MEMORY = 80 * 2**20
+RESERVED_MEMORY = 2 * 2**30  # for the server itself, the system and the kernels still warming
+
+# Claiming a kernel: the page's folder and environment, as a kernel started there would have.
+# ``''`` on an IPython kernel's import path is the working folder, so moving it is enough. Each
+# variable the page's environment changes ({name: [value the kernel was started with, value for
+# the page or None]}) is changed unless the kernel set it itself at start (ipykernel sets TERM),
+# as it would have for the page too.
+_ADOPT = (
+    "import json as _json, os as _os\n"
+    "_os.chdir({cwd!r})\n"
+    "[(_os.environ.pop(k, None) if new is None else _os.environ.__setitem__(k, new))"
+    " for k, (was, new) in _json.loads({changes!r}).items() if _os.environ.get(k) == was]\n"
+    "del _json, _os\n"
+)
+
+
+class WarmKernelManager(AsyncMappingKernelManager):
+    """Voila's kernel manager (``VoilaConfiguration.multi_kernel_manager_class``) with a pool of
+    kernels started ahead, and a capacity."""
+
+    warm_kernels = Integer(
+        3, config=True, help="Kernels kept started and ready for the next page (0: start each on demand)."
+    )
+    warm_imports = List(
+        Unicode(),
+        ["course.play.app", "course.play.landing", "course.play.certificate", "course.play.reading"],
+        config=True,
+        help="Modules a warm kernel imports before any page claims it.",
+    )
+    refill_delay = Float(
+        0.5,
+        config=True,
+        help="Seconds before replacing a claimed kernel, so the page's own start goes first.",
+    )
+    capacity = Integer(
+        config=True,
+        help="Pages' kernels open at once before new visitors are asked to come back later. "
+        "Default: the machine's memory less 2 GiB, over 80 MiB a page.",
+    )
+
+    @default("capacity")
+    def _capacity_from_memory(self) -> int:
+        return max(1, (psutil.virtual_memory().total - RESERVED_MEMORY) // PAGE_MEMORY)
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._warm: list[str] = []  # started, imported, waiting for a page
+        self._warming = 0
+        self._home = tempfile.mkdtemp(prefix="mip-warm-kernels-")  # empty: nothing to import from
+        self._tasks: set[asyncio.Task] = set()
+        self._pages: set[str] = set()  # kernels started for a page, until shut down or culled
+        self._started_with: dict[str, dict[str, str]] = {}  # a warm kernel's environment
+        self._arriving = 0  # pages admitted whose response is not finished yet
+
+    def fill(self) -> None:
+        """Start the warm kernels; from within the server's running event loop."""
+        self._schedule_fill(0)
+
+    @property
+    def pages_open(self) -> int:
+        """Pages with a kernel, and pages on their way to one."""
+        return len(self._pages) + self._arriving
+
+    def admit(self) -> bool:
+        """Make room for one more page, unless the server is at capacity. Each admitted page
+        calls :meth:`arrived` once its response is finished (its kernel, if any, counts from then)."""
+        if self.pages_open >= self.capacity:
+            return False
+        self._arriving += 1
+        return True
+
+    def arrived(self) -> None:
+        self._arriving -= 1
+
+    # -- the pool --------------------------------------------------------------------------------
+
+    def _schedule_fill(self, delay: float) -> None:
+        loop = asyncio.get_running_loop()
+        while len(self._warm) + self._warming < self.warm_kernels:
+            self._warming += 1
+            task = loop.create_task(self._warm_one(delay))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    async def _warm_one(self, delay: float) -> None:
+        try:
+            await asyncio.sleep(delay)
+            env = dict(os.environ)
+            kernel_id = await super().start_kernel(
+                kernel_name=self.default_kernel_name, path=None, cwd=self._home, env=env
+            )
+            self._started_with[kernel_id] = env
+            try:
+                imports = "\n".join(f"import {name}" for name in self.warm_imports)
+                await self._run(kernel_id, imports, timeout=60)
+            except Exception:
+                await ensure_async(super().shutdown_kernel(kernel_id, now=True))
+                raise
+        except Exception as error:  # a page can still start its own kernel; try again later
+            self._warming -= 1
+            self.log.warning("A warm kernel failed to start (%s); retrying in 10 s", error)
+            if self.warm_kernels:
+                self._schedule_fill(10)
+            return
+        self._warming -= 1
+        self._warm.append(kernel_id)
+
+    async def _run(self, kernel_id: str, code: str, timeout: float, started: bool = False) -> None:
+        """Run ``code`` silently in the kernel; raise if it fails. A ``started`` kernel answered
+        before, so its channels are not waited for (ZeroMQ queues the request until they connect)."""
+        client = self.get_kernel(kernel_id).client()
+        client.start_channels()
+        try:
+            if not started:
+                await client.wait_for_ready(timeout=timeout)
+            reply = await client.execute(code, silent=True, store_history=False, reply=True, timeout=timeout)
+        finally:
+            client.stop_channels()
+        if reply["content"]["status"] != "ok":
+            raise RuntimeError(f"{reply['content'].get('ename')}: {reply['content'].get('evalue')}")
+
+    async def _claim(self, path: str | None, env: dict[str, str] | None) -> str | None:
+        """A warm kernel moved to the page's folder with the page's environment, or None."""
+        while self._warm:
+            kernel_id = self._warm.pop(0)
+            page_env = dict(os.environ) if env is None else env
+            started = self._started_with.pop(kernel_id, {})
+            changes = {
+                name: [started.get(name), page_env.get(name)]
+                for name in started.keys() | page_env.keys()
+                if started.get(name) != page_env.get(name)
+            }
+            cwd = self.cwd_for_path(path or "", env=page_env)
+            code = _ADOPT.format(cwd=cwd, changes=json.dumps(changes))
+            try:
+                await self._run(kernel_id, code, timeout=30, started=True)
+            except Exception as error:
+                self.log.warning("Warm kernel %s could not be used (%s)", kernel_id, error)
+                await ensure_async(super().shutdown_kernel(kernel_id, now=True))
+                continue
+            self.get_kernel(kernel_id).last_activity = utcnow()
+            return kernel_id
+        return None
+
+    # -- the kernel manager's own API ----------------------------------------------------------
+
+    async def start_kernel(
+        self, *, kernel_id: str | None = None, path: str | None = None, **kwargs: Any
+    ) -> str:
+        name = kwargs.get("kernel_name") or self.default_kernel_name
+        claimed, started = None, time.perf_counter()
+        if kernel_id is None and name == self.default_kernel_name:
+            claimed = await self._claim(path, kwargs.get("env"))
+            self._schedule_fill(self.refill_delay)
+        if claimed is not None:
+            self.log.info("Page given warm kernel %s in %.3f s", claimed, time.perf_counter() - started)
+        else:
+            claimed = await super().start_kernel(kernel_id=kernel_id, path=path, **kwargs)
+        self._pages.add(claimed)
+        return claimed
+
+    async def cull_kernel_if_idle(self, kernel_id: str) -> None:
+        if kernel_id in self._warm:
+            return  # waiting for a page is not idleness
+        await ensure_async(super().cull_kernel_if_idle(kernel_id))
+
+    async def shutdown_kernel(self, kernel_id: str, now: bool = False, restart: bool = False) -> None:
+        if kernel_id in self._warm:
+            self._warm.remove(kernel_id)
+        self._started_with.pop(kernel_id, None)
+        if not restart:
+            self._pages.discard(kernel_id)
+        await ensure_async(super().shutdown_kernel(kernel_id, now=now, restart=restart))
+
+    async def shutdown_all(self, now: bool = False) -> None:
+        self.warm_kernels = 0
+        for task in list(self._tasks):
+            task.cancel()
+        await ensure_async(super().shutdown_all(now=now))
+        self._warm.clear()
+        self._pages.clear()
+        shutil.rmtree(self._home, ignore_errors=True)

@@ -1,0 +1,229 @@
+"""Warm kernels and the server's capacity (``course.warm_kernels``), with real kernels.
+
+A page given a warm kernel must be the page a kernel started for it would have drawn: the same
+working folder, the same environment (the learner, the request), the same import path. The probe
+notebook below prints what its kernel sees; the same request is answered by a server with warm
+kernels and by one that starts a kernel per page, and the two must agree. Then the capacity: a
+full server answers a new page at once with the "busy" page, and a page that closes frees its
+place; a crowd arriving at once gets no more places than there are.
+"""
+
+from __future__ import annotations
+
+import html
+import http.client
+import json
+import re
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.cookies import SimpleCookie
+
+import pytest
+
+from course.play.learner import new_learner_id
+from course.serve import BUSY_RETRY_SECONDS
+
+from .conftest import LAPTOP, PHONE, CourseServer, axe_violations, course_server, voila, watch
+
+pytestmark = pytest.mark.slow
+
+PROBE = (
+    "import json, os, sys\n"
+    "print('PROBE' + json.dumps({'cwd': os.getcwd(), 'env': dict(os.environ), 'path': sys.path}) + 'PROBE')"
+)
+MODULE_PAGE = "practice/01-public-and-permanent/late-night-placement-post.ipynb"  # any page will do
+
+
+def probe_notebook(folder) -> None:
+    import nbformat
+
+    folder.mkdir()
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(PROBE)])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, folder / "probe.ipynb")
+
+
+class Served(CourseServer):
+    def close_page(self, response: http.client.HTTPResponse, body: bytes) -> None:
+        """What a page does when it is left: post its kernel's shutdown with the form token."""
+        jar = SimpleCookie()
+        for header in response.msg.get_all("Set-Cookie") or []:
+            jar.load(header)
+        xsrf = jar["_xsrf"].value
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+        conn.request(
+            "POST",
+            f"/voila/api/shutdown/{kernel_id(body)}",
+            headers={"Cookie": f"_xsrf={xsrf}", "X-XSRFToken": xsrf},
+        )
+        assert conn.getresponse().status == 204
+        conn.close()
+
+    @property
+    def manager(self):
+        return self.app.kernel_manager
+
+    def wait_for_warm(self, count: int, seconds: float = 120) -> list[str]:
+        deadline = time.monotonic() + seconds
+        while len(self.manager._warm) < count:
+            assert time.monotonic() < deadline, f"{count} warm kernel(s) not ready in {seconds} s"
+            time.sleep(0.2)
+        return list(self.manager._warm)
+
+
+def kernel_id(body: bytes) -> str:
+    return re.search(rb'"kernelId": "([0-9a-f-]{36})"', body).group(1).decode()
+
+
+def probed(body: bytes) -> dict:
+    text = html.unescape(body.decode())
+    return json.loads(re.search(r"PROBE(\{.*?\})PROBE", text, re.S).group(1))
+
+
+@contextmanager
+def served(tmp_path_factory, course, *voila_args: str) -> Iterator[Served]:
+    with course_server(tmp_path_factory, course, Served, voila_args) as server:
+        probe_notebook(server.root / "probe")
+        yield server
+
+
+@pytest.fixture(scope="module")
+def warm(tmp_path_factory, course) -> Iterator[Served]:
+    with served(tmp_path_factory, course, "--WarmKernelManager.warm_kernels=1") as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def cold(tmp_path_factory, course) -> Iterator[Served]:
+    with served(tmp_path_factory, course, "--WarmKernelManager.warm_kernels=0") as server:
+        yield server
+
+
+def test_a_warm_kernel_draws_the_page_a_kernel_started_for_it_would(warm, cold):
+    learner = new_learner_id()
+    ready = warm.wait_for_warm(1)
+    results = {}
+    for name, server in (("warm", warm), ("cold", cold)):
+        response, body = server.get("/voila/render/probe/probe.ipynb", learner)
+        assert response.status == 200
+        results[name] = (kernel_id(body), probed(body))
+        server.close_page(response, body)
+    (warm_id, warm_seen), (_, cold_seen) = results["warm"], results["cold"]
+    assert warm_id in ready  # the page really got the kernel that was waiting
+    assert warm_seen["cwd"] == str(warm.root / "probe") and cold_seen["cwd"] == str(cold.root / "probe")
+    assert warm_seen["path"] == cold_seen["path"]
+    ports = {str(warm.port): "PORT", str(cold.port): "PORT"}
+
+    def normal(env: dict, server: Served) -> dict:
+        out = {}
+        for key, value in env.items():
+            value = value.replace(str(server.root), "ROOT").replace(env["VOILA_KERNEL_ID"], "KERNEL")
+            for port, name in ports.items():
+                value = value.replace(port, name)
+            out[key] = value
+        return out
+
+    assert normal(warm_seen["env"], warm) == normal(cold_seen["env"], cold)
+    assert warm_seen["env"]["HTTP_X_COURSE_LEARNER"] == learner
+
+
+def test_a_full_server_turns_a_new_page_away_and_a_closed_page_frees_its_place(tmp_path_factory, course):
+    with served(tmp_path_factory, course, "--WarmKernelManager.capacity=2") as server:
+        learner = new_learner_id()
+        open_pages = [server.get(f"/voila/render/{MODULE_PAGE}", learner) for _ in range(2)]
+        assert [r.status for r, _ in open_pages] == [200, 200]
+        kernels_before = set(server.manager.list_kernel_ids())
+        response, body = server.get(f"/voila/render/{MODULE_PAGE}", learner)
+        assert response.status == 503
+        assert response.getheader("Retry-After") == str(BUSY_RETRY_SECONDS)
+        assert response.getheader("Cache-Control") == "no-store"
+        text = html.unescape(body.decode())
+        assert "<title>The course is busy - MIP Social Media Policy</title>" in text
+        assert "Nothing you have done is lost" in text and "try again in a minute" in text
+        assert set(server.manager.list_kernel_ids()) == kernels_before  # no kernel was started for it
+        # The landing page, the reading and the certificate are pages too.
+        assert server.get("/voila/render/index.ipynb", learner)[0].status == 503
+        # A page is left: its place is free again.
+        server.close_page(*open_pages[0])
+        response, body = server.get(f"/voila/render/{MODULE_PAGE}", learner)
+        assert response.status == 200
+        for page in (open_pages[1], (response, body)):
+            server.close_page(*page)
+
+
+def test_a_crowd_arriving_at_once_gets_exactly_the_places_there_are(tmp_path_factory, course):
+    capacity, crowd = 3, 7
+    with served(tmp_path_factory, course, f"--WarmKernelManager.capacity={capacity}") as server:
+        results: list[tuple[http.client.HTTPResponse, bytes]] = []
+        lock, start = threading.Lock(), threading.Event()
+
+        def visit() -> None:
+            start.wait()
+            got = server.get(f"/voila/render/{MODULE_PAGE}", new_learner_id())
+            with lock:
+                results.append(got)
+
+        threads = [threading.Thread(target=visit) for _ in range(crowd)]
+        for t in threads:
+            t.start()
+        start.set()
+        for t in threads:
+            t.join(300)
+        statuses = sorted(r.status for r, _ in results)
+        assert statuses == [200] * capacity + [503] * (crowd - capacity)
+        pages = [(r, b) for r, b in results if r.status == 200]
+        assert len({kernel_id(b) for _, b in pages}) == capacity
+        assert server.manager.pages_open == capacity
+        for page in pages:
+            server.close_page(*page)
+        assert server.manager.pages_open == 0
+
+
+@pytest.mark.browser
+def test_the_busy_page_reads_well_on_a_laptop_and_a_phone_and_leads_back_to_the_course(
+    practice_site, browser
+):
+    """Seen in Chromium as a trainee sees it: titled, no axe violation, its link focusable with a
+    visible ring, nothing off the machine, no sideways scrolling on a phone; once a place is free
+    its "Try again now" opens the page that was asked for."""
+    path = f"/voila/render/practice/{MODULE_PAGE.split('/', 1)[1]}"
+    with voila(practice_site, "--WarmKernelManager.capacity=1") as server:
+        holder = browser.new_context(**LAPTOP)
+        held = holder.new_page()
+        held.goto(f"{server.url}{path}")
+        held.locator("input[type=radio]").first.wait_for(timeout=60_000)
+        for device in (LAPTOP, PHONE):
+            context = browser.new_context(**device)
+            page = context.new_page()
+            seen = watch(page)
+            response = page.goto(f"{server.url}{path}")
+            assert response.status == 503
+            assert page.title() == "The course is busy - MIP Social Media Policy"
+            assert page.get_by_role("heading", level=1).inner_text() == "The course is busy right now"
+            assert axe_violations(page) == []
+            page.keyboard.press("Tab")
+            ring = page.evaluate(
+                """() => { const e = document.activeElement, s = getComputedStyle(e);
+                           return [e.textContent, s.outlineStyle, s.outlineWidth]; }"""
+            )
+            assert (
+                ring[0] == "Try again now" and ring[1] == "solid" and float(ring[2].removesuffix("px")) >= 3
+            )
+            assert page.evaluate("() => document.scrollingElement.scrollWidth <= innerWidth")
+            assert seen.external == []
+            context.close()
+        held.close(run_before_unload=True)  # the trainee holding the place leaves
+        context = browser.new_context(**PHONE)
+        page = context.new_page()
+        page.goto(f"{server.url}{path}")
+        deadline = time.monotonic() + 60
+        while page.title() == "The course is busy - MIP Social Media Policy":
+            # the kernel's shutdown reaches the server a moment after the tab closes
+            assert time.monotonic() < deadline, "the place was never freed"
+            page.get_by_role("link", name="Try again now").click()
+            page.wait_for_load_state()
+        page.locator("input[type=radio]").first.wait_for(timeout=60_000)
+        context.close()
+        holder.close()
