@@ -59,7 +59,9 @@ class CourseRenderHandler(TornadoVoilaHandler):
 
     Capacity: when the kernel manager (``course.warm_kernels``) has as many pages open as it may,
     a new page is answered at once with a "busy, try again in a minute" page (HTTP 503 with
-    ``Retry-After``) instead of a kernel the machine cannot afford.
+    ``Retry-After``) instead of a kernel the machine cannot afford; the pages it admits start a
+    few at a time, in order of arrival, and one that waits too long for its turn gets the busy
+    page too, never a page that does not come.
     """
 
     _admitted = False
@@ -72,7 +74,7 @@ class CourseRenderHandler(TornadoVoilaHandler):
             return
         admit = getattr(self.kernel_manager, "admit", None)
         if admit is not None:
-            if not admit():
+            if not await admit():
                 self.log.warning("At capacity: %s turned away", self.request.path)
                 self.set_status(503)
                 self.set_header("Retry-After", str(BUSY_RETRY_SECONDS))

@@ -67,6 +67,16 @@ class WarmKernelManager(AsyncMappingKernelManager):
         config=True,
         help="Seconds before replacing a claimed kernel, so the page's own start goes first.",
     )
+    pages_at_once = Integer(
+        0,
+        config=True,
+        help="Pages whose kernel starts and draws at the same time; later arrivals wait their turn "
+        "in order (0: twice the machine's cores). A crowd that all started at once would each wait "
+        "as long as the last, and starved kernels draw empty pages.",
+    )
+    turn_seconds = Float(
+        90, config=True, help="How long a page waits for its turn before the visitor is given the busy page."
+    )
     capacity = Integer(
         config=True,
         help="Pages' kernels open at once before new visitors are asked to come back later. "
@@ -86,6 +96,7 @@ class WarmKernelManager(AsyncMappingKernelManager):
         self._pages: set[str] = set()  # kernels started for a page, until shut down or culled
         self._started_with: dict[str, dict[str, str]] = {}  # a warm kernel's environment
         self._arriving = 0  # pages admitted whose response is not finished yet
+        self._turns: asyncio.Semaphore | None = None
 
     def fill(self) -> None:
         """Start the warm kernels; from within the server's running event loop."""
@@ -96,16 +107,26 @@ class WarmKernelManager(AsyncMappingKernelManager):
         """Pages with a kernel, and pages on their way to one."""
         return len(self._pages) + self._arriving
 
-    def admit(self) -> bool:
-        """Make room for one more page, unless the server is at capacity. Each admitted page
-        calls :meth:`arrived` once its response is finished (its kernel, if any, counts from then)."""
+    async def admit(self) -> bool:
+        """Make room for one more page, unless the server is at capacity, then wait for its turn
+        to start (``pages_at_once`` at a time, in order of arrival); False: at capacity, or no turn
+        within ``turn_seconds``. Each admitted page calls :meth:`arrived` once its response is
+        finished (its kernel, if any, counts from then, and the next page takes the turn)."""
         if self.pages_open >= self.capacity:
             return False
         self._arriving += 1
+        if self._turns is None:  # made in the server's event loop, on first use
+            self._turns = asyncio.Semaphore(self.pages_at_once or 2 * (os.cpu_count() or 1))
+        try:
+            await asyncio.wait_for(self._turns.acquire(), self.turn_seconds)
+        except TimeoutError:
+            self._arriving -= 1
+            return False
         return True
 
     def arrived(self) -> None:
         self._arriving -= 1
+        self._turns.release()
 
     # -- the pool --------------------------------------------------------------------------------
 

@@ -153,32 +153,56 @@ def test_a_full_server_turns_a_new_page_away_and_a_closed_page_frees_its_place(t
             server.close_page(*page)
 
 
+def crowd(server: Served, visitors: int) -> list[tuple[http.client.HTTPResponse, bytes]]:
+    """``visitors`` new learners asking for a page at the same moment; their responses."""
+    results: list[tuple[http.client.HTTPResponse, bytes]] = []
+    lock, start = threading.Lock(), threading.Event()
+
+    def visit() -> None:
+        start.wait()
+        got = server.get(f"/voila/render/{MODULE_PAGE}", new_learner_id())
+        with lock:
+            results.append(got)
+
+    threads = [threading.Thread(target=visit) for _ in range(visitors)]
+    for t in threads:
+        t.start()
+    start.set()
+    for t in threads:
+        t.join(300)
+    return results
+
+
 def test_a_crowd_arriving_at_once_gets_exactly_the_places_there_are(tmp_path_factory, course):
-    capacity, crowd = 3, 7
+    capacity, visitors = 3, 7
     with served(tmp_path_factory, course, f"--WarmKernelManager.capacity={capacity}") as server:
-        results: list[tuple[http.client.HTTPResponse, bytes]] = []
-        lock, start = threading.Lock(), threading.Event()
-
-        def visit() -> None:
-            start.wait()
-            got = server.get(f"/voila/render/{MODULE_PAGE}", new_learner_id())
-            with lock:
-                results.append(got)
-
-        threads = [threading.Thread(target=visit) for _ in range(crowd)]
-        for t in threads:
-            t.start()
-        start.set()
-        for t in threads:
-            t.join(300)
+        results = crowd(server, visitors)
         statuses = sorted(r.status for r, _ in results)
-        assert statuses == [200] * capacity + [503] * (crowd - capacity)
+        assert statuses == [200] * capacity + [503] * (visitors - capacity)
         pages = [(r, b) for r, b in results if r.status == 200]
         assert len({kernel_id(b) for _, b in pages}) == capacity
         assert server.manager.pages_open == capacity
         for page in pages:
             server.close_page(*page)
         assert server.manager.pages_open == 0
+
+
+def test_pages_start_one_at_a_time_in_turn_and_a_page_whose_turn_never_comes_is_told_so(
+    tmp_path_factory, course
+):
+    """One page starting at a time: a crowd all get their page, each in turn. With no time to wait
+    for a turn, only the first of them does, and the rest get the busy page at once."""
+    with served(tmp_path_factory, course, "--WarmKernelManager.pages_at_once=1") as server:
+        results = crowd(server, 3)
+        assert sorted(r.status for r, _ in results) == [200, 200, 200]
+        for page in results:
+            server.close_page(*page)
+    turns = ("--WarmKernelManager.pages_at_once=1", "--WarmKernelManager.turn_seconds=0.05")
+    with served(tmp_path_factory, course, *turns) as server:
+        results = crowd(server, 4)
+        assert sorted(r.status for r, _ in results) == [200, 503, 503, 503]
+        assert all("The course is busy" in b.decode() for r, b in results if r.status == 503)
+        assert server.manager.pages_open == 1
 
 
 @pytest.mark.browser
