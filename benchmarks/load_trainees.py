@@ -37,9 +37,11 @@ import multiprocessing
 import os
 import platform
 import random
+import re
 import statistics
 import sys
 import time
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
@@ -66,6 +68,11 @@ PLAYED, TURNED_AWAY, FAILED = "played", "turned away", "failed"
 KERNEL_CHECK_SECONDS = 15  # the course template asks the server about its kernel this often
 FREED_WITHIN = 60.0  # how long to wait, after the last session, for the server to free kernels
 GIB = 2**30
+TROUBLE = re.compile(r"^\[[EWC] |ERROR|WARNING|Traceback|Exception")  # Tornado's and Jupyter's log lines
+# Said for every page whatever the load: Voila's notebooks are never signed, kernels talk over loopback TCP.
+ROUTINE = re.compile(r"is not trusted|Kernel is running over TCP without encryption")
+VARYING = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{32}|\d+(\.\d+)?")
+MAX_LOG_LINES = 12
 
 
 # -- the server ---------------------------------------------------------------------------------
@@ -124,6 +131,7 @@ class Sample:
     rss: int
     uss: int
     kernels: int
+    available: int  # the machine's memory still available
 
 
 def tree_sample(root: psutil.Process) -> Sample:
@@ -137,18 +145,18 @@ def tree_sample(root: psutil.Process) -> Sample:
             continue  # a kernel that ended meanwhile: the server's children times hold it now
         cpu += times.user + times.system + times.children_user + times.children_system
         rss, uss = rss + memory.rss, uss + memory.uss
-    return Sample(time.monotonic(), cpu, rss, uss, kernels)
+    return Sample(time.monotonic(), cpu, rss, uss, kernels, psutil.virtual_memory().available)
 
 
 def _sample_until_stopped(pid: int, every: float, ready, stop, out) -> None:
-    root, samples = psutil.Process(pid), []
+    root, samples, began = psutil.Process(pid), [], time.process_time()
     while True:
         with suppress(psutil.NoSuchProcess):
             samples.append(tree_sample(root))
         ready.set()
         if stop.wait(every):
             break
-    out.send(samples)
+    out.send((samples, time.process_time() - began))
 
 
 class Sampler:
@@ -164,11 +172,12 @@ class Sampler:
         if not ready.wait(120):
             raise RuntimeError("the resource sampler did not start")
 
-    def finish(self) -> list[Sample]:
+    def finish(self) -> tuple[list[Sample], float]:
+        """The samples, and the CPU seconds the sampling itself cost."""
         self.stop.set()
-        samples = self.receive.recv()
+        samples, cpu = self.receive.recv()
         self.process.join()
-        return samples
+        return samples, cpu
 
 
 # -- one trainee ----------------------------------------------------------------------------------
@@ -365,6 +374,8 @@ class Level:
     freed_seconds: float | None
     lost: dict[int, list[str]]
     generator_cpu: float
+    sampler_cpu: float
+    trouble: list[str]  # the server log's errors and warnings
 
 
 def succeeded(session: Session, lost: dict[int, list[str]]) -> bool:
@@ -387,7 +398,7 @@ async def measure_level(served: Served, count: int, args: argparse.Namespace) ->
     generator_cpu = time.process_time() - cpu
     end = tree_sample(server)
     left, freed = await kernels_freed(served.pid)
-    samples = sampler.finish()
+    samples, sampler_cpu = sampler.finish()
     lost = {s.number: lost_answers(s, served.progress) for s in [*sessions, *baseline]}
     return Level(
         sessions,
@@ -399,7 +410,23 @@ async def measure_level(served: Served, count: int, args: argparse.Namespace) ->
         freed,
         {n: p for n, p in lost.items() if p},
         generator_cpu,
+        sampler_cpu,
+        server_trouble(served.log),
     )
+
+
+def server_trouble(log: Path) -> list[str]:
+    """The server log's errors and warnings but the routine ones, alike lines (ids and numbers
+    aside) counted together: "N x line", the most frequent first."""
+    lines = log.read_text(encoding="utf-8", errors="replace").splitlines()
+    alike = Counter()
+    example: dict[str, str] = {}
+    for line in lines:
+        if TROUBLE.search(line) and not ROUTINE.search(line):
+            key = VARYING.sub("#", line)
+            alike[key] += 1
+            example.setdefault(key, line[:240])
+    return [f"{n} x {example[key]}" for key, n in alike.most_common()]
 
 
 async def kernels_freed(pid: int) -> tuple[int, float | None]:
@@ -432,6 +459,8 @@ def report(level: Level, args: argparse.Namespace) -> list[str]:
     ok = [s for s in sessions if succeeded(s, lost)]
     away = [s for s in sessions if s.outcome == TURNED_AWAY]
     failed = [s for s in sessions if s not in ok and s not in away]
+    admitted = count - len(away)
+    let_in = away and admitted  # worth its own rate only when some were turned away
     first = [s.first_widget for s in sessions if s.first_widget is not None]
     alone = [s.first_widget for s in level.baseline if s.first_widget is not None]
     ratio = (
@@ -451,7 +480,8 @@ def report(level: Level, args: argparse.Namespace) -> list[str]:
     )
     lines = [
         f"{count} trainee sessions arriving {arriving}, think {args.think:g} s, seed {args.seed}",
-        f"  success: {len(ok)}/{count} ({100 * len(ok) / count:.1f}%) played to the end, answers on disk",
+        f"  success: {len(ok)}/{count} ({100 * len(ok) / count:.1f}%) played to the end, answers on disk"
+        + (f"; {len(ok)}/{admitted} ({100 * len(ok) / admitted:.1f}%) of those let in" if let_in else ""),
         f"  turned away (busy page): {turned}",
         f"  failed: {len(failed)}; lost answers: {sum(1 for s in sessions if s.number in lost)}",
         f"  time to first widget: {seconds(first)}",
@@ -463,7 +493,10 @@ def report(level: Level, args: argparse.Namespace) -> list[str]:
         f"USS sum {max(s.uss for s in burst) / GIB:.2f} GiB, {max(s.kernels for s in burst)} kernels "
         f"at most (idle server: RSS {level.idle.rss / GIB:.2f} GiB, USS {level.idle.uss / GIB:.2f} GiB)",
         f"  kernels still running once every page was left: {freed}",
-        f"  load generator's own CPU: {level.generator_cpu:.1f} s",
+        f"  lowest memory available on the machine: {min(s.available for s in burst) / GIB:.1f} GiB",
+        f"  load generator's own CPU: {level.generator_cpu:.1f} s (sampling: {level.sampler_cpu:.1f} s)",
+        f"  server log: {len(level.trouble)} kind(s) of error or warning (routine per-page ones aside)",
+        *(f"    {line}" for line in level.trouble[:MAX_LOG_LINES]),
     ]
     for s in failed:
         why = s.problem or "; ".join(lost.get(s.number, []))
@@ -478,6 +511,18 @@ def report(level: Level, args: argparse.Namespace) -> list[str]:
     return lines
 
 
+@contextmanager
+def scratch_folder(keep: Path | None, count: int) -> Iterator[Path]:
+    """Where a level's site, progress and server log go: ``keep/sessions-N``, else a temporary folder."""
+    if keep is None:
+        with TemporaryDirectory(prefix=f"load-{count}-") as scratch:
+            yield Path(scratch)
+        return
+    folder = keep / f"sessions-{count}"
+    folder.mkdir(parents=True, exist_ok=False)
+    yield folder
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sessions", type=int, nargs="+", default=[50, 100, 200])
@@ -487,6 +532,7 @@ def main() -> None:
     parser.add_argument("--baseline", type=int, default=3, help="sessions alone for the baseline")
     parser.add_argument("--timeout", type=float, default=600.0, help="the longest wait for one thing")
     parser.add_argument("--sample", type=float, default=1.0, help="seconds between resource samples")
+    parser.add_argument("--keep", type=Path, help="keep each level's site, progress and server log here")
     args = parser.parse_args()
     memory = psutil.virtual_memory().total / GIB
     print(
@@ -496,7 +542,7 @@ def main() -> None:
     )
     summary = []
     for count in args.sessions:
-        with TemporaryDirectory(prefix=f"load-{count}-") as scratch, course_serve(Path(scratch)) as served:
+        with scratch_folder(args.keep, count) as folder, course_serve(folder) as served:
             level = asyncio.run(measure_level(served, count, args))
             lines = report(level, args)
         print("\n".join(lines), flush=True)

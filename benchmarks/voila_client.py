@@ -144,6 +144,7 @@ class Kernel:
         except Exception as exc:  # a broken connection ends the page: say how
             self.closed = f"the websocket broke: {exc!r}"
         finally:
+            self.closed = self.closed or "the page closed the websocket"
             async with self.changed:
                 self.changed.notify_all()
 
@@ -172,7 +173,7 @@ class Kernel:
         if self.closed:
             raise PageProblem(f"{self.closed} before {what}")
         try:
-            return await asyncio.wait_for(asyncio.shield(awaitable), self.timeout)
+            return await asyncio.wait_for(awaitable, self.timeout)
         except TimeoutError:
             raise PageProblem(f"no {what} within {self.timeout:.0f} s") from None
 

@@ -6,6 +6,7 @@ silently when the app or Voila changes."""
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 import pytest
 
@@ -36,3 +37,36 @@ def test_two_sessions_play_to_an_ending_and_the_server_saved_what_they_played(tm
         assert saved.reflection == s.reflection
         assert {step: saved.orders[step] for step in s.orders} == s.orders, "the option orders it was shown"
         assert lost_answers(s, served.progress) == []
+
+
+def test_a_busy_page_counts_as_turned_away_with_its_response_time_not_as_a_failure(course):
+    """A server at capacity answers 503 with Retry-After: the session is turned away, not failed,
+    and nothing of it can be a lost answer."""
+    from aiohttp import web
+
+    from benchmarks.load_trainees import TURNED_AWAY, Page, succeeded
+    from tests.conftest import free_port
+
+    scenario = course.scenarios[0]
+    page = Page(scenario.module, f"/voila/render/practice/{scenario.module}/{scenario.id}.ipynb", {})
+
+    async def busy_server_and_two_sessions():
+        async def busy(_request):
+            return web.Response(status=503, text="Busy, try again in a minute", headers={"Retry-After": "60"})
+
+        app = web.Application()
+        app.router.add_get("/{path:.*}", busy)
+        runner = web.AppRunner(app)
+        await runner.setup()
+        port = free_port()
+        await web.TCPSite(runner, "127.0.0.1", port).start()
+        try:
+            url = f"http://127.0.0.1:{port}"
+            return await run_sessions(url, [page], 2, seed=1, ramp=0, think=0, timeout=30)
+        finally:
+            await runner.cleanup()
+
+    for s in asyncio.run(busy_server_and_two_sessions()):
+        assert s.outcome == TURNED_AWAY and s.problem == "", s.problem
+        assert s.retry_after == "60" and s.answered_seconds is not None and s.first_widget is None
+        assert not succeeded(s, {}) and s.learner is None and lost_answers(s, Path("unused")) == []
