@@ -55,7 +55,16 @@ import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the course and the tests' helpers
 
-from benchmarks.voila_client import Kernel, PageProblem, browser, cookie, leave_page, open_page, page_config
+from benchmarks.voila_client import (
+    Kernel,
+    PageProblem,
+    browser,
+    cookie,
+    leave_page,
+    open_page,
+    page_config,
+    page_views,
+)
 from course.build.notebooks import build_course
 from course.documents import MODULE_DOCUMENT, SCENARIO_SUFFIX, ScenarioData, read_play_document
 from course.paths import REPO
@@ -253,7 +262,9 @@ async def _play(http, session: Session, base: str, rng, think: float, timeout: f
     if response.status != 200:
         raise PageProblem(f"the page answered HTTP {response.status}")
     session.learner = cookie(http, LEARNER_COOKIE)
-    kernel_id = page_config(body)["kernelId"]
+    kernel_id, views = page_config(body)["kernelId"], page_views(body)
+    if not views:
+        raise PageProblem("the page displays no widget")
     session.doing = "waiting for api/kernels/<id>"
     async with http.get(f"{base}/api/kernels/{kernel_id}") as model:
         if model.status != 200:
@@ -266,6 +277,8 @@ async def _play(http, session: Session, base: str, rng, think: float, timeout: f
         await kernel.request("kernel_info_request", {})
         session.doing = "waiting for the widgets' states"
         await kernel.widget_states()
+        if missing := [view for view in views if view not in kernel.models]:
+            raise PageProblem(f"the kernel has no state for the page's widget(s) {missing}")
         radio = kernel.find("RadioButtonsModel", "mip-options")
         state = kernel.state(radio)
         await kernel.until(lambda: bool(state["_options_labels"]) and not state["disabled"], "a decision")
@@ -281,7 +294,10 @@ async def _play(http, session: Session, base: str, rng, think: float, timeout: f
         session.outcome, session.doing = PLAYED, "done"
     finally:
         checking.cancel()
-        session.shutdown = await leave_page(http, base, kernel, kernel_id)
+        try:
+            session.shutdown = await leave_page(http, base, kernel, kernel_id)
+        except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+            session.problem = session.problem or f"leaving the page: {exc!r}"
 
 
 async def _decide(kernel: Kernel, session: Session, rng, think: float, radio: str) -> None:
