@@ -141,6 +141,7 @@ class Sample:
     uss: int
     kernels: int
     available: int  # the machine's memory still available
+    fds: int  # files and sockets the server process holds open (its limit: ulimit -n)
 
 
 def tree_sample(root: psutil.Process) -> Sample:
@@ -154,7 +155,8 @@ def tree_sample(root: psutil.Process) -> Sample:
             continue  # a kernel that ended meanwhile: the server's children times hold it now
         cpu += times.user + times.system + times.children_user + times.children_system
         rss, uss = rss + memory.rss, uss + memory.uss
-    return Sample(time.monotonic(), cpu, rss, uss, kernels, psutil.virtual_memory().available)
+    fds = root.num_fds()
+    return Sample(time.monotonic(), cpu, rss, uss, kernels, psutil.virtual_memory().available, fds)
 
 
 def _sample_until_stopped(pid: int, every: float, ready, stop, out) -> None:
@@ -248,6 +250,8 @@ async def play(session: Session, base: str, rng: random.Random, think: float, ti
         session.problem = str(exc)
     except (aiohttp.ClientError, TimeoutError, OSError) as exc:
         session.problem = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    except Exception as exc:  # the page sent what this client did not expect: one session fails
+        session.problem = f"unexpected {type(exc).__name__} in the load generator: {exc!r}"
     session.seconds = time.monotonic() - start
 
 
@@ -412,15 +416,15 @@ async def measure_level(served: Served, count: int, args: argparse.Namespace) ->
     sessions = await run_sessions(served.url, served.pages, count, ramp=args.ramp, **options)
     wall = time.monotonic() - began
     generator_cpu = time.process_time() - cpu
-    end = tree_sample(server)
     left, freed = await kernels_freed(served.pid)
+    end = tree_sample(server)  # every kernel gone and reaped: its CPU time is in the server's
     samples, sampler_cpu = sampler.finish()
     lost = {s.number: lost_answers(s, served.progress) for s in [*sessions, *baseline]}
     return Level(
         sessions,
         baseline,
         wall,
-        [idle, *(s for s in samples if began <= s.at <= began + wall), end],
+        [idle, *(s for s in samples if began <= s.at <= end.at), end],
         idle,
         left,
         freed,
@@ -483,6 +487,7 @@ def report(level: Level, args: argparse.Namespace) -> list[str]:
         f"{quantile(first, 0.5) / statistics.median(alone):.2f}x" if first and alone else "none (no widget)"
     )
     burst = level.burst
+    baseline_ok = sum(succeeded(s, lost) for s in level.baseline)
     cpu = burst[-1].cpu - burst[0].cpu
     arriving = "at once" if not args.ramp else f"evenly over {args.ramp:g} s"
     turned = f"{len(away)}"
@@ -501,15 +506,18 @@ def report(level: Level, args: argparse.Namespace) -> list[str]:
         f"  turned away (busy page): {turned}",
         f"  failed: {len(failed)}; lost answers: {sum(1 for s in sessions if s.number in lost)}",
         f"  time to first widget: {seconds(first)}",
-        f"  baseline, one session alone: {seconds(alone)}; burst p50 / baseline p50: {ratio}",
+        f"  baseline, one session alone: {seconds(alone)} ({baseline_ok}/{len(level.baseline)} succeeded); "
+        f"burst p50 / baseline p50: {ratio}",
         f"  page HTML complete: {seconds([s.page_seconds for s in sessions if s.status == 200])}",
         f"  wall time: {level.wall:.1f} s; successful session length {seconds([s.seconds for s in ok])}",
-        f"  server CPU (server and its kernels): {cpu:.1f} s, {cpu / level.wall:.2f} cores on average",
+        f"  server CPU (server and its kernels): {cpu:.1f} s, {cpu / level.wall:.2f} cores on average "
+        "over the wall time",
         f"  peak memory of the server's tree: RSS sum {max(s.rss for s in burst) / GIB:.2f} GiB, "
         f"USS sum {max(s.uss for s in burst) / GIB:.2f} GiB, {max(s.kernels for s in burst)} kernels "
         f"at most (idle server: RSS {level.idle.rss / GIB:.2f} GiB, USS {level.idle.uss / GIB:.2f} GiB)",
         f"  kernels still running once every page was left: {freed}",
-        f"  lowest memory available on the machine: {min(s.available for s in burst) / GIB:.1f} GiB",
+        f"  lowest memory available on the machine: {min(s.available for s in burst) / GIB:.1f} GiB; "
+        f"server's open files at most: {max(s.fds for s in burst)} (idle {level.idle.fds})",
         f"  load generator's own CPU: {level.generator_cpu:.1f} s (sampling: {level.sampler_cpu:.1f} s)",
         f"  server log: {len(level.trouble)} kind(s) of error or warning (routine per-page ones aside)",
         *(f"    {line}" for line in level.trouble[:MAX_LOG_LINES]),
