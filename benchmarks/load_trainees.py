@@ -63,6 +63,7 @@ from benchmarks.voila_client import (
     leave_page,
     open_page,
     page_config,
+    page_trouble,
     page_views,
 )
 from course.build.notebooks import build_course
@@ -213,6 +214,7 @@ class Session:
     reflection: str = ""  # once the kernel has handled it
     kernel_checks: list[int] = field(default_factory=list)  # the page's api/kernels/<id> statuses
     shutdown: int | None = None  # the status of the kernel shutdown beacon
+    page_html: str = ""  # a page that showed no widget, kept for the report
 
 
 def reflection_text(rng: random.Random, number: int) -> str:
@@ -257,7 +259,12 @@ async def play(session: Session, base: str, rng: random.Random, think: float, ti
 
 async def _play(http, session: Session, base: str, rng, think: float, timeout: float, start: float) -> None:
     session.doing = "waiting for the page"
-    response, body, session.page_seconds = await open_page(http, base + session.page.path)
+    try:  # Voila keeps a slow page's connection alive with heartbeats: bound the whole page
+        response, body, session.page_seconds = await asyncio.wait_for(
+            open_page(http, base + session.page.path), timeout
+        )
+    except TimeoutError:
+        raise PageProblem(f"the page did not arrive within {timeout:.0f} s") from None
     session.status = response.status
     if response.status == 503:  # the server is at capacity: a "busy, try again" page
         session.outcome, session.answered_seconds = TURNED_AWAY, session.page_seconds
@@ -267,41 +274,50 @@ async def _play(http, session: Session, base: str, rng, think: float, timeout: f
         raise PageProblem(f"the page answered HTTP {response.status}")
     session.learner = cookie(http, LEARNER_COOKIE)
     kernel_id, views = page_config(body)["kernelId"], page_views(body)
-    if not views:
-        raise PageProblem("the page displays no widget")
-    session.doing = "waiting for api/kernels/<id>"
-    async with http.get(f"{base}/api/kernels/{kernel_id}") as model:
-        if model.status != 200:
-            raise PageProblem(f"api/kernels/{kernel_id} answered HTTP {model.status}")
-    session.doing = "connecting to the kernel"
-    kernel = await Kernel.connect(http, base, kernel_id, timeout)
-    checking = asyncio.create_task(check_kernel(http, base, kernel_id, session))
+    kernel: Kernel | None = None
     try:
-        session.doing = "waiting for the kernel's info"
-        await kernel.request("kernel_info_request", {})
-        session.doing = "waiting for the widgets' states"
-        await kernel.widget_states()
-        if missing := [view for view in views if view not in kernel.models]:
-            raise PageProblem(f"the kernel has no state for the page's widget(s) {missing}")
-        radio = kernel.find("RadioButtonsModel", "mip-options")
-        state = kernel.state(radio)
-        await kernel.until(lambda: bool(state["_options_labels"]) and not state["disabled"], "a decision")
-        session.first_widget = time.monotonic() - start
-        await _decide(kernel, session, rng, think, radio)
-        reflection = session.page.scenario.get("reflection")
-        if reflection:
-            text = reflection_text(rng, session.number)
-            session.doing = "writing the reflection"
-            sent = await kernel.update(kernel.find("TextareaModel", "mip-reflection"), value=text)
-            await kernel.until_idle(sent, "the reflection handled")
-            session.reflection = text
-        session.outcome, session.doing = PLAYED, "done"
-    finally:
-        checking.cancel()
+        if not views:
+            session.page_html = body
+            raise PageProblem(f"the page displays no widget; it shows: {page_trouble(body)}")
+        session.doing = "waiting for api/kernels/<id>"
+        async with http.get(f"{base}/api/kernels/{kernel_id}") as model:
+            if model.status != 200:
+                raise PageProblem(f"api/kernels/{kernel_id} answered HTTP {model.status}")
+        session.doing = "connecting to the kernel"
+        kernel = await Kernel.connect(http, base, kernel_id, timeout)
+        checking = asyncio.create_task(check_kernel(http, base, kernel_id, session))
+        try:
+            await _use(kernel, views, session, rng, think, start)
+        finally:
+            checking.cancel()
+    finally:  # a page left, however it went, posts its kernel's shutdown
         try:
             session.shutdown = await leave_page(http, base, kernel, kernel_id)
         except (aiohttp.ClientError, TimeoutError, OSError) as exc:
             session.problem = session.problem or f"leaving the page: {exc!r}"
+
+
+async def _use(kernel: Kernel, views: list[str], session: Session, rng, think: float, start: float) -> None:
+    """The page open: its widgets loaded, the scenario played to an ending, the reflection written."""
+    session.doing = "waiting for the kernel's info"
+    await kernel.request("kernel_info_request", {})
+    session.doing = "waiting for the widgets' states"
+    await kernel.widget_states()
+    if missing := [view for view in views if view not in kernel.models]:
+        raise PageProblem(f"the kernel has no state for the page's widget(s) {missing}")
+    radio = kernel.find("RadioButtonsModel", "mip-options")
+    state = kernel.state(radio)
+    await kernel.until(lambda: bool(state["_options_labels"]) and not state["disabled"], "a decision")
+    session.first_widget = time.monotonic() - start
+    await _decide(kernel, session, rng, think, radio)
+    reflection = session.page.scenario.get("reflection")
+    if reflection:
+        text = reflection_text(rng, session.number)
+        session.doing = "writing the reflection"
+        sent = await kernel.update(kernel.find("TextareaModel", "mip-reflection"), value=text)
+        await kernel.until_idle(sent, "the reflection handled")
+        session.reflection = text
+    session.outcome, session.doing = PLAYED, "done"
 
 
 async def _decide(kernel: Kernel, session: Session, rng, think: float, radio: str) -> None:
@@ -535,6 +551,15 @@ def report(level: Level, args: argparse.Namespace) -> list[str]:
     return lines
 
 
+def keep_failed_pages(sessions: list[Session], folder: Path) -> None:
+    """The pages that showed no widget, as the server sent them, for a closer look."""
+    for session in sessions:
+        if session.page_html:
+            pages = folder / "failed-pages"
+            pages.mkdir(exist_ok=True)
+            (pages / f"session-{session.number}.html").write_text(session.page_html, encoding="utf-8")
+
+
 @contextmanager
 def scratch_folder(keep: Path | None, count: int) -> Iterator[Path]:
     """Where a level's site, progress and server log go: ``keep/sessions-N``, else a temporary folder."""
@@ -569,6 +594,8 @@ def main() -> None:
         with scratch_folder(args.keep, count) as folder, course_serve(folder) as served:
             level = asyncio.run(measure_level(served, count, args))
             lines = report(level, args)
+            if args.keep:
+                keep_failed_pages(level.sessions, folder)
         print("\n".join(lines), flush=True)
         summary.append([lines[1], lines[4], lines[5]])
     print("summary:")

@@ -33,7 +33,7 @@ from jupyter_server.services.kernels.connection.base import (
 
 WS_PROTOCOL = "v1.kernel.websocket.jupyter.org"  # the one JupyterLab's services prefer
 CONFIG = re.compile(r'<script id="jupyter-config-data" type="application/json">(.*?)</script>', re.S)
-VIEWS = re.compile(r'"application/vnd\.jupyter\.widget-view\+json": \{"model_id": "([0-9a-f]+)"')
+OUTPUTS = re.compile(r'<script type="application/vnd\.voila\.cell-output\+json">(.*?)</script>', re.S)
 MAX_MESSAGE_BYTES = 64 * 2**20  # a page's widget states, situations drawn in HTML included
 
 
@@ -64,9 +64,26 @@ def page_config(body: str) -> dict[str, Any]:
     return json.loads(found.group(1))
 
 
+def page_outputs(body: str) -> list[dict[str, Any]]:
+    """The outputs of the page's code cells, as Voila put them in the page."""
+    return [json.loads(found) for found in OUTPUTS.findall(body)]
+
+
 def page_views(body: str) -> list[str]:
     """The model ids of the widgets the page displays, in page order."""
-    return VIEWS.findall(body)
+    views = (o.get("data", {}).get("application/vnd.jupyter.widget-view+json") for o in page_outputs(body))
+    return [view["model_id"] for view in views if view]
+
+
+def page_trouble(body: str) -> str:
+    """What the page shows instead of widgets: its error or stream outputs, or that it has none
+    (Voila stops a notebook silently when a cell times out)."""
+    said = [
+        f"{o.get('ename')}: {o.get('evalue')}" if o["output_type"] == "error" else str(o.get("text"))
+        for o in page_outputs(body)
+        if o.get("output_type") in ("error", "stream")
+    ]
+    return "; ".join(text[:200] for text in said) or "no output at all"
 
 
 class Kernel:
@@ -251,13 +268,14 @@ async def open_page(http: aiohttp.ClientSession, url: str) -> tuple[aiohttp.Clie
     return response, body, time.monotonic() - start
 
 
-async def leave_page(http: aiohttp.ClientSession, base: str, kernel: Kernel, kernel_id: str) -> int:
+async def leave_page(http: aiohttp.ClientSession, base: str, kernel: Kernel | None, kernel_id: str) -> int:
     """Leave the page as Voila's ``beforeunload`` does: post the kernel's shutdown with the
-    ``_xsrf`` cookie's token as a form (``navigator.sendBeacon``), close the websocket. The
-    shutdown's HTTP status (204 when the server shut the kernel down)."""
+    ``_xsrf`` cookie's token as a form (``navigator.sendBeacon``), close the websocket if it was
+    open. The shutdown's HTTP status (204 when the server shut the kernel down)."""
     form = aiohttp.FormData({"_xsrf": cookie(http, "_xsrf") or ""})
     beacon = asyncio.ensure_future(http.post(f"{base}/voila/api/shutdown/{kernel_id}", data=form))
-    await kernel.close()
+    if kernel is not None:
+        await kernel.close()
     async with await beacon as response:
         await response.read()
         return response.status
