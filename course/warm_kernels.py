@@ -150,6 +150,7 @@ class WarmKernelManager(AsyncMappingKernelManager):
                 imports = "\n".join(f"import {name}" for name in self.warm_imports)
                 await self._run(kernel_id, imports, timeout=60)
             except Exception:
+                self._started_with.pop(kernel_id, None)
                 await ensure_async(super().shutdown_kernel(kernel_id, now=True))
                 raise
         except Exception as error:  # a page can still start its own kernel; try again later
@@ -180,11 +181,11 @@ class WarmKernelManager(AsyncMappingKernelManager):
         while self._warm:
             kernel_id = self._warm.pop(0)
             page_env = dict(os.environ) if env is None else env
-            started = self._started_with.pop(kernel_id, {})
+            launch_env = self._started_with.pop(kernel_id, {})
             changes = {
-                name: [started.get(name), page_env.get(name)]
-                for name in started.keys() | page_env.keys()
-                if started.get(name) != page_env.get(name)
+                name: [launch_env.get(name), page_env.get(name)]
+                for name in launch_env.keys() | page_env.keys()
+                if launch_env.get(name) != page_env.get(name)
             }
             cwd = self.cwd_for_path(path or "", env=page_env)
             code = _ADOPT.format(cwd=cwd, changes=json.dumps(changes))
