@@ -72,7 +72,7 @@ from course.paths import REPO
 from course.play.answers import read_answers
 from course.play.learner import LEARNER_COOKIE
 from course.scenario.catalog import load_course
-from tests.conftest import free_port, http_server, tool_env
+from tests.conftest import KERNEL_COMMAND, free_port, http_server, tool_env
 
 PLAYED, TURNED_AWAY, FAILED = "played", "turned away", "failed"
 KERNEL_CHECK_SECONDS = 15  # the course template asks the server about its kernel this often
@@ -83,6 +83,7 @@ TROUBLE = re.compile(r"^\[[EWC] |ERROR|WARNING|Traceback|Exception")  # Tornado'
 ROUTINE = re.compile(r"is not trusted|Kernel is running over TCP without encryption")
 VARYING = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{32}|\d+(\.\d+)?")
 MAX_LOG_LINES = 12
+KERNEL = re.compile(KERNEL_COMMAND)
 
 
 # -- the server ---------------------------------------------------------------------------------
@@ -151,7 +152,7 @@ def tree_sample(root: psutil.Process) -> Sample:
         try:
             with proc.oneshot():
                 times, memory = proc.cpu_times(), proc.memory_full_info()
-                kernels += "ipykernel_launcher" in " ".join(proc.cmdline())
+                kernels += bool(KERNEL.search(" ".join(proc.cmdline())))
         except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
             continue  # a kernel that ended meanwhile: the server's children times hold it now
         cpu += times.user + times.system + times.children_user + times.children_system

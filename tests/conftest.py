@@ -32,6 +32,9 @@ BIN = Path(sys.executable).parent  # nbgrader shells out to `alembic`, which liv
 # ...also when a test opens a new gradebook in-process, whichever way pytest was started.
 os.environ["PATH"] = f"{BIN}{os.pathsep}{os.environ['PATH']}"
 CHROMIUM = "/usr/bin/chromium"
+# A kernel's command line names its connection file, whichever launcher started it (the course's
+# pages use course.page_kernel, not ipykernel_launcher).
+KERNEL_COMMAND = r"kernel-[0-9a-f-]+\.json"
 # The two devices the trainee's pages are tried on: a laptop, and a phone (touch, high density).
 LAPTOP = {"viewport": {"width": 1280, "height": 800}}
 PHONE = {

@@ -198,7 +198,7 @@ def kernel_process(kernel_id: str) -> int:
             cmdline = (proc / "cmdline").read_bytes().decode(errors="replace")
         except OSError:
             continue
-        if f"kernel-{kernel_id}" in cmdline:  # its connection file
+        if f"kernel-{kernel_id}.json" in cmdline:  # its connection file (KERNEL_COMMAND)
             return int(proc.name)
     raise AssertionError(f"no process for kernel {kernel_id}")
 

@@ -31,6 +31,7 @@ from course.documents import ANSWERS_SUFFIX
 from course.hub.settings import COURSE_ID, GRADER_USER, SERVICE_URL_PATH, TRAINEE_FOLDER, TUTOR_GROUP
 from course.hub.spawn import trainee_environment
 
+from ..conftest import KERNEL_COMMAND
 from ..test_browser import module_status
 from .conftest import TRAINEES, TUTORS, Hub, log_in
 
@@ -655,7 +656,7 @@ def test_bens_processes_keep_their_secrets(hub, ben_online):
     server = ben_online
     environ = Path(f"/proc/{server}/environ").read_bytes()
     assert b"JUPYTERHUB_API_TOKEN=" in environ  # what ana would be after
-    kernels = pids_of(BEN, "ipykernel")
+    kernels = pids_of(BEN, KERNEL_COMMAND)
     assert kernels, "B's landing page has a kernel"
     for pid in [server, *kernels]:
         for shell in (
@@ -684,7 +685,7 @@ time.sleep(1)  # linger: the message leaves before the process does
 def test_bens_kernels_are_not_reachable(hub, ben_online):
     """The kernel's channels are IPC sockets in B's runtime folder (his home, 0700); its one TCP
     port, ipykernel's pipe for forked subprocesses' output, drops what lacks its random key."""
-    (kernel,) = pids_of(BEN, "ipykernel")
+    (kernel,) = pids_of(BEN, KERNEL_COMMAND)
     connection = json.loads(
         Path(
             re.search(rb"-f\x00([^\x00]+)", Path(f"/proc/{kernel}/cmdline").read_bytes()).group(1).decode()
