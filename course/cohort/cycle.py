@@ -29,6 +29,7 @@ from ..grading.collect import SafeCollect
 from ..grading.extensions import refresh_due_dates
 from ..grading.files import printable
 from ..grading.gradebook import course_directory, open_gradebook, submitted_folders
+from ..grading.once import one_submission
 from ..grading.release_feedback import SafeReleaseFeedback
 from ..status import VerdictStatus
 
@@ -264,7 +265,8 @@ def autograde_one(course_dir: Path, module: str, student: str) -> StepResult:
     quiet_library_warnings()  # in a worker process too
     nb = api(course_dir)
     for _ in range(RETRIES):
-        outcome = nb.autograde(module, student, force=True, create=False)
+        with one_submission():  # what every notebook reads alike is read once (grading.once)
+            outcome = nb.autograde(module, student, force=True, create=False)
         said = f"{outcome.get('error') or ''}{outcome.get('log') or ''}"
         if outcome.get("success") or LOCKED not in said:
             break

@@ -33,6 +33,7 @@ from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import AssignLatePenalties, NbGraderPreprocessor
 
 from .gradebook import course_directory, open_gradebook
+from .once import once
 from .released import released_modules
 
 RECORD = "extensions.json"
@@ -136,11 +137,15 @@ class GrantExtensions(NbGraderPreprocessor):
     def preprocess(self, nb: NotebookNode, resources: ResourcesDict) -> tuple[NotebookNode, ResourcesDict]:
         info = resources["nbgrader"]
         # The course directory as the converter was configured with it (course_directory sets it).
+        # Once per submission (the row is the submission's, not the notebook's): course.grading.once.
+        once(("extension", info["db_url"], info["assignment"], info["student"]), lambda: self._grant(info))
+        return nb, resources
+
+    def _grant(self, info: dict) -> None:
         root = Path(CourseDirectory(config=self.config).root)
         until = extended_until(read_extensions(root), info["assignment"], info["student"])
         with Gradebook(info["db_url"]) as gb:
             _grant(gb, info["assignment"], info["student"], until)
-        return nb, resources
 
 
 def recompute_penalties(course_dir: Path, module: str, trainee: str) -> float | None:

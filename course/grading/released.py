@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from nbgrader.api import Gradebook, MissingEntry
+from nbgrader.api import Assignment, Gradebook, MissingEntry
 
 from ..documents import (
     DECISIONS_CELL,
@@ -28,6 +28,7 @@ from ..documents import (
     read_module_document,
 )
 from .gradebook import course_directory, open_gradebook
+from .once import once
 
 Keys = dict[str, dict[str, GradingKey]]  # module -> scenario -> key, as released
 
@@ -51,12 +52,37 @@ def released_key(gb: Gradebook, assignment: str, notebook: str) -> GradingKey:
 
 def key_or_reason(db_url: str, assignment: str, notebook: str) -> GradingKey | KeyUnavailable:
     """:func:`released_key` from the gradebook at ``db_url`` (as nbgrader's preprocessors are given
-    it), or why it cannot be read: the grader and the guard each carry on with the reason."""
-    try:
+    it), or why it cannot be read: the grader and the guard each carry on with the reason. While
+    one submission is graded, the module's keys are read once (:mod:`course.grading.once`)."""
+    found = once(("released keys", db_url, assignment), lambda: _module_keys(db_url, assignment))
+    if notebook in found:
+        return found[notebook]
+    try:  # not a scenario of the module: the reason, as released_key gives it
         with Gradebook(db_url) as gb:
             return released_key(gb, assignment, notebook)
     except KeyUnavailable as exc:
         return exc
+
+
+def _module_keys(db_url: str, assignment: str) -> dict[str, GradingKey | KeyUnavailable]:
+    with Gradebook(db_url) as gb:
+        try:
+            return _keys_of(gb, gb.find_assignment(assignment))
+        except MissingEntry:
+            return {}
+
+
+def _keys_of(gb: Gradebook, assignment: Assignment) -> dict[str, GradingKey | KeyUnavailable]:
+    """Each scenario's key in ``assignment`` as released, or why it cannot be read."""
+    keys: dict[str, GradingKey | KeyUnavailable] = {}
+    for notebook in assignment.notebooks:
+        if notebook.name == READING:
+            continue
+        try:
+            keys[notebook.name] = released_key(gb, assignment.name, notebook.name)
+        except KeyUnavailable as exc:
+            keys[notebook.name] = exc
+    return keys
 
 
 def released_keys(course_dir: Path) -> tuple[Keys, dict[tuple[str, str], str]]:
@@ -67,13 +93,11 @@ def released_keys(course_dir: Path) -> tuple[Keys, dict[tuple[str, str], str]]:
     with open_gradebook(course_dir, must_exist=True) as gb:
         for assignment in gb.assignments:
             module = keys.setdefault(assignment.name, {})
-            for notebook in assignment.notebooks:
-                if notebook.name == READING:
-                    continue
-                try:
-                    module[notebook.name] = released_key(gb, assignment.name, notebook.name)
-                except KeyUnavailable as exc:
-                    problems[assignment.name, notebook.name] = str(exc)
+            for name, key in _keys_of(gb, assignment).items():
+                if isinstance(key, KeyUnavailable):
+                    problems[assignment.name, name] = str(key)
+                else:
+                    module[name] = key
     return keys, problems
 
 
