@@ -103,6 +103,8 @@ def trainee_summary(
         for student, rows in tampered.groupby("student", sort=False)[["module", "tampered"]]
     }
     fractions = per_module.to_dict(orient="index")
+    overall, unmarked = overall.to_dict(), unmarked.to_dict()
+    unmarked_points = unmarked_points.to_dict()
     extended = extended or {}
 
     rows = []

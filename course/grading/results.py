@@ -46,9 +46,10 @@ def grading_results(course_dir: Path) -> pd.DataFrame:
             notebooks = sorted(nb.name for nb in assignment.notebooks if nb.name != READING)
             for student, _, folder in (s for s in submitted if s[1] == assignment.name):
                 graded = Path(coursedir.format_path(coursedir.autograded_directory, student, assignment.name))
+                autograded = graded.is_dir()
                 for name in notebooks:
                     # A notebook left out of a submission that was graded: nbgrader scored it 0.
-                    left_out = graded.is_dir() and not (folder / f"{name}.ipynb").exists()
+                    left_out = autograded and not (folder / f"{name}.ipynb").exists()
                     found = recorded.get((student, assignment.name, name))
                     rows.append(_row(found, graded, student, assignment.name, name, left_out))
     return pd.DataFrame(rows, columns=COLUMNS)
