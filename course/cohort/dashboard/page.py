@@ -253,14 +253,17 @@ class Dashboard:
 
     def _load(self, label: str) -> None:
         self._links.pop(label, None)  # a cohort read again (a mark saved) offers its new files
-        self.bodies.forget(label)
         try:
-            self.reports[label] = cohort_report(self.cohorts[label], policy=self.policy, today=self.today)
+            report = cohort_report(self.cohorts[label], policy=self.policy, today=self.today)
         except Exception as exc:  # shown on the page: one unreadable cohort must not hide the rest
             self.problems[label] = f"{type(exc).__name__}: {exc}"
+            report = None
         else:
-            if hasattr(self, "views"):  # read again after the page was shown
-                self.prepare(label)
+            self.reports[label] = report
+        # After the new report is in place: a body the background drew meanwhile was of the old one.
+        self.bodies.forget(label)
+        if report is not None and hasattr(self, "views"):  # read again after the page was shown
+            self.prepare(label)
 
     def prepare(self, first: str) -> None:
         """Draw every selection of every readable cohort in the background, ``first``'s first."""
