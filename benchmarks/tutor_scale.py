@@ -522,6 +522,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--trainees", type=int, default=10_000)
     parser.add_argument("--baseline", type=int, default=1_000, help="trainees of the baseline cohort")
     parser.add_argument("--repeat", type=int, default=3, help="runs per figure (the median is shown)")
+    parser.add_argument("--repeat-large", type=int, help="runs per figure at --trainees (default: --repeat)")
     parser.add_argument("--profile", action="store_true", help="print cProfile's top functions")
     parser.add_argument(
         "--keep", type=Path, help="build the cohorts here and keep them (default: a temp folder)"
@@ -567,7 +568,8 @@ def main(argv: list[str] | None = None) -> int:
             for what in ("report", "cli", "dashboard", "filter"):
                 if what in args.skip:
                     continue
-                repeat = MODULES if what == "filter" else args.repeat
+                runs = args.repeat_large if size == args.trainees and args.repeat_large else args.repeat
+                repeat = MODULES if what == "filter" else runs
                 figures[size][what] = measured(what, root, repeat, args.profile)
                 extra = {"filter": ("again", "filter-again"), "dashboard": ("drawn", "drawn")}.get(what)
                 names = [what]
