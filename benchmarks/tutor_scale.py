@@ -389,9 +389,9 @@ def measure(what: str, root: Path, repeat: int, profile: bool) -> dict:
     elif what == "filter":
         dashboard = new_dashboard(root)
         modules = list(dashboard.report.modules)[:repeat]
-        # Straight after the page is built: each module, then "All modules" again (the first time
-        # each is shown, while the others are drawn in the background); then the same round again.
-        selections = [*modules, ""] * 2
+        # Straight after the page is built ("All modules"): each module, the first time it is shown
+        # (while the others are drawn in the background); then each again, and "All modules".
+        selections = [*modules, *modules, ""]
         turn = iter(selections)
         repeat = len(selections)
         setup = lambda: next(turn)  # noqa: E731
@@ -437,7 +437,7 @@ def measure(what: str, root: Path, repeat: int, profile: bool) -> dict:
             "drawn": {"median": statistics.median(drawn), "runs": drawn, "peak_mib": peak},
         }
     if what == "filter":  # the first round, and the second (every selection shown before)
-        first, again = runs[: len(runs) // 2], runs[len(runs) // 2 :]
+        first, again = runs[: len(modules)], runs[len(modules) :]
         return {
             "median": statistics.median(first),
             "runs": first,
