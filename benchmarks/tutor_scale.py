@@ -60,6 +60,7 @@ MODULES = 8
 DUE = datetime(2026, 12, 15, 23, 59, 59)  # every module's due date (end of day, as the CLI sets it)
 TODAY = date(2026, 12, 20)  # the day the report judges overdue work and the review cycle by
 SEED = 20261129
+FIGURES = "figures.json"  # every figure measured in the work folder, by size and operation
 OLD_POLICY = "2021-09"  # some trainees answered under an old policy version: the review cycle lists them
 
 
@@ -523,6 +524,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--baseline", type=int, default=1_000, help="trainees of the baseline cohort")
     parser.add_argument("--repeat", type=int, default=3, help="runs per figure (the median is shown)")
     parser.add_argument("--repeat-large", type=int, help="runs per figure at --trainees (default: --repeat)")
+    parser.add_argument(
+        "--reuse", action="store_true", help=f"keep the figures --keep's {FIGURES} has, measure the rest"
+    )
     parser.add_argument("--profile", action="store_true", help="print cProfile's top functions")
     parser.add_argument(
         "--keep", type=Path, help="build the cohorts here and keep them (default: a temp folder)"
@@ -555,6 +559,7 @@ def main(argv: list[str] | None = None) -> int:
             if differ:
                 return 1
         figures: dict[int, dict[str, dict]] = {}
+        saved = json.loads((work / FIGURES).read_text(encoding="utf-8")) if (work / FIGURES).is_file() else {}
         for size in dict.fromkeys((args.baseline, args.trainees)):
             root = work / f"cohort-{size}"
             if not root.exists():
@@ -564,9 +569,9 @@ def main(argv: list[str] | None = None) -> int:
                     f"built {size} trainees x {MODULES} modules in {time.perf_counter() - start:.0f} s: "
                     f"{counts}"
                 )
-            figures[size] = {}
-            for what in ("report", "cli", "dashboard", "filter"):
-                if what in args.skip:
+            figures[size] = saved.get(str(size), {}) if args.reuse else {}
+            for what in ("report", "filter", "dashboard", "cli"):
+                if what in args.skip or (what in figures[size] and args.reuse):
                     continue
                 runs = args.repeat_large if size == args.trainees and args.repeat_large else args.repeat
                 repeat = MODULES if what == "filter" else runs
@@ -576,6 +581,8 @@ def main(argv: list[str] | None = None) -> int:
                 if extra and extra[0] in figures[size][what]:
                     figures[size][extra[1]] = figures[size][what].pop(extra[0])
                     names.append(extra[1])
+                saved[str(size)] = figures[size]
+                (work / FIGURES).write_text(json.dumps(saved, indent=1), encoding="utf-8")
                 for name in names:
                     shown = figures[size][name]
                     print(
