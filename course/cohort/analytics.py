@@ -93,19 +93,31 @@ def trainee_summary(
 
     failed = scores[(scores["status"] == ModuleStatus.FAILED) | (_count(scores["failed"]) > 0)]
     tampered = scores[_count(scores["tampered"]) > 0]
+    # Looked up per trainee below: grouped once here, not filtered once per trainee.
     submitted = {student: set(mods) for student, mods in scores.groupby("student")["module"]}
+    failed_modules = {
+        student: list(mods) for student, mods in failed.groupby("student", sort=False)["module"]
+    }
+    tampered_modules = {
+        student: list(rows.itertuples(index=False, name=None))
+        for student, rows in tampered.groupby("student", sort=False)[["module", "tampered"]]
+    }
+    fractions = per_module.to_dict(orient="index")
+    overall, unmarked = overall.to_dict(), unmarked.to_dict()
+    unmarked_points = unmarked_points.to_dict()
+    extended = extended or {}
 
     rows = []
     for student in students:
         done = submitted.get(student, set())
-        own = {m: max(day, (extended or {}).get((student, m), day)) for m, day in due.items()}
+        own = {m: max(day, extended.get((student, m), day)) for m, day in due.items()}
         late = [m for m in modules if m in own and own[m] < today and m not in done]
         flags = {
             "not_started": not done,
             "low_score": bool(overall[student] < low_score),  # NaN (nothing graded) compares False
             "overdue": bool(late),
-            "grading_failed": bool((failed["student"] == student).any()),
-            "tampered": bool((tampered["student"] == student).any()),
+            "grading_failed": student in failed_modules,
+            "tampered": student in tampered_modules,
         }
         reasons = _reasons(
             flags,
@@ -113,8 +125,8 @@ def trainee_summary(
             threshold=low_score,
             provisional=(int(unmarked[student]), float(unmarked_points.get(student, 0.0))),
             late=[(m, own[m]) for m in late],
-            failed=list(failed.loc[failed["student"] == student, "module"]),
-            tampered=tampered.loc[tampered["student"] == student, ["module", "tampered"]],
+            failed=failed_modules.get(student, []),
+            tampered=tampered_modules.get(student, []),
         )
         rows.append(
             {
@@ -122,7 +134,7 @@ def trainee_summary(
                 "modules_submitted": len(done),
                 "modules_total": len(modules),
                 "completion": len(done) / len(modules) if modules else float("nan"),
-                **per_module.loc[student].to_dict(),
+                **fractions[student],
                 "overall": overall[student],
                 "unmarked": int(unmarked[student]),
                 **flags,
@@ -146,7 +158,7 @@ def _reasons(
     provisional: tuple[int, float],
     late: list[tuple[str, date]],
     failed: list[str],
-    tampered: pd.DataFrame,
+    tampered: list[tuple[str, object]],
 ) -> str:
     parts = []
     if flags["not_started"]:
@@ -161,7 +173,7 @@ def _reasons(
     if len(tampered):
         parts.append(
             "answers changed outside the app (scored 0): "
-            + ", ".join(f"{m} ({_scenarios(n)})" for m, n in tampered.itertuples(index=False))
+            + ", ".join(f"{m} ({_scenarios(n)})" for m, n in tampered)
         )
     return "; ".join(parts)
 
@@ -339,12 +351,14 @@ def _fraction(choices: pd.DataFrame) -> pd.Series:
 
 def _check_choices(choices: pd.DataFrame) -> None:
     require_columns(choices, CHOICE_COLUMNS, "choices")
-    for row, points, best in choices[["points", "best_points"]].itertuples():
-        if not (pd.notna(best) and best > 0 and pd.notna(points) and 0 <= points <= best):
-            raise ValueError(
-                f"choices row {row!r}: points {points!r} of best_points {best!r}; expected "
-                "best_points > 0 and 0 <= points <= best_points"
-            )
+    points, best = choices["points"], choices["best_points"]
+    valid = best.notna() & points.notna()
+    valid[valid] = (best[valid] > 0) & (points[valid] >= 0) & (points[valid] <= best[valid])
+    for row, points, best in choices.loc[~valid, ["points", "best_points"]].head(1).itertuples():
+        raise ValueError(
+            f"choices row {row!r}: points {points!r} of best_points {best!r}; expected "
+            "best_points > 0 and 0 <= points <= best_points"
+        )
     repeated = choices.duplicated(subset=["student", *DECISION], keep=False)
     if repeated.any():
         rows = list(choices.index[repeated])

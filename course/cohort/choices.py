@@ -48,6 +48,7 @@ CHOICE_COLUMNS = [
 # Where the chosen option stood on the trainee's screen (1 = top; empty where the answers
 # predate recorded orders) and how many options there were: for position effects.
 POSITION_COLUMNS = ["shown_at", "options"]
+_DECISION_FIELDS = [*CHOICE_COLUMNS[3:], *POSITION_COLUMNS]  # what decisions() gives for each
 INVALID_COLUMNS = ["student", "module", "scenario", "file", "reason"]
 ANSWERED_COLUMNS = ["student", "module", "scenario", "policy_version", "updated"]
 
@@ -74,7 +75,7 @@ def read_cohort_answers(
     ``keys``; files are named in the invalid frame relative to ``root`` (the course directory).
     ``unreadable``: ``(module, scenario) -> why`` for released keys that could not be read."""
     unreadable = unreadable or {}
-    choices: list[dict[str, Any]] = []
+    choices: list[list[Any]] = []
     invalid: list[dict[str, Any]] = []
     answered: list[dict[str, Any]] = []
     for student, module, path in _answers_files(submissions):
@@ -89,7 +90,12 @@ def read_cohort_answers(
         except InvalidAnswers as exc:
             invalid.append({**where, "file": _shown(path, root), "reason": str(exc)})
             continue
-        choices += [{**where, **row} for row in decisions(scenario, answers.choices, answers.orders)]
+        # Rows as lists, in the frame's column order: a frame of a large cohort's millions of
+        # decisions builds several times faster from lists than from dicts.
+        choices += [
+            [student, module, scenario_id, *(row[c] for c in _DECISION_FIELDS)]
+            for row in decisions(scenario, answers.choices, answers.orders)
+        ]
         answered.append({**where, "policy_version": answers.policy_version, "updated": answers.updated})
     return CohortAnswers(
         _choices_frame(choices),
@@ -161,6 +167,6 @@ def _read(path: Path) -> bytes:
         raise InvalidAnswers(f"answers file could not be read ({exc.strerror or exc})") from exc
 
 
-def _choices_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
+def _choices_frame(rows: list[list[Any]]) -> pd.DataFrame:
     frame = pd.DataFrame(rows, columns=[*CHOICE_COLUMNS, *POSITION_COLUMNS])
     return frame.astype({"points": "int64", "best_points": "int64", "shown_at": "Int64", "options": "int64"})

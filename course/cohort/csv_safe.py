@@ -44,6 +44,13 @@ def neutralise(value: Any) -> Any:
     both LMSs read as "no grade"); anything else becomes text, prefixed with ``'`` if it starts
     with ``=``, ``+``, ``-``, ``@``, tab, carriage return or NUL.
     """
+    kind = type(value)  # the commonest cells first, by exact type: the same answers, sooner
+    if kind is str:
+        return QUOTE + value if value.startswith(TRIGGERS) else value
+    if kind is int:
+        return value
+    if kind is float:
+        return "" if math.isnan(value) else value
     if value is None or value is pd.NA or value is pd.NaT:
         return ""
     if isinstance(value, (numbers.Real, Decimal)) and not isinstance(value, bool):

@@ -12,11 +12,13 @@ never 0) or ``not-submitted`` (scored 0, as nbgrader does).
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
-from nbgrader.api import Gradebook, MissingEntry
+from nbgrader.api import Assignment, Grade, Gradebook, SubmittedAssignment, SubmittedNotebook
 from nbgrader.plugins import ExportPlugin
+from sqlalchemy import func
 
 from ..grading.results import grading_results
 from ..status import ModuleStatus
@@ -44,9 +46,11 @@ def grades_table(gradebook: Gradebook, states: dict[tuple[str, str], tuple[str, 
     """One row per module x trainee of the gradebook, as nbgrader's export lists them.
     ``states`` maps each submitted (student, module) to its :class:`ModuleStatus` and the number
     of reflections awaiting marking (:func:`module_states`)."""
+    submissions = _submissions(gradebook)
+    students = gradebook.students
     rows = []
     for assignment in gradebook.assignments:
-        for student in gradebook.students:
+        for student in students:
             row = {
                 "assignment": assignment.name,
                 "duedate": assignment.duedate,
@@ -57,23 +61,46 @@ def grades_table(gradebook: Gradebook, states: dict[tuple[str, str], tuple[str, 
                 "max_score": assignment.max_score,
                 "unmarked_reflections": 0,
             }
-            try:
-                submission = gradebook.find_submission(assignment.name, student.id)
-            except MissingEntry:
+            submission = submissions.get((assignment.name, student.id))
+            if submission is None:
                 row |= {"timestamp": None, "raw_score": 0.0, "late_submission_penalty": 0.0, "score": 0.0}
                 row["status"] = ModuleStatus.NOT_SUBMITTED
             else:
-                penalty = submission.late_submission_penalty
-                row |= {"timestamp": submission.timestamp, "late_submission_penalty": penalty}
+                timestamp, score, penalty = submission
+                row |= {"timestamp": timestamp, "late_submission_penalty": penalty}
                 status, waiting = states.get((student.id, assignment.name), (ModuleStatus.GRADED, 0))
                 if status == ModuleStatus.FAILED:
                     row |= {"raw_score": status, "score": status, "status": status}
                 else:
-                    score = submission.score
                     graded = {"raw_score": score, "score": max(0.0, score - penalty)}
                     row |= {**graded, "status": status, "unmarked_reflections": waiting}
             rows.append(row)
     return pd.DataFrame(rows, columns=COLUMNS, dtype=object)
+
+
+def _submissions(gradebook: Gradebook) -> dict[tuple[str, str], tuple[datetime | None, float, float]]:
+    """Every submission, ``(module, student) -> (timestamp, score, late penalty)``, as nbgrader's
+    ``SubmittedAssignment.score`` and ``late_submission_penalty`` define them (the sums over its
+    notebooks' grades and penalties), in three queries rather than several per submission."""
+    db = gradebook.db
+    scores = dict(
+        db.query(SubmittedNotebook.assignment_id, func.coalesce(func.sum(Grade.score), 0.0))
+        .join(Grade, Grade.notebook_id == SubmittedNotebook.id)
+        .group_by(SubmittedNotebook.assignment_id)
+    )
+    penalties = dict(
+        db.query(
+            SubmittedNotebook.assignment_id,
+            func.coalesce(func.sum(SubmittedNotebook.late_submission_penalty), 0.0),
+        ).group_by(SubmittedNotebook.assignment_id)
+    )
+    found = db.query(
+        SubmittedAssignment.id, Assignment.name, SubmittedAssignment.student_id, SubmittedAssignment.timestamp
+    ).join(Assignment, SubmittedAssignment.assignment_id == Assignment.id)
+    return {
+        (module, student): (timestamp, scores.get(submitted, 0.0), penalties.get(submitted, 0.0))
+        for submitted, module, student, timestamp in found
+    }
 
 
 def module_states(results: pd.DataFrame) -> dict[tuple[str, str], tuple[str, int]]:

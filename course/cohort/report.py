@@ -17,7 +17,7 @@ import pandas as pd
 
 from ..documents import ModuleDocument
 from ..grading.extensions import extended_days
-from ..grading.gradebook import course_directory, open_gradebook, submitted_folders
+from ..grading.gradebook import course_directory, open_gradebook, submitted_folders, submitted_times
 from ..grading.released import Keys, released_keys, released_modules
 from ..grading.results import grading_results
 from ..policy import Policy, load_policy
@@ -35,7 +35,7 @@ from .lms import gradebook_students
 from .review import read_completions, review_due
 from .scores import check_passes, cohort_grid, module_scores
 from .settings import LOW_SCORE  # callers import it from here too
-from .submissions import submission_status
+from .submissions import submission_statuses
 
 
 @dataclass(frozen=True)
@@ -116,14 +116,17 @@ def cohort_report(
     )
 
     keys, unreadable = released_keys(course_dir)
-    submissions = submitted_folders(course_directory(course_dir))
+    coursedir = course_directory(course_dir)
+    times = submitted_times(coursedir)  # nbgrader's timestamp.txt of each submission, read once
+    submissions = submitted_folders(coursedir)
     answers = read_cohort_answers(submissions, keys, course_dir, unreadable)
     choices = answers.choices[answers.choices["module"].isin(list(modules))].reset_index(drop=True)
     clauses = {m: sorted(documents[m]["clauses"]) for m in modules}
-    completions = read_completions(course_dir, answers.answered)
+    completions = read_completions(course_dir, answers.answered, times)
     completions = completions[completions["module"].isin(list(clauses))]
     review = review_due(completions, policy, clauses, today)
-    handed_in = [submission_status(course_dir, m).assign(module=m) for m in modules]
+    statuses = submission_statuses(course_dir, list(modules), times)
+    handed_in = [frame.assign(module=m) for m, frame in statuses.items()]
     submissions = pd.concat(handed_in, ignore_index=True) if handed_in else pd.DataFrame()
     return CohortReport(
         name=cohort_name(course_dir),

@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import pandas as pd
 
 from ..documents import revised_since
-from ..grading.gradebook import course_directory, submitted_folders
+from ..grading.gradebook import course_directory, submitted_times
 from ..policy import VERSION_PATTERN, Policy
 from .frames import require_columns
 
@@ -39,17 +39,18 @@ REVIEW_COLUMNS = [
 _VERSION = re.compile(VERSION_PATTERN)
 
 
-def read_completions(course_dir: Path, answered: pd.DataFrame) -> pd.DataFrame:
+def read_completions(
+    course_dir: Path, answered: pd.DataFrame, times: Mapping[tuple[str, str], datetime | None] | None = None
+) -> pd.DataFrame:
     """One row per collected submission: the trainee, the module, when it was submitted
     (``completed``: nbgrader's timestamp.txt, as a naive UTC Timestamp; NaT if unreadable) and the
     oldest policy version its answers files record (``answered``:
     :attr:`course.cohort.choices.CohortAnswers.answered`), "" when no valid file records one.
-    A submission whose grading failed still counts: the trainee completed the module."""
-    coursedir = course_directory(course_dir)
-    rows = []
-    for student, module, folder in submitted_folders(coursedir):
-        stamp = coursedir.get_existing_timestamp(str(folder))
-        rows.append([student, module, pd.Timestamp(stamp) if stamp else pd.NaT])
+    A submission whose grading failed still counts: the trainee completed the module. ``times``:
+    :func:`course.grading.gradebook.submitted_times`, for a caller that has read them already."""
+    if times is None:
+        times = submitted_times(course_directory(course_dir))
+    rows = [[student, module, pd.Timestamp(t) if t else pd.NaT] for (student, module), t in times.items()]
     frame = pd.DataFrame(rows, columns=COMPLETION_COLUMNS[:3])
     frame["completed"] = pd.to_datetime(frame["completed"], utc=True).dt.tz_localize(None)
     valid = answered[answered["policy_version"].map(lambda v: bool(_VERSION.match(str(v))))]
@@ -79,7 +80,7 @@ def review_due(
     cutoff = pd.Timestamp(today) - pd.DateOffset(months=period)
     revisions = {module: policy.revisions(clauses) for module, clauses in module_clauses.items()}
     rows = []
-    for index, row in completions.iterrows():
+    for index, row in zip(completions.index, completions.to_dict("records"), strict=True):
         if row["module"] not in revisions:
             raise ValueError(f"completions row {index}: module {row['module']!r} is not in the course")
         completed = pd.Timestamp(row["completed"])

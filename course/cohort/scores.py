@@ -91,7 +91,8 @@ def module_scores(results: pd.DataFrame) -> pd.DataFrame:
     out["score"] = groups["score"].sum(min_count=1).where(out["failed"] == 0)
     # min_count=len: one unknown scenario maximum makes the module's unknown, where pandas would
     # otherwise skip it and understate the maximum.
-    out["max_score"] = groups["max_score"].apply(lambda s: s.sum(min_count=len(s)))
+    maxima = groups["max_score"]
+    out["max_score"] = maxima.sum().where(maxima.count() == maxima.size())
     out["status"] = ModuleStatus.GRADED
     out.loc[out["unmarked"] > 0, "status"] = ModuleStatus.AWAITING_MARKING
     out.loc[out["failed"] > 0, "status"] = ModuleStatus.FAILED
@@ -142,34 +143,33 @@ def check_passes(
     """Every student x module of ``checks`` (module -> its knowledge check's id and pass mark):
     the check's score and maximum as graded, and whether it reaches the pass mark. ``passed`` is
     empty (NA) where nothing is graded: not submitted, or its autograde failed."""
-    graded = results[results["status"] != Result.FAILED].set_index(["student", "module", "scenario"])
-    rows = []
-    for student in students:
-        for module, (check, mark) in checks.items():
-            key = (student, module, check)
-            score = float(graded.loc[key, "score"]) if key in graded.index else float("nan")
-            most = float(graded.loc[key, "max_score"]) if key in graded.index else float("nan")
-            known = not (pd.isna(score) or pd.isna(most) or most <= 0)
-            rows.append(
-                {
-                    "student": student,
-                    "module": module,
-                    "check": check,
-                    "check_score": score,
-                    "check_max": most,
-                    "pass_mark": mark,
-                    "passed": (100 * score / most >= mark) if known else pd.NA,
-                }
-            )
-    return pd.DataFrame(rows, columns=PASS_COLUMNS).astype({"passed": "boolean"})
+    graded = results[results["status"] != Result.FAILED]
+    graded = graded.drop_duplicates(["student", "module", "scenario"])  # grading_results: one row each
+    asked = pd.DataFrame(
+        [(student, module, check, mark) for student in students for module, (check, mark) in checks.items()],
+        columns=["student", "module", "check", "pass_mark"],
+    )
+    found = asked.merge(
+        graded[["student", "module", "scenario", "score", "max_score"]].rename(columns={"scenario": "check"}),
+        on=["student", "module", "check"],
+        how="left",
+    )
+    score = pd.to_numeric(found["score"], errors="raise").astype(float)
+    most = pd.to_numeric(found["max_score"], errors="raise").astype(float)
+    known = score.notna() & most.notna() & (most > 0)
+    passed = pd.Series(pd.NA, index=found.index, dtype="boolean")
+    passed[known] = (100 * score[known] / most[known]) >= found.loc[known, "pass_mark"]
+    out = found.assign(check_score=score, check_max=most, passed=passed)
+    return out[PASS_COLUMNS].reset_index(drop=True)
 
 
 def _check_results(results: pd.DataFrame) -> None:
     require_columns(results, _RESULT_COLUMNS, "results frame")
-    for index, row in results.iterrows():
+    unknown = ~results["status"].isin(list(_RESULT_STATUSES))
+    unscored = (results["status"] != Result.FAILED) & results["score"].isna()
+    for index, row in results[unknown | unscored].head(1).iterrows():
         where = f"results row {index} ({row['student']}, {row['module']}, {row['scenario']})"
         if row["status"] not in _RESULT_STATUSES:
             expected = ", ".join(sorted(_RESULT_STATUSES))
             raise ValueError(f"{where}: status {row['status']!r} is not one of {expected}")
-        if row["status"] != Result.FAILED and pd.isna(row["score"]):
-            raise ValueError(f"{where}: status {row['status']} but no score (only failed rows may lack one)")
+        raise ValueError(f"{where}: status {row['status']} but no score (only failed rows may lack one)")

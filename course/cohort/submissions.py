@@ -10,15 +10,15 @@ lists them with their reason.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
-from nbgrader.api import MissingEntry
 
 from ..grading.extensions import extended_until, read_extensions, said, trainee_due
 from ..grading.files import printable
-from ..grading.gradebook import course_directory, open_gradebook, submitted_folders
+from ..grading.gradebook import course_directory, open_gradebook, submitted_times
 from ..status import Result, unmarked_text
 from .lms import gradebook_students
 
@@ -39,36 +39,50 @@ def late_by(submitted: datetime, due: datetime) -> str:
 def submission_status(course_dir: Path, module: str) -> pd.DataFrame:
     """Every trainee on the roster with their submission of ``module`` (columns :data:`COLUMNS`;
     ``submitted`` a naive UTC Timestamp, NaT when none)."""
-    coursedir = course_directory(course_dir)
+    return submission_statuses(course_dir, [module])[module]
+
+
+def submission_statuses(
+    course_dir: Path,
+    modules: Sequence[str],
+    times: Mapping[tuple[str, str], datetime | None] | None = None,
+) -> dict[str, pd.DataFrame]:
+    """:func:`submission_status` of each of ``modules``, reading the gradebook, the roster and the
+    submitted folders once for all of them. ``times``:
+    :func:`course.grading.gradebook.submitted_times`, for a caller that has read them already."""
     with open_gradebook(course_dir, must_exist=True) as gb:
-        try:
-            due = gb.find_assignment(module).duedate
-        except MissingEntry:
-            due = None
-    stamps = {}
-    for student, found, folder in submitted_folders(coursedir):
-        if found == module:
-            stamp = pd.Timestamp(coursedir.get_existing_timestamp(str(folder)) or pd.NaT)
-            stamps[student] = stamp.tz_convert(None) if stamp is not pd.NaT and stamp.tzinfo else stamp
+        dues = {assignment.name: assignment.duedate for assignment in gb.assignments}
+    if times is None:
+        times = submitted_times(course_directory(course_dir))
     extensions = read_extensions(course_dir)
-    rows = []
-    for trainee in gradebook_students(course_dir).itertuples(index=False):
-        name = " ".join(part for part in (trainee.first_name, trainee.last_name) if part)
-        when = stamps.get(trainee.id)
-        until = extended_until(extensions, module, trainee.id)
-        own_due = trainee_due(due, until)
-        if trainee.id not in stamps:
-            status = NOT_SUBMITTED
-        elif pd.isna(when):
-            status = "submitted; its time is unreadable: check it"
-        elif own_due is not None and when > pd.Timestamp(own_due):
-            status = late_by(when.to_pydatetime(), own_due)
-        else:
-            status = ON_TIME
-        if until is not None and own_due != due:
-            status += f", extended to {said(own_due)}"
-        rows.append([trainee.id, name, pd.NaT if when is None else when, status])
-    return pd.DataFrame(rows, columns=COLUMNS)
+    roster = gradebook_students(course_dir)
+    names = [" ".join(p for p in (t.first_name, t.last_name) if p) for t in roster.itertuples(index=False)]
+    frames = {}
+    for module in modules:
+        due = dues.get(module)
+        stamps = {}
+        for (student, found), stamp in times.items():
+            if found == module:
+                stamp = pd.Timestamp(stamp or pd.NaT)
+                stamps[student] = stamp.tz_convert(None) if stamp is not pd.NaT and stamp.tzinfo else stamp
+        rows = []
+        for trainee, name in zip(roster["id"], names, strict=True):
+            when = stamps.get(trainee)
+            until = extended_until(extensions, module, trainee)
+            own_due = trainee_due(due, until)
+            if trainee not in stamps:
+                status = NOT_SUBMITTED
+            elif pd.isna(when):
+                status = "submitted; its time is unreadable: check it"
+            elif own_due is not None and when > pd.Timestamp(own_due):
+                status = late_by(when.to_pydatetime(), own_due)
+            else:
+                status = ON_TIME
+            if until is not None and own_due != due:
+                status += f", extended to {said(own_due)}"
+            rows.append([trainee, name, pd.NaT if when is None else when, status])
+        frames[module] = pd.DataFrame(rows, columns=COLUMNS)
+    return frames
 
 
 def with_grading(results: pd.DataFrame, module: str, frame: pd.DataFrame) -> pd.DataFrame:

@@ -4,6 +4,7 @@ find them (its ``nbgrader_config.py`` there, on top of the Jupyter config direct
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 
 from nbgrader.api import Gradebook
@@ -45,6 +46,16 @@ def submitted_folders(coursedir: CourseDirectory) -> Iterator[tuple[str, str, Pa
         for module in _visible(student):
             folder = Path(coursedir.format_path(coursedir.submitted_directory, student.name, module.name))
             yield student.name, module.name, folder
+
+
+def submitted_times(coursedir: CourseDirectory) -> dict[tuple[str, str], datetime | None]:
+    """Every collected submission's time, ``(student, module) -> time`` in name order, as nbgrader
+    reads its ``timestamp.txt`` (None where there is none). Read once for everything that needs it:
+    nbgrader parses each with dateutil, which is slow enough to matter over a large cohort."""
+    return {
+        (student, module): coursedir.get_existing_timestamp(str(folder))
+        for student, module, folder in submitted_folders(coursedir)
+    }
 
 
 def _visible(folder: Path) -> list[Path]:

@@ -5,7 +5,8 @@ and figure for the chosen cohort and module. Its styles are in the course's Voil
 from __future__ import annotations
 
 import base64
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Sequence
 from datetime import date
 from html import escape
 from pathlib import Path
@@ -130,11 +131,76 @@ def downloads_html(report: CohortReport, course_dir: Path) -> str:
     return f'<p class="mip-download mip-downloads">Download: {" ".join(links)}</p>{failed}'
 
 
+Selection = tuple[str, str]  # (cohort label, module filter value)
+
+
+class Bodies:
+    """The page's body for each selection (cohort, module), drawn once and kept: a filter change
+    to a selection drawn already only swaps the HTML. Its figures take about a second each to draw
+    whatever the cohort's size, so after the first body is shown the others are drawn in a
+    background thread (:meth:`prepare`). One body is drawn at a time (matplotlib is not
+    thread-safe) and one asked for goes first: the background waits while one is asked for."""
+
+    def __init__(self, draw: Callable[[str, str], str]):
+        self._draw = draw
+        self._done: dict[Selection, str] = {}
+        self._drawing = threading.Lock()  # held while a body is drawn
+        self._turn = threading.Condition()  # guards the queue and the count of callers waiting
+        self._asking = 0
+        self._queue: list[Selection] = []
+        self._worker: threading.Thread | None = None
+
+    def get(self, label: str, module: str) -> str:
+        """The body of the selection, drawn now unless it was drawn already (an error is raised,
+        and nothing kept, for a selection that cannot be drawn)."""
+        with self._turn:
+            self._asking += 1
+        try:
+            with self._drawing:
+                if (label, module) not in self._done:
+                    self._done[label, module] = self._draw(label, module)
+                return self._done[label, module]
+        finally:
+            with self._turn:
+                self._asking -= 1
+                self._turn.notify_all()
+
+    def prepare(self, selections: Sequence[Selection]) -> None:
+        """Draw ``selections`` in the background, in this order, those not drawn yet."""
+        with self._turn:
+            self._queue = [s for s in dict.fromkeys([*self._queue, *selections]) if s not in self._done]
+            if self._worker is None or not self._worker.is_alive():
+                self._worker = threading.Thread(target=self._work, name="dashboard-bodies", daemon=True)
+                self._worker.start()
+
+    def forget(self, label: str) -> None:
+        """Drop the cohort's bodies (its report was read again)."""
+        with self._drawing:
+            for selection in [s for s in self._done if s[0] == label]:
+                del self._done[selection]
+
+    def _work(self) -> None:
+        while True:
+            with self._turn:
+                while self._asking:
+                    self._turn.wait()
+                if not self._queue:
+                    return
+                selection = self._queue.pop(0)
+            with self._drawing:
+                if selection not in self._done:
+                    try:
+                        self._done[selection] = self._draw(*selection)
+                    except Exception:  # drawn again when asked for, and the error shown then
+                        continue
+
+
 class Dashboard:
     """The page: filters, download links for the exports, and the tables and figures.
 
     Every cohort's report is read once, at the start (the comparison needs all their summaries);
-    filters only redraw. A cohort that cannot be read is named, with the reason, on the page.
+    filters only show the body drawn for the selection (:class:`Bodies`). A cohort that cannot be
+    read is named, with the reason, on the page.
     ``today`` is for the overdue flags and the review cycle (default: the real date)."""
 
     def __init__(
@@ -150,6 +216,9 @@ class Dashboard:
         self.reports: dict[str, CohortReport] = {}
         self.problems: dict[str, str] = {}
         self._links: dict[str, str] = {}  # cohort -> its download links, built on first showing
+        self.bodies = Bodies(
+            lambda label, module: dashboard_html(self.reports[label], module, comparison=self.comparison)
+        )
         for label in self.cohorts:
             self._load(label)
         self.comparison = comparison_table(
@@ -180,13 +249,27 @@ class Dashboard:
         self.module.observe(lambda _: self.render(), names="value")
         self._on_cohort()
         self.views = TutorViews(self)  # marking reflections and one trainee's page
+        self.prepare(self.cohort.value)
 
     def _load(self, label: str) -> None:
         self._links.pop(label, None)  # a cohort read again (a mark saved) offers its new files
         try:
-            self.reports[label] = cohort_report(self.cohorts[label], policy=self.policy, today=self.today)
+            report = cohort_report(self.cohorts[label], policy=self.policy, today=self.today)
         except Exception as exc:  # shown on the page: one unreadable cohort must not hide the rest
             self.problems[label] = f"{type(exc).__name__}: {exc}"
+            report = None
+        else:
+            self.reports[label] = report
+        # After the new report is in place: a body the background drew meanwhile was of the old one.
+        self.bodies.forget(label)
+        if report is not None and hasattr(self, "views"):  # read again after the page was shown
+            self.prepare(label)
+
+    def prepare(self, first: str) -> None:
+        """Draw every selection of every readable cohort in the background, ``first``'s first."""
+        labels = [first, *(label for label in self.reports if label != first)]
+        reports = [(label, self.reports[label]) for label in labels if label in self.reports]
+        self.bodies.prepare([(label, m) for label, r in reports for m in (ALL_MODULES, *r.modules)])
 
     @property
     def report(self) -> CohortReport | None:
@@ -218,7 +301,7 @@ class Dashboard:
             )
             return
         try:
-            self.body.value = dashboard_html(self.report, self.module.value, comparison=self.comparison)
+            self.body.value = self.bodies.get(label, self.module.value)
         except Exception as exc:  # a page that says what went wrong, not a blank one
             self.body.value = (
                 f'<p class="mip-error" role="alert">Cannot show this selection: {escape(str(exc))}</p>'
