@@ -15,6 +15,7 @@ from tornado.web import RedirectHandler
 from voila.app import Voila
 from voila.tornado.handler import TornadoVoilaHandler
 
+from .hashed_assets import with_hashed_assets
 from .paths import NOTEBOOKS_DIR, PROGRESS_DIR, REPO
 from .play.learner import (
     LEARNER_COOKIE,
@@ -128,7 +129,7 @@ class CourseVoila(Voila):
             (route, CourseRenderHandler, *rest)
             if handler is TornadoVoilaHandler
             else (route, handler, *rest)
-            for route, handler, *rest in super().init_handlers()
+            for route, handler, *rest in with_hashed_assets(super().init_handlers())
         ]
         landing = f"{self.server_url.rstrip('/')}/voila/render/{LANDING}"
         where = {"root": Path(self.root_dir), "progress": Path(os.environ.get(PROGRESS_ENV, PROGRESS_DIR))}

@@ -16,10 +16,12 @@ import http.client
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
+from pathlib import Path
 
 import pytest
 from tornado.web import Finish
 
+from course.hashed_assets import HASHED_NAME
 from course.paths import NOTEBOOKS_DIR
 from course.play.learner import LEARNER_COOKIE, LEARNER_ENV, LEARNER_HEADER, valid_learner_id
 from course.serve import CERTIFICATE, LANDING, CourseVoila, install_pages, serve
@@ -176,3 +178,29 @@ def test_a_left_pages_kernel_is_culled_alike_on_course_serve_and_on_the_hub():
     for config in (REPO / "voila.json", hub):
         assert json.loads(config.read_text(encoding="utf-8"))["MappingKernelManager"] == expected, config
     assert KERNEL_CULL_IDLE_SECONDS + KERNEL_CULL_EVERY_SECONDS <= 120
+
+
+def test_only_files_named_by_their_content_are_cached_for_good(server):
+    """``course.hashed_assets``: a content-hashed script is immutable; a file whose name does not
+    change with its content (``style.js``, ``package.json``) is still revalidated, as Voila does."""
+    from voila.utils import get_voila_labextensions_path
+
+    manager = next(
+        Path(p) / "@jupyter-widgets" / "jupyterlab-manager"
+        for p in get_voila_labextensions_path()
+        if (Path(p) / "@jupyter-widgets" / "jupyterlab-manager").is_dir()
+    )
+    hashed = [
+        f.relative_to(manager).as_posix()
+        for f in (manager / "static").glob("*.js")
+        if HASHED_NAME.search(f.name)
+    ]
+    plain = ["package.json", "static/style.js"]
+    assert hashed and all((manager / name).is_file() for name in plain)
+    caching = {}
+    for name in [*hashed, *plain]:
+        response, body = server.get(f"/voila/labextensions/@jupyter-widgets/jupyterlab-manager/{name}")
+        assert response.status == 200 and body
+        caching[name] = response.getheader("Cache-Control")
+    assert {caching[name] for name in hashed} == {"public, max-age=31536000, immutable"}
+    assert {caching[name] for name in plain} == {"no-cache"}

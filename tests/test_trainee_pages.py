@@ -145,6 +145,33 @@ def test_focus_is_visible_and_moves_to_the_outcome_and_the_next_page_is_one_butt
     page.context.close()
 
 
+def test_the_next_page_takes_the_front_end_from_the_browsers_cache_without_asking_again(
+    server, browser, course
+):
+    """Page after page, the browser asks the server for the page and its kernel only: the
+    JupyterLab extensions' scripts, named by their content hash, are not revalidated (Voila sends
+    them with no-cache, 17 round trips a page; course.hashed_assets)."""
+    first, second = course.module(MODULE).scenarios[:2]
+    page = open_scenario(server, browser, first)
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Network.enable")
+    answered: dict[str, tuple[str, int]] = {}
+    cached: set[str] = set()
+    cdp.on(
+        "Network.responseReceived",
+        lambda e: answered.update({e["requestId"]: (e["response"]["url"], e["response"]["status"])}),
+    )
+    cdp.on("Network.requestServedFromCache", lambda e: cached.add(e["requestId"]))
+    page.goto(scenario_url(server, second))  # as the ending's Next link does
+    page.locator(".mip-confirm").wait_for(timeout=60_000)
+    scripts = {rid: url for rid, (url, _) in answered.items() if "/voila/labextensions/" in url}
+    assert len(scripts) >= 10  # the widgets' front end was loaded, from somewhere
+    asked = sorted(url for rid, url in scripts.items() if rid not in cached)
+    assert asked == [], f"asked the server again for {asked}"
+    assert not [url for url, status in answered.values() if status == 304]
+    page.context.close()
+
+
 def test_on_a_phone_text_is_16px_and_targets_44px(server, browser, course):
     scn = course.module(MODULE).scenarios[0]
     page = open_scenario(server, browser, scn, PHONE)
