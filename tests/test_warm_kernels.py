@@ -251,3 +251,35 @@ def test_the_busy_page_reads_well_on_a_laptop_and_a_phone_and_leads_back_to_the_
         page.locator("input[type=radio]").first.wait_for(timeout=60_000)
         context.close()
         holder.close()
+
+
+def test_the_culler_passes_over_a_kernel_still_starting(cold):
+    """jupyter_server's culler fails with a traceback on a kernel that is registered but not yet
+    given its activity time; under load (200 trainees at once) it met one. A starting kernel is not
+    idle: it is passed over, and the page it is for still comes."""
+    import asyncio
+
+    manager, loop = cold.manager, cold.app.ioloop.asyncio_loop
+
+    async def cull_while_starting(known: set[str]) -> list[str]:
+        """Every loop turn until a new kernel has its activity time: cull each new one that has not."""
+        for _ in range(100_000):
+            new = [k for k in manager.list_kernel_ids() if k not in known]
+            starting = [k for k in new if not manager.get_kernel(k).trait_has_value("last_activity")]
+            for k in starting:
+                await manager.cull_kernel_if_idle(k)  # raised TraitError before the fix
+            if new:
+                return starting  # empty: it started between two turns of the loop
+            await asyncio.sleep(0)
+        raise AssertionError("no kernel started")
+
+    caught: list[str] = []
+    for _ in range(5):  # the window is a turn or two of the loop: almost always seen at once
+        watching = asyncio.run_coroutine_threadsafe(cull_while_starting(set(manager.list_kernel_ids())), loop)
+        response, body = cold.get(f"/voila/render/{MODULE_PAGE}")
+        caught = watching.result(60)
+        assert response.status == 200
+        cold.close_page(response, body)
+        if caught:
+            break
+    assert caught, "no kernel was seen while starting"
