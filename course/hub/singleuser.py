@@ -17,7 +17,9 @@ from pathlib import Path
 from jupyter_server.base.handlers import JupyterHandler
 from jupyter_server.utils import url_path_join
 from tornado import web
+from voila.utils import get_voila_labextensions_path
 
+from ..hashed_assets import HashedAssetsHandler
 from ..play.exchange import ExchangeProblem, fetch_released
 from ..reflections_route import REFLECTIONS_ROUTE, ReflectionsPdfHandler
 from ..serve import LANDING, install_pages
@@ -80,5 +82,12 @@ def _load_jupyter_server_extension(serverapp) -> None:
             (url_path_join(base, LANDING_ROUTE), FetchThenLand, {"root": root}),
             (url_path_join(base, REFLECTIONS_ROUTE), TraineeReflectionsPdf, where),
             (url_path_join(base, PDF_ROUTE), CertificateFromTheHub),
+            # Voila's own route for these, with content-hashed scripts cached for good. Extensions
+            # load in name order (jupyter_server), so this is added, and matched, before Voila's.
+            (
+                url_path_join(base, r"/voila/labextensions/(.*)"),
+                HashedAssetsHandler,
+                {"path": get_voila_labextensions_path(), "no_cache_paths": ["/"]},
+            ),
         ],
     )

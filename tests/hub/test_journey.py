@@ -22,6 +22,7 @@ import pytest
 from playwright.sync_api import expect
 
 from course.documents import REFLECTION_CELL
+from course.hashed_assets import HASHED_NAME, IMMUTABLE
 from course.hub.settings import CERTIFICATE_SERVICE, SERVICE_URL_PATH
 from course.play.award import hours_minutes
 from course.scenario.validate import max_points
@@ -93,6 +94,8 @@ def play(browser, hub: Hub, trainee: str, course, pick, landed: Callable[[], Non
     context.set_default_timeout(120_000)  # a busy 2-core machine starts a server and kernels slowly
     page = context.new_page()
     seen = watch(page)
+    scripts: list = []  # the front end's extension scripts, as the browser got them
+    page.on("response", lambda r: "/voila/labextensions/" in r.url and scripts.append(r))
     log_in(page, hub, trainee)
     page.wait_for_url(f"{hub.url}/user/{trainee}/voila/render/index.ipynb", timeout=240_000)
     assert "Status: not started" in module_status(page, MODULE)
@@ -121,6 +124,11 @@ def play(browser, hub: Hub, trainee: str, course, pick, landed: Callable[[], Non
     page.get_by_role("button", name="Yes, submit now").click()
     page.get_by_text("Submitted this module").wait_for()
     assert seen.errors == [] and seen.external == [], (seen.errors, seen.external)
+    # Page after page, content-hashed scripts come from the browser's cache, never asked again.
+    hashed = [r for r in scripts if HASHED_NAME.search(r.url.split("?")[0])]
+    assert hashed
+    assert {r.headers.get("cache-control") for r in hashed} == {IMMUTABLE}
+    assert [r.url for r in hashed if r.status == 304] == []
     return context, page
 
 
