@@ -208,7 +208,7 @@ class Session:
     learner: str | None = None
     page_seconds: float | None = None  # request to the page's last byte
     first_widget: float | None = None  # request to the first decision usable
-    answered_seconds: float | None = None  # a turned-away page's response time
+    answered_seconds: list[float] = field(default_factory=list)  # each busy page's response time
     seconds: float = 0.0
     choices: list[dict[str, str]] = field(default_factory=list)  # each confirmed by the page
     orders: dict[str, list[str]] = field(default_factory=dict)  # option ids in the order shown
@@ -243,12 +243,15 @@ async def check_kernel(http: aiohttp.ClientSession, base: str, kernel_id: str, s
             session.kernel_checks.append(response.status)
 
 
-async def play(session: Session, base: str, rng: random.Random, think: float, timeout: float) -> None:
-    """One trainee: open the page, play its scenario to an ending, reflect, leave."""
+async def play(
+    session: Session, base: str, rng: random.Random, think: float, timeout: float, come_back: int = 0
+) -> None:
+    """One trainee: open the page (turned away, back when the busy page reloads itself, at most
+    ``come_back`` times), play its scenario to an ending, reflect, leave."""
     start = time.monotonic()
     try:
         async with browser(timeout) as http:
-            await _play(http, session, base, rng, think, timeout, start)
+            await _play(http, session, base, rng, think, timeout, start, come_back)
     except PageProblem as exc:
         session.problem = str(exc)
     except (aiohttp.ClientError, TimeoutError, OSError) as exc:
@@ -258,19 +261,29 @@ async def play(session: Session, base: str, rng: random.Random, think: float, ti
     session.seconds = time.monotonic() - start
 
 
-async def _play(http, session: Session, base: str, rng, think: float, timeout: float, start: float) -> None:
-    session.doing = "waiting for the page"
-    try:  # Voila keeps a slow page's connection alive with heartbeats: bound the whole page
-        response, body, session.page_seconds = await asyncio.wait_for(
-            open_page(http, base + session.page.path), timeout
-        )
-    except TimeoutError:
-        raise PageProblem(f"the page did not arrive within {timeout:.0f} s") from None
-    session.status = response.status
-    if response.status == 503:  # the server is at capacity: a "busy, try again" page
-        session.outcome, session.answered_seconds = TURNED_AWAY, session.page_seconds
+async def _play(
+    http, session: Session, base: str, rng, think: float, timeout: float, start: float, come_back: int
+) -> None:
+    while True:
+        session.doing = "waiting for the page"
+        try:  # Voila keeps a slow page's connection alive with heartbeats: bound the whole page
+            response, body, session.page_seconds = await asyncio.wait_for(
+                open_page(http, base + session.page.path), timeout
+            )
+        except TimeoutError:
+            raise PageProblem(f"the page did not arrive within {timeout:.0f} s") from None
+        session.status = response.status
+        if response.status != 503:
+            break
+        # The server is at capacity: a "busy, try again" page, which reloads itself after its
+        # Refresh seconds, as a trainee who leaves it open sees it do.
+        session.answered_seconds.append(session.page_seconds)
         session.retry_after = response.headers.get("Retry-After")
-        return
+        if len(session.answered_seconds) > come_back:
+            session.outcome = TURNED_AWAY
+            return
+        session.doing = "on the busy page, until it reloads"
+        await asyncio.sleep(float(response.headers.get("Refresh", session.retry_after or 60)))
     if response.status != 200:
         raise PageProblem(f"the page answered HTTP {response.status}")
     session.learner = cookie(http, LEARNER_COOKIE)
@@ -385,6 +398,7 @@ async def run_sessions(
     ramp: float,
     think: float,
     timeout: float,
+    come_back: int = 0,
     first: int = 1,
 ) -> list[Session]:
     """``count`` trainees, numbered from ``first``, arriving evenly over ``ramp`` seconds."""
@@ -393,7 +407,7 @@ async def run_sessions(
         rng = random.Random(f"{seed}-{n}")
         session = Session(n, rng.choice(pages))
         await asyncio.sleep(ramp * (n - first) / count)
-        await play(session, base, rng, think, timeout)
+        await play(session, base, rng, think, timeout, come_back)
         return session
 
     return list(await asyncio.gather(*(one(n) for n in range(first, first + count))))
@@ -430,7 +444,9 @@ async def measure_level(served: Served, count: int, args: argparse.Namespace) ->
     server = psutil.Process(served.pid)
     idle = tree_sample(server)  # the server at rest, every baseline kernel shut down
     began, cpu = time.monotonic(), time.process_time()
-    sessions = await run_sessions(served.url, served.pages, count, ramp=args.ramp, **options)
+    sessions = await run_sessions(
+        served.url, served.pages, count, ramp=args.ramp, come_back=args.come_back, **options
+    )
     wall = time.monotonic() - began
     generator_cpu = time.process_time() - cpu
     left, freed = await kernels_freed(served.pid)
@@ -507,10 +523,15 @@ def report(level: Level, args: argparse.Namespace) -> list[str]:
     baseline_ok = sum(succeeded(s, lost) for s in level.baseline)
     cpu = burst[-1].cpu - burst[0].cpu
     arriving = "at once" if not args.ramp else f"evenly over {args.ramp:g} s"
-    turned = f"{len(away)}"
-    if away:
-        retry = sorted({str(s.retry_after) for s in away})
-        turned += f", answered in {seconds([s.answered_seconds for s in away])}, Retry-After {retry}"
+    busy = [s for s in sessions if s.answered_seconds]  # shown the busy page at least once
+    at_once = [s.first_widget for s in sessions if s.first_widget is not None and not s.answered_seconds]
+    back = [s for s in busy if s.outcome != TURNED_AWAY]
+    turned = f"{len(busy)} at first"
+    if busy:
+        retry = sorted({str(s.retry_after) for s in busy})
+        answered = [t for s in busy for t in s.answered_seconds]
+        turned += f" (busy page answered in {seconds(answered)}, Retry-After {retry})"
+        turned += f"; came back when it reloaded and let in: {len(back)}; turned away for good: {len(away)}"
     freed = (
         f"0, all freed {level.freed_seconds:.1f} s after the last session"
         if level.freed_seconds is not None
@@ -522,7 +543,8 @@ def report(level: Level, args: argparse.Namespace) -> list[str]:
         + (f"; {len(ok)}/{admitted} ({100 * len(ok) / admitted:.1f}%) of those let in" if let_in else ""),
         f"  turned away (busy page): {turned}",
         f"  failed: {len(failed)}; lost answers: {sum(1 for s in sessions if s.number in lost)}",
-        f"  time to first widget: {seconds(first)}",
+        f"  time to first widget (from the first request, busy pages included): {seconds(first)}",
+        *([f"    of those let in at once: {seconds(at_once)}"] if back else []),
         f"  baseline, one session alone: {seconds(alone)} ({baseline_ok}/{len(level.baseline)} succeeded); "
         f"burst p50 / baseline p50: {ratio}",
         f"  page HTML complete: {seconds([s.page_seconds for s in sessions if s.status == 200])}",
@@ -579,6 +601,12 @@ def main() -> None:
     parser.add_argument("--ramp", type=float, default=0.0, help="seconds over which sessions arrive")
     parser.add_argument("--think", type=float, default=2.0, help="seconds a trainee reads before a choice")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--come-back",
+        type=int,
+        default=0,
+        help="times a trainee given the busy page stays until it reloads itself (its Refresh)",
+    )
     parser.add_argument("--baseline", type=int, default=3, help="sessions alone for the baseline")
     parser.add_argument("--timeout", type=float, default=600.0, help="the longest wait for one thing")
     parser.add_argument("--sample", type=float, default=1.0, help="seconds between resource samples")

@@ -34,6 +34,7 @@ from traitlets import Float, Integer, List, Unicode, default
 # server's share (the page's websocket and messages).
 PAGE_MEMORY = 80 * 2**20
 RESERVED_MEMORY = 2 * 2**30  # for the server itself, the system and the kernels still warming
+PACE_WEIGHT = 0.2  # of the latest gap between two pages finishing, in the pace (a moving average)
 
 # Claiming a kernel: the page's folder and environment, as a kernel started there would have.
 # ``''`` on an IPython kernel's import path is the working folder, so moving it is enough. Each
@@ -97,6 +98,9 @@ class WarmKernelManager(AsyncMappingKernelManager):
         self._started_with: dict[str, dict[str, str]] = {}  # a warm kernel's environment
         self._arriving = 0  # pages admitted whose response is not finished yet
         self._turns: asyncio.Semaphore | None = None
+        self._waiting = 0  # admitted pages still waiting for their turn
+        self._pace: float | None = None  # seconds between pages finishing while others wait
+        self._last_finish: float | None = None  # when the last page finished, if others waited then
 
     def fill(self) -> None:
         """Start the warm kernels; from within the server's running event loop."""
@@ -110,22 +114,39 @@ class WarmKernelManager(AsyncMappingKernelManager):
     async def admit(self) -> bool:
         """Make room for one more page, unless the server is at capacity, then wait for its turn
         to start (``pages_at_once`` at a time, in order of arrival); False: at capacity, or no turn
-        within ``turn_seconds``. Each admitted page calls :meth:`arrived` once its response is
-        finished (its kernel, if any, counts from then, and the next page takes the turn)."""
-        if self.pages_open >= self.capacity:
+        within ``turn_seconds``. A page whose turn would not come in time by the pace pages have
+        been finishing at is told so at once rather than after ``turn_seconds``. Each admitted
+        page calls :meth:`arrived` once its response is finished (its kernel, if any, counts from
+        then, and the next page takes the turn)."""
+        if self.pages_open >= self.capacity or self.expected_wait() > self.turn_seconds:
             return False
         self._arriving += 1
         if self._turns is None:  # made in the server's event loop, on first use
             self._turns = asyncio.Semaphore(self.pages_at_once or 2 * (os.cpu_count() or 1))
+        self._waiting += 1
         try:
             await asyncio.wait_for(self._turns.acquire(), self.turn_seconds)
         except TimeoutError:
             self._arriving -= 1
             return False
+        finally:
+            self._waiting -= 1
         return True
+
+    def expected_wait(self) -> float:
+        """Seconds a page arriving now would wait for its turn: those waiting ahead of it, and
+        itself, at the pace pages have been finishing while others waited (0 with nobody waiting)."""
+        if not self._waiting or self._pace is None:
+            return 0.0
+        return (self._waiting + 1) * self._pace
 
     def arrived(self) -> None:
         self._arriving -= 1
+        now = time.monotonic()
+        if self._last_finish is not None:  # the last one finished with others waiting, as now
+            gap = now - self._last_finish
+            self._pace = gap if self._pace is None else PACE_WEIGHT * gap + (1 - PACE_WEIGHT) * self._pace
+        self._last_finish = now if self._waiting else None  # a pace is only measured in a queue
         self._turns.release()
 
     # -- the pool --------------------------------------------------------------------------------

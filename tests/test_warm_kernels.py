@@ -205,6 +205,52 @@ def test_pages_start_one_at_a_time_in_turn_and_a_page_whose_turn_never_comes_is_
         assert server.manager.pages_open == 1
 
 
+def test_a_page_whose_turn_would_come_too_late_is_told_at_once_not_after_the_wait():
+    """With a queue, the pace pages finish at says how long a newcomer would wait: past
+    ``turn_seconds`` the busy page comes at once (200 trainees at once waited 90 s for it)."""
+    import asyncio
+
+    from course.warm_kernels import WarmKernelManager
+
+    async def scene() -> None:
+        manager = WarmKernelManager(pages_at_once=1, turn_seconds=2.0, warm_kernels=0, capacity=1000)
+        hold = asyncio.Event()
+
+        async def page(work: float, held: bool = False) -> bool:
+            if not await manager.admit():
+                return False
+            await (hold.wait() if held else asyncio.sleep(work))
+            manager.arrived()
+            return True
+
+        async def settled(tasks: list[asyncio.Task]) -> None:  # each waits for its turn, or is answered
+            while manager._waiting + sum(t.done() for t in tasks) < len(tasks) - 1:  # one holds the turn
+                await asyncio.sleep(0.01)
+
+        # A first crowd, with nothing known yet: all wait their turn and get their page.
+        assert await asyncio.gather(*(page(0.1) for _ in range(4))) == [True] * 4
+        # A page holds the turn; a second one waits; a third would wait two gaps: let in to wait.
+        crowd = [asyncio.create_task(page(0.1, held=True)), asyncio.create_task(page(0.1))]
+        await settled(crowd)
+        crowd.append(asyncio.create_task(page(0.1)))
+        await settled(crowd)
+        assert manager._waiting == 2
+        # Forty more: those that would wait past 2 s (gaps of at least 0.1 s) are told at once.
+        crowd += [asyncio.create_task(page(0.1)) for _ in range(40)]
+        await settled(crowd)
+        told = [t for t in crowd if t.done()]
+        assert told and all(t.result() is False for t in told) and manager._waiting >= 3
+        started = time.monotonic()
+        assert await manager.admit() is False  # the next one too, within the second
+        assert time.monotonic() - started < 0.5
+        hold.set()
+        results = await asyncio.gather(*crowd)
+        assert results[:3] == [True] * 3  # the ones let in to wait were not turned away
+        assert manager.pages_open == 0
+
+    asyncio.run(scene())
+
+
 @pytest.mark.browser
 def test_the_busy_page_reads_well_on_a_laptop_and_a_phone_and_leads_back_to_the_course(
     practice_site, browser

@@ -50,9 +50,13 @@ def test_a_busy_page_counts_as_turned_away_with_its_response_time_not_as_a_failu
     scenario = course.scenarios[0]
     page = Page(scenario.module, f"/voila/render/practice/{scenario.module}/{scenario.id}.ipynb", {})
 
-    async def busy_server_and_two_sessions():
-        async def busy(_request):
-            return web.Response(status=503, text="Busy, try again in a minute", headers={"Retry-After": "60"})
+    asked: list[str] = []
+
+    async def busy_server_and_two_sessions(come_back: int):
+        async def busy(request):
+            asked.append(request.path)
+            headers = {"Retry-After": "60", "Refresh": "0.2"}  # the page reloads itself soon, here
+            return web.Response(status=503, text="Busy, try again in a minute", headers=headers)
 
         app = web.Application()
         app.router.add_get("/{path:.*}", busy)
@@ -62,11 +66,17 @@ def test_a_busy_page_counts_as_turned_away_with_its_response_time_not_as_a_failu
         await web.TCPSite(runner, "127.0.0.1", port).start()
         try:
             url = f"http://127.0.0.1:{port}"
-            return await run_sessions(url, [page], 2, seed=1, ramp=0, think=0, timeout=30)
+            return await run_sessions(
+                url, [page], 2, seed=1, ramp=0, think=0, timeout=30, come_back=come_back
+            )
         finally:
             await runner.cleanup()
 
-    for s in asyncio.run(busy_server_and_two_sessions()):
-        assert s.outcome == TURNED_AWAY and s.problem == "", s.problem
-        assert s.retry_after == "60" and s.answered_seconds is not None and s.first_widget is None
-        assert not succeeded(s, {}) and s.learner is None and lost_answers(s, Path("unused")) == []
+    for come_back in (0, 2):  # gone at the busy page; or staying while it reloads itself twice
+        asked.clear()
+        for s in asyncio.run(busy_server_and_two_sessions(come_back)):
+            assert s.outcome == TURNED_AWAY and s.problem == "", s.problem
+            assert s.retry_after == "60" and len(s.answered_seconds) == 1 + come_back
+            assert s.first_widget is None
+            assert not succeeded(s, {}) and s.learner is None and lost_answers(s, Path("unused")) == []
+        assert asked == [page.path] * 2 * (1 + come_back)
