@@ -21,6 +21,8 @@ import os
 import shutil
 import tempfile
 import time
+from collections import deque
+from dataclasses import dataclass
 from typing import Any
 
 import psutil
@@ -35,6 +37,21 @@ from traitlets import Float, Integer, List, Unicode, default
 PAGE_MEMORY = 80 * 2**20
 RESERVED_MEMORY = 2 * 2**30  # for the server itself, the system and the kernels still warming
 PACE_WEIGHT = 0.2  # of the latest gap between two pages finishing, in the pace (a moving average)
+PACE_GAPS = 3  # gaps measured before the pace is trusted to turn anybody away
+
+
+@dataclass(frozen=True, eq=False)  # each is itself: compared by identity
+class _Waiting:
+    turn: asyncio.Future[bool]  # True: its turn; False: no turn in time
+    since: float  # time.monotonic() of its arrival
+
+
+def _settle(turn: asyncio.Future[bool], granted: bool) -> bool:
+    """Answer a waiting page once (a later answer is ignored); whether this one was the answer."""
+    if turn.done():
+        return False
+    turn.set_result(granted)
+    return True
 
 # Claiming a kernel: the page's folder and environment, as a kernel started there would have.
 # ``''`` on an IPython kernel's import path is the working folder, so moving it is enough. Each
@@ -97,9 +114,10 @@ class WarmKernelManager(AsyncMappingKernelManager):
         self._pages: set[str] = set()  # kernels started for a page, until shut down or culled
         self._started_with: dict[str, dict[str, str]] = {}  # a warm kernel's environment
         self._arriving = 0  # pages admitted whose response is not finished yet
-        self._turns: asyncio.Semaphore | None = None
-        self._waiting = 0  # admitted pages still waiting for their turn
+        self._in_turn = 0  # pages starting and drawing now (at most pages_at_once)
+        self._queue: deque[_Waiting] = deque()  # pages waiting for their turn, in order of arrival
         self._pace: float | None = None  # seconds between pages finishing while others wait
+        self._gaps = 0  # how many such gaps the pace is made of
         self._last_finish: float | None = None  # when the last page finished, if others waited then
 
     def fill(self) -> None:
@@ -111,43 +129,83 @@ class WarmKernelManager(AsyncMappingKernelManager):
         """Pages with a kernel, and pages on their way to one."""
         return len(self._pages) + self._arriving
 
+    @property
+    def waiting(self) -> int:
+        """Pages admitted and waiting for their turn."""
+        return len(self._queue)
+
     async def admit(self) -> bool:
         """Make room for one more page, unless the server is at capacity, then wait for its turn
         to start (``pages_at_once`` at a time, in order of arrival); False: at capacity, or no turn
-        within ``turn_seconds``. A page whose turn would not come in time by the pace pages have
-        been finishing at is told so at once rather than after ``turn_seconds``. Each admitted
-        page calls :meth:`arrived` once its response is finished (its kernel, if any, counts from
-        then, and the next page takes the turn)."""
+        within ``turn_seconds``. Once the pace pages finish at is known, a page whose turn would
+        not come in time is told so at once (on arrival, or as soon as the pace says so while it
+        waits) rather than after ``turn_seconds``. Each admitted page calls :meth:`arrived` once
+        its response is finished (its kernel, if any, counts from then; the next page's turn)."""
         if self.pages_open >= self.capacity or self.expected_wait() > self.turn_seconds:
             return False
         self._arriving += 1
-        if self._turns is None:  # made in the server's event loop, on first use
-            self._turns = asyncio.Semaphore(self.pages_at_once or 2 * (os.cpu_count() or 1))
-        self._waiting += 1
+        if self._in_turn < self._at_once() and not self._queue:
+            self._in_turn += 1
+            return True
+        loop = asyncio.get_running_loop()
+        entry = _Waiting(loop.create_future(), time.monotonic())
+        self._queue.append(entry)
+        timer = loop.call_later(self.turn_seconds, _settle, entry.turn, False)  # granted or not, once
+        granted = False
         try:
-            await asyncio.wait_for(self._turns.acquire(), self.turn_seconds)
-        except TimeoutError:
-            self._arriving -= 1
-            return False
+            granted = await entry.turn
         finally:
-            self._waiting -= 1
-        return True
+            timer.cancel()
+            if entry in self._queue:
+                self._queue.remove(entry)
+            if not granted:
+                self._arriving -= 1
+                if entry.turn.done() and not entry.turn.cancelled() and entry.turn.result():
+                    self._in_turn -= 1  # granted as its visitor's request was dropped: pass it on
+                    self._grant()
+        return granted
 
     def expected_wait(self) -> float:
         """Seconds a page arriving now would wait for its turn: those waiting ahead of it, and
-        itself, at the pace pages have been finishing while others waited (0 with nobody waiting)."""
-        if not self._waiting or self._pace is None:
+        itself, at the pace pages have been finishing while others waited (0 with nobody waiting,
+        or while the pace is not known yet)."""
+        if not self._queue or self._pace is None or self._gaps < PACE_GAPS:
             return 0.0
-        return (self._waiting + 1) * self._pace
+        return (len(self._queue) + 1) * self._pace
 
     def arrived(self) -> None:
         self._arriving -= 1
+        self._in_turn -= 1
         now = time.monotonic()
         if self._last_finish is not None:  # the last one finished with others waiting, as now
             gap = now - self._last_finish
             self._pace = gap if self._pace is None else PACE_WEIGHT * gap + (1 - PACE_WEIGHT) * self._pace
-        self._last_finish = now if self._waiting else None  # a pace is only measured in a queue
-        self._turns.release()
+            self._gaps += 1
+        self._last_finish = now if self._queue else None  # a pace is only measured in a queue
+        self._grant()
+        self._tell_the_late(now)
+
+    def _at_once(self) -> int:
+        return self.pages_at_once or 2 * (os.cpu_count() or 1)
+
+    def _grant(self) -> None:
+        while self._queue and self._in_turn < self._at_once():
+            entry = self._queue.popleft()
+            if _settle(entry.turn, True):
+                self._in_turn += 1
+
+    def _tell_the_late(self, now: float) -> None:
+        """Give the busy page now to each waiting page whose turn would come after its
+        ``turn_seconds``, at the pace measured, rather than when they are over."""
+        if self._pace is None or self._gaps < PACE_GAPS:
+            return
+        kept: deque[_Waiting] = deque()
+        for entry in self._queue:
+            if (len(kept) + 1) * self._pace > self.turn_seconds - (now - entry.since):
+                _settle(entry.turn, False)
+            else:
+                kept.append(entry)
+        self._queue = kept
 
     # -- the pool --------------------------------------------------------------------------------
 

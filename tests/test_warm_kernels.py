@@ -224,7 +224,7 @@ def test_a_page_whose_turn_would_come_too_late_is_told_at_once_not_after_the_wai
             return True
 
         async def settled(tasks: list[asyncio.Task]) -> None:  # each waits for its turn, or is answered
-            while manager._waiting + sum(t.done() for t in tasks) < len(tasks) - 1:  # one holds the turn
+            while manager.waiting + sum(t.done() for t in tasks) < len(tasks) - 1:  # one holds the turn
                 await asyncio.sleep(0.01)
 
         # A first crowd, with nothing known yet: all wait their turn and get their page.
@@ -234,12 +234,12 @@ def test_a_page_whose_turn_would_come_too_late_is_told_at_once_not_after_the_wai
         await settled(crowd)
         crowd.append(asyncio.create_task(page(0.1)))
         await settled(crowd)
-        assert manager._waiting == 2
+        assert manager.waiting == 2
         # Forty more: those that would wait past 2 s (gaps of at least 0.1 s) are told at once.
         crowd += [asyncio.create_task(page(0.1)) for _ in range(40)]
         await settled(crowd)
         told = [t for t in crowd if t.done()]
-        assert told and all(t.result() is False for t in told) and manager._waiting >= 3
+        assert told and all(t.result() is False for t in told) and manager.waiting >= 3
         started = time.monotonic()
         assert await manager.admit() is False  # the next one too, within the second
         assert time.monotonic() - started < 0.5
@@ -248,7 +248,27 @@ def test_a_page_whose_turn_would_come_too_late_is_told_at_once_not_after_the_wai
         assert results[:3] == [True] * 3  # the ones let in to wait were not turned away
         assert manager.pages_open == 0
 
+    async def crowd_before_the_pace_is_known() -> None:
+        """Forty at once, nothing known: all wait; once a few have finished, those whose turn
+        would come too late are told then, long before their 2 s are over."""
+        manager = WarmKernelManager(pages_at_once=1, turn_seconds=2.0, warm_kernels=0, capacity=1000)
+        began = time.monotonic()
+
+        async def page() -> tuple[bool, float]:
+            if not await manager.admit():
+                return False, time.monotonic() - began
+            await asyncio.sleep(0.1)
+            manager.arrived()
+            return True, time.monotonic() - began
+
+        results = await asyncio.gather(*(page() for _ in range(40)))
+        told = [when for granted, when in results if not granted]
+        assert told and max(told) < 1.5, told  # told early, not after the 2 s of waiting
+        assert [granted for granted, _ in results] == sorted((g for g, _ in results), reverse=True)
+        assert manager.pages_open == 0
+
     asyncio.run(scene())
+    asyncio.run(crowd_before_the_pace_is_known())
 
 
 @pytest.mark.browser
