@@ -9,6 +9,7 @@ whatever is marked, and ``unmarked_points`` says how many points wait for the tu
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,8 +17,9 @@ import pandas as pd
 from nbgrader.api import Assignment, Grade, Gradebook, Notebook, SubmittedAssignment, SubmittedNotebook
 from sqlalchemy import func
 
-from ..documents import READING, read_verdict
-from ..status import RESULT_OF_VERDICT, Result, unmarked_text
+from ..documents import READING, read_verdict, verdict_path
+from ..status import RESULT_OF_VERDICT, Result, VerdictStatus, unmarked_text
+from .file_cache import FileCache, file_key
 from .gradebook import course_directory, open_gradebook, submitted_folders
 
 COLUMNS = [
@@ -34,25 +36,79 @@ COLUMNS = [
 ]
 
 
-def grading_results(course_dir: Path) -> pd.DataFrame:
-    """One row per submitted scenario notebook in the nbgrader course at ``course_dir``."""
+def grading_results(course_dir: Path, *, keep: bool = True) -> pd.DataFrame:
+    """One row per submitted scenario notebook in the nbgrader course at ``course_dir``. The guard's
+    verdicts are read through the report cache (:mod:`.file_cache`: a verdict file unchanged since
+    the last report is not read again); ``keep=False`` reads each and keeps nothing."""
     coursedir = course_directory(course_dir)
     rows = []
     with open_gradebook(course_dir, must_exist=True) as gb:
         recorded = _recorded(gb)
-        submitted = sorted(submitted_folders(coursedir), key=lambda s: (s[1], s[0]))
-        for assignment in gb.assignments:
-            # The reading is a page of the module, not something graded.
-            notebooks = sorted(nb.name for nb in assignment.notebooks if nb.name != READING)
-            for student, _, folder in (s for s in submitted if s[1] == assignment.name):
-                graded = Path(coursedir.format_path(coursedir.autograded_directory, student, assignment.name))
-                autograded = graded.is_dir()
-                for name in notebooks:
-                    # A notebook left out of a submission that was graded: nbgrader scored it 0.
-                    left_out = autograded and not (folder / f"{name}.ipynb").exists()
-                    found = recorded.get((student, assignment.name, name))
-                    rows.append(_row(found, graded, student, assignment.name, name, left_out))
+        # The reading is a page of the module, not something graded.
+        modules = [
+            (a.name, sorted(nb.name for nb in a.notebooks if nb.name != READING)) for a in gb.assignments
+        ]
+    submitted = sorted(submitted_folders(coursedir), key=lambda s: (s[1], s[0]))
+    for module, notebooks in modules:
+        verdicts = FileCache(course_dir if keep else None, module, "verdicts", "", _VERDICT_FIELDS)
+        for student, _, folder in (s for s in submitted if s[1] == module):
+            graded = Path(coursedir.format_path(coursedir.autograded_directory, student, module))
+            handed_in, kept = _listing(folder), _listing(graded)
+            autograded = kept is not None
+            for name in notebooks:
+                # A notebook left out of a submission that was graded: nbgrader scored it 0.
+                left_out = autograded and not _exists(folder, handed_in, f"{name}.ipynb")
+                found = recorded.get((student, module, name))
+                verdict = None
+                if autograded and _exists(graded, kept, f"{name}.ipynb"):
+                    verdict = _verdict(verdicts, graded, kept, student, name)
+                rows.append(_row(found, verdict, student, module, name, left_out))
+        if keep:
+            verdicts.save()
     return pd.DataFrame(rows, columns=COLUMNS)
+
+
+Listing = dict[str, os.DirEntry]
+_VERDICT_FIELDS = [("status", str), ("reasons", str), ("count", int)]  # reasons joined by " "
+
+
+def _listing(folder: Path) -> Listing | None:
+    """The entries of ``folder`` by name; None if it is not a readable folder."""
+    try:
+        with os.scandir(folder) as entries:
+            return {e.name: e for e in entries}
+    except OSError:
+        return None
+
+
+def _exists(folder: Path, listing: Listing | None, name: str) -> bool:
+    """``(folder / name).exists()``, from the folder's listing (a symlink is followed)."""
+    entry = (listing or {}).get(name)
+    if entry is None:
+        return False
+    return (folder / name).exists() if entry.is_symlink() else True
+
+
+def _verdict(
+    cache: FileCache, graded: Path, listing: Listing | None, student: str, scenario: str
+) -> tuple | None:
+    """The guard's verdict on ``scenario`` as (status, reasons joined by " ", number of reasons),
+    None where there is none: from the cache while the verdict file is unchanged."""
+    name = verdict_path(graded, scenario).name
+    entry = (listing or {}).get(name)
+    try:
+        key = file_key(entry.stat(follow_symlinks=False)) if entry is not None else None
+    except OSError:
+        key = None
+    cached = f"{student}/{name}"
+    row = cache.get(cached, key)
+    if row is None:
+        verdict = read_verdict(graded, scenario)
+        if verdict is None:
+            return None
+        row = (verdict.status.value, " ".join(verdict.reasons), len(verdict.reasons))
+        cache.put(cached, key, row)
+    return row
 
 
 @dataclass(frozen=True)
@@ -107,10 +163,10 @@ def _recorded(gb: Gradebook) -> dict[tuple[str, str, str], Recorded]:
 
 
 def _row(
-    found: Recorded | None, graded: Path, student: str, module: str, scenario: str, left_out: bool
-) -> dict:
+    found: Recorded | None, verdict: tuple | None, student: str, module: str, scenario: str, left_out: bool
+) -> list:
+    """One row of :data:`COLUMNS`; ``verdict`` as :func:`_verdict` gives it."""
     row = {"student": student, "module": module, "scenario": scenario, "reasons": ""}
-    verdict = read_verdict(graded, scenario) if (graded / f"{scenario}.ipynb").exists() else None
     row["unmarked"], row["unmarked_points"], row["penalty"] = 0, 0.0, 0.0
     if found is None:
         row["score"], row["max_score"] = None, None
@@ -125,13 +181,13 @@ def _row(
         row["status"], row["score"] = Result.FAILED, None
         row["reasons"] = "autograde did not complete for this submission; see the nbgrader log"
     else:
-        row["status"] = RESULT_OF_VERDICT[verdict.status]
-        row["reasons"] = " ".join(verdict.reasons)
+        status, reasons, count = verdict
+        row["status"] = RESULT_OF_VERDICT[VerdictStatus(status)]
+        row["reasons"] = reasons
         if row["status"] == Result.GRADED and row["unmarked"]:
             row["status"] = Result.AWAITING_MARKING
             waiting = unmarked_text(row["unmarked"], row["unmarked_points"])
-            row["reasons"] = " ".join([*verdict.reasons, waiting])
+            row["reasons"] = f"{reasons} {waiting}" if count else waiting
     if row["status"] != Result.AWAITING_MARKING:
         row["unmarked"], row["unmarked_points"] = 0, 0.0
-    return row
-
+    return [row[c] for c in COLUMNS]
