@@ -101,7 +101,7 @@ def read_cohort_answers(
             if cache.get(cached, key) is None:
                 row, lasting = _derive(folder / name, keys, unreadable, table, module, scenario_id)
                 cache.put(cached, key if lasting else None, row)
-            walked.append((student, module, scenario_id, folder, name, len(cache.rows) - 1))
+            walked.append((student, module, scenario_id, folder, name, len(cache.values) - 1))
     if keep:
         for cache in caches.values():
             cache.save()
@@ -121,12 +121,11 @@ class _Options:
                 # decisions() below says what each column means.
                 best = max(o["points"] for o in step["options"])
                 clauses = tuple(sorted({c for o in step["options"] for c in o["clauses"]}))
+                count = len(step["options"])
                 for option in step["options"]:
                     self.numbers[scenario_id, step["id"], option["id"]] = len(rows)
-                    rows.append(
-                        (scenario_id, step["id"], option["id"], option["action"], option["points"], best,
-                         clauses, len(step["options"]))
-                    )
+                    chosen = (option["id"], option["action"], option["points"])
+                    rows.append((scenario_id, step["id"], *chosen, best, clauses, count))
         self.rows = rows
         self.salt = salt_of({s: scenarios[s] for s in sorted(scenarios)})
 
@@ -176,7 +175,7 @@ def _frames(
     files: list[tuple[str, str, int, int]] = []  # student, module, module's number, cache row
     numbers = {module: n for n, module in enumerate(caches)}
     for student, module, scenario_id, folder, name, at in walked:
-        valid, policy_version, updated, reason = caches[module].rows[at][2:6]
+        valid, policy_version, updated, reason = caches[module].values[at]
         if not valid:
             invalid.append([student, module, scenario_id, _shown(folder / name, root), reason])
             continue

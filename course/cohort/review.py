@@ -54,8 +54,8 @@ def read_completions(
     frame = pd.DataFrame(rows, columns=COMPLETION_COLUMNS[:3])
     frame["completed"] = pd.to_datetime(frame["completed"], utc=True).dt.tz_localize(None)
     valid = answered[answered["policy_version"].map(lambda v: bool(_VERSION.match(str(v))))]
-    oldest = valid.groupby(["student", "module"])["policy_version"].min()
-    pairs = zip(frame["student"], frame["module"], strict=True)
+    oldest = valid.groupby(["student", "module"])["policy_version"].min().to_dict()
+    pairs = zip(frame["student"].tolist(), frame["module"].tolist(), strict=True)
     frame["policy_version"] = [oldest.get(pair, "") for pair in pairs]
     return frame[COMPLETION_COLUMNS]
 

@@ -50,7 +50,7 @@ def file_key(info: os.stat_result) -> Key | None:
 
 
 class FileCache:
-    """One module's results of one kind of file: ``fields`` are text or int columns, ``ragged``
+    """One module's results of one kind of file: ``fields`` are text, int or float columns, ``ragged``
     int columns hold a list per file (e.g. the decisions of an answers file). ``course_dir`` None:
     nothing is read or written.
 
@@ -72,9 +72,12 @@ class FileCache:
         self.path = Path(course_dir) / CACHE_DIR / f"{_safe(module)}.{kind}.npz" if course_dir else None
         self.salt, self.fields, self.ragged = salt, list(fields), list(ragged)
         self._old: dict[str, tuple[Key, int]] = {}  # name -> (key, row in the columns read)
-        self._columns: dict[str, list] = {}
+        self._rows: list[tuple] = []  # the fields of each row read
         self._lists: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # ragged: (values, offsets)
-        self.rows: list[tuple] = []  # this run's rows: (name, key, *fields)
+        # This run's rows, in the order got or put: each file's name, key and fields.
+        self.names: list[str] = []
+        self.keys: list[Key | None] = []
+        self.values: list[tuple] = []
         self._sources: list[int] = []  # each row's ragged lists: its row read (>= 0) or -1 - n: _new[n]
         self._new: list[tuple] = []  # the ragged lists of the rows put in this run
         self.reused = self.changed = 0
@@ -91,21 +94,26 @@ class FileCache:
                 return
             names = _texts(arrays, "name")
             sizes, times, changes = (arrays[k].tolist() for k in ("size", "mtime", "ctime"))
-            columns = {
-                name: _texts(arrays, name) if kind is str else arrays[name].tolist()
-                for name, kind in self.fields
-            }
+            columns = [
+                _texts(arrays, name) if kind is str else arrays[name].tolist() for name, kind in self.fields
+            ]
             lists = {}
             for name in self.ragged:
                 lengths = arrays[f"{name}.lengths"]
                 offsets = np.concatenate([[0], np.cumsum(lengths)])
+                if len(lengths) != len(names) or offsets[-1] != len(arrays[name]):
+                    raise ValueError(
+                        f"{name}: {len(lengths)} lists of {offsets[-1]} values for {len(names)} files"
+                    )
                 lists[name] = (arrays[name], offsets)
-            if not all(len(c) == len(names) for c in columns.values()):
+            keys = zip(sizes, times, changes, strict=True)
+            old = {name: (key, i) for i, (name, key) in enumerate(zip(names, keys, strict=True))}
+            rows = list(zip(*columns, strict=True)) if columns else [()] * len(names)
+            if len(rows) != len(names):
                 return
         except (OSError, ValueError, KeyError, TypeError, zipfile.BadZipFile, EOFError):
             return  # unreadable or of another shape: rebuilt from the files
-        self._old = {name: ((sizes[i], times[i], changes[i]), i) for i, name in enumerate(names)}
-        self._columns, self._lists = columns, lists
+        self._old, self._rows, self._lists = old, rows, lists
 
     def get(self, name: str, key: Key | None) -> tuple | None:
         """The fields kept for file ``name`` if its key is ``key``, recorded for this run; else None."""
@@ -113,8 +121,10 @@ class FileCache:
         if found is None or found[0] != key:
             return None
         i = found[1]
-        row = tuple(self._columns[f][i] for f, _ in self.fields)
-        self.rows.append((name, key, *row))
+        row = self._rows[i]
+        self.names.append(name)
+        self.keys.append(key)
+        self.values.append(row)
         self._sources.append(i)
         self.reused += 1
         return row
@@ -123,7 +133,9 @@ class FileCache:
         """Record ``row`` (the fields, then each ragged list) derived now from file ``name``. A file
         without a key (not a regular file) is recorded for this run but never kept."""
         width = len(self.fields)
-        self.rows.append((name, key, *row[:width]))
+        self.names.append(name)
+        self.keys.append(key)
+        self.values.append(tuple(row[:width]))
         self._sources.append(-1 - len(self._new))
         self._new.append(row[width:])
         self.changed += 1
@@ -154,21 +166,21 @@ class FileCache:
 
     def save(self) -> None:
         """Write this run's rows (regular files only) if anything differs from the cache read."""
-        kept = np.array([r[1] is not None for r in self.rows], dtype=bool)
+        kept = np.array([k is not None for k in self.keys], dtype=bool)
         if self.path is None or (not self.changed and int(kept.sum()) == len(self._old)):
             return
-        rows = [r for r, k in zip(self.rows, kept.tolist(), strict=True) if k]
+        rows = np.flatnonzero(kept).tolist()
         meta = json.dumps({"version": VERSION, "salt": self.salt})
         arrays: dict[str, np.ndarray] = {"meta": np.array(meta)}
-        _put_texts(arrays, "name", [r[0] for r in rows])
-        for at, column in enumerate(("size", "mtime", "ctime")):
-            arrays[column] = np.array([r[1][at] for r in rows], dtype=np.int64)
-        for at, (name, kind) in enumerate(self.fields, start=2):
-            values = [r[at] for r in rows]
+        _put_texts(arrays, "name", [self.names[i] for i in rows])
+        keys = np.array([self.keys[i] for i in rows], dtype=np.int64).reshape(len(rows), 3)
+        arrays["size"], arrays["mtime"], arrays["ctime"] = keys[:, 0], keys[:, 1], keys[:, 2]
+        for at, (name, kind) in enumerate(self.fields):
+            values = [self.values[i][at] for i in rows]
             if kind is str:
                 _put_texts(arrays, name, values)
             else:
-                arrays[name] = np.array(values, dtype=np.int64)
+                arrays[name] = np.array(values, dtype=np.float64 if kind is float else np.int64)
         for name in self.ragged:
             values, offsets = self.lists(name, np.flatnonzero(kept))
             arrays[name], arrays[f"{name}.lengths"] = values, np.diff(offsets)

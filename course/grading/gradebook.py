@@ -4,7 +4,7 @@ find them (its ``nbgrader_config.py`` there, on top of the Jupyter config direct
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from pathlib import Path
 
@@ -51,16 +51,17 @@ def submitted_folders(coursedir: CourseDirectory) -> Iterator[tuple[str, str, Pa
 
 
 def submitted_times(
-    coursedir: CourseDirectory, *, keep: bool = True
+    coursedir: CourseDirectory, *, keep: bool = True, submitted: Iterable[tuple[str, str, Path]] | None = None
 ) -> dict[tuple[str, str], datetime | None]:
     """Every collected submission's time, ``(student, module) -> time`` in name order, as nbgrader
     reads its ``timestamp.txt`` (None where there is none). Read once for everything that needs it:
     nbgrader parses each with dateutil, which is slow enough to matter over a large cohort, so a
     time read is kept in the report cache (:mod:`.file_cache`) while its file is unchanged;
-    ``keep=False`` reads each and keeps nothing."""
+    ``keep=False`` reads each and keeps nothing. ``submitted``: :func:`submitted_folders`, for a
+    caller that has walked them."""
     caches: dict[str, FileCache] = {}
     times: dict[tuple[str, str], datetime | None] = {}
-    for student, module, folder in submitted_folders(coursedir):
+    for student, module, folder in submitted_folders(coursedir) if submitted is None else submitted:
         if module not in caches:
             root = Path(coursedir.root) if keep else None
             caches[module] = FileCache(root, module, "timestamps", "", _TIME)
@@ -87,4 +88,7 @@ _TIME = [("time", str)]
 
 
 def _visible(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.iterdir() if not p.name.startswith(".") and p.is_dir())
+    """The sub-folders of ``folder`` (a symlink to one too) in name order, but hidden ones."""
+    with os.scandir(folder) as entries:
+        names = sorted(e.name for e in entries if not e.name.startswith(".") and e.is_dir())
+    return [folder / name for name in names]
