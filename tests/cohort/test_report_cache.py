@@ -248,3 +248,24 @@ def test_keep_false_reads_every_file_and_writes_no_cache(synthetic_cohort, tmp_p
     read = read_cohort_answers(submitted_folders(course_directory(root)), keys, root, unreadable, keep=False)
     assert not (root / CACHE_DIR).exists()
     assert frame_rows(read.choices) == frame_rows(cohort_report(root, today=TODAY).choices)
+
+
+def test_a_kept_chart_is_the_chart_drawn_and_other_data_draws_another(tmp_path: Path) -> None:
+    # The dashboard's charts kept in the cache: a chart shown again comes from its file, with the
+    # very bytes drawing it gives; a summary whose scores differ draws (and keeps) another chart.
+    from course.cohort.dashboard.chart_cache import ChartCache
+    from course.cohort.dashboard.charts import score_distribution
+    from course.cohort.dashboard.select import ALL_MODULES
+
+    charts = ChartCache(tmp_path)
+    summary = pd.DataFrame({"student": ["a", "b", "c"], "overall": [0.12, 0.55, 0.93]})
+    drawn = score_distribution(summary, ALL_MODULES, "")
+    assert charts.draw(score_distribution, summary, ALL_MODULES, "") == drawn
+    (kept,) = (tmp_path / CACHE_DIR).glob("chart-*.json")
+    assert stat.S_IMODE(kept.stat().st_mode) == 0o600
+    again = charts.draw(score_distribution, summary, ALL_MODULES, "")
+    assert again == drawn and again is not drawn  # read back from the file
+    other = summary.assign(overall=[0.12, 0.55, 0.35])
+    changed = charts.draw(score_distribution, other, ALL_MODULES, "")
+    assert changed == score_distribution(other, ALL_MODULES, "") and changed.png != drawn.png
+    assert len(list((tmp_path / CACHE_DIR).glob("chart-*.json"))) == 2
