@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from nbgrader.api import Gradebook
 
 from course.cohort.choices import read_cohort_answers
 from course.cohort.report import TABLES, CohortReport, cohort_report
@@ -29,6 +30,7 @@ from course.grading.file_cache import CACHE_DIR, VERSION
 from course.grading.gradebook import course_directory, submitted_folders
 from course.grading.released import released_keys
 
+from ..conftest import COURSE_ID
 from .conftest import MODULE, TAMPERED, pick_path
 from .test_choices import expected_rows, frame_rows
 
@@ -88,7 +90,7 @@ def test_a_report_from_the_cache_is_the_report_from_the_files_and_only_the_grade
 ) -> None:
     root = cohort_copy
     kinds = {p.name.split(".")[1] for p in cache_files(root)}
-    assert kinds == {"answers", "verdicts", "timestamps"}
+    assert kinds == {"answers", "verdicts", "timestamps", "gradebook"}
     stamps = {p: p.stat().st_mtime_ns for p in cache_files(root)}
 
     again = cohort_report(root, today=TODAY)
@@ -269,3 +271,26 @@ def test_a_kept_chart_is_the_chart_drawn_and_other_data_draws_another(tmp_path: 
     changed = charts.draw(score_distribution, other, ALL_MODULES, "")
     assert changed == score_distribution(other, ALL_MODULES, "") and changed.png != drawn.png
     assert len(list((tmp_path / CACHE_DIR).glob("chart-*.json"))) == 2
+
+
+def test_a_mark_saved_in_the_gradebook_shows_in_the_next_report(cohort_copy: Path) -> None:
+    # The gradebook's records are kept while gradebook.db is unchanged; a tutor's mark writes it.
+    root = cohort_copy
+    before = cohort_report(root, today=TODAY)
+    waiting = before.results[before.results["status"] == "awaiting-marking"].iloc[0]
+    with Gradebook(f"sqlite:///{root / 'gradebook.db'}", COURSE_ID) as gb:
+        notebook = gb.find_submission_notebook(waiting["scenario"], MODULE, waiting["student"])
+        (grade,) = [g for g in notebook.grades if g.needs_manual_grade]
+        grade.manual_score = grade.max_score  # as formgrader saves a mark
+        grade.needs_manual_grade = False
+        gb.db.commit()
+        marked = grade.max_score
+
+    after = cohort_report(root, today=TODAY)
+
+    row = after.results[
+        (after.results["student"] == waiting["student"]) & (after.results["scenario"] == waiting["scenario"])
+    ].iloc[0]
+    assert row["score"] == waiting["score"] + marked
+    assert row["unmarked"] == 0 and row["status"] == "graded"
+    assert_same(after, fresh(root))
