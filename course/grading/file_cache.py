@@ -107,7 +107,7 @@ class FileCache:
                     )
                 lists[name] = (arrays[name], offsets)
             keys = zip(sizes, times, changes, strict=True)
-            old = {name: (key, i) for i, (name, key) in enumerate(zip(names, keys, strict=True))}
+            old = dict(zip(names, zip(keys, range(len(names)), strict=True), strict=True))
             rows = list(zip(*columns, strict=True)) if columns else [()] * len(names)
             if len(rows) != len(names):
                 return
