@@ -17,6 +17,7 @@ version or salt, is ignored and rebuilt. Stored with numpy (no pickle: loading i
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -184,7 +185,9 @@ class FileCache:
         for name in self.ragged:
             values, offsets = self.lists(name, np.flatnonzero(kept))
             arrays[name], arrays[f"{name}.lengths"] = values, np.diff(offsets)
-        write_private(self.path, lambda fh: np.savez(fh, **arrays))
+        # A cohort folder this user cannot write to: the report stands, nothing is kept.
+        with contextlib.suppress(OSError):
+            write_private(self.path, lambda fh: np.savez(fh, **arrays))
 
 
 def write_private(path: Path, write: Callable[[Any], None]) -> None:
