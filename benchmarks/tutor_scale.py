@@ -27,6 +27,10 @@ dashboard: its first build (``Dashboard``: every report, the download links and 
 filter change (setting the module filter's value, as the widget does, which redraws the page).
 Each figure is printed with its ratio to the same operation at ``--baseline`` trainees.
 
+The report keeps what it derived from each file in the cohort's ``.report-cache/`` (and the
+dashboard its charts): the first run after a fresh collect reads every file, the next ones only
+what changed. ``--cold`` removes the cache before each run, to time the first.
+
 ``--compare REF`` writes every report table, export and dashboard page (all modules and each
 module) of a ``--compare-trainees`` cohort with the code at git ``REF`` and with this tree's, and
 fails unless they are the same. ``--profile`` prints cProfile's top functions of each operation.
@@ -353,10 +357,12 @@ def code_root() -> Path:
     return Path(course.__file__).resolve().parents[1]
 
 
-def measure(what: str, root: Path, repeat: int, profile: bool) -> dict:
-    """Time ``what`` ``repeat`` times in this process; its median, each run and the peak memory."""
+def measure(what: str, root: Path, repeat: int, profile: bool, cold: bool = False) -> dict:
+    """Time ``what`` ``repeat`` times in this process; its median, each run and the peak memory.
+    ``cold``: the cohort's report cache removed before each run (a report after a fresh collect)."""
     import course.cli
     import course.cohort.dashboard.page  # noqa: F401
+    from course.grading.file_cache import CACHE_DIR
 
     out = Path(tempfile.mkdtemp(prefix="tutor-scale-out-"))
     runs: list[float] = []
@@ -408,6 +414,8 @@ def measure(what: str, root: Path, repeat: int, profile: bool) -> dict:
     profiler = None
     for n in range(repeat):
         argument = setup()
+        if cold:
+            shutil.rmtree(root / CACHE_DIR, ignore_errors=True)
         if profile and n == repeat - 1:
             import cProfile
 
@@ -448,11 +456,13 @@ def measure(what: str, root: Path, repeat: int, profile: bool) -> dict:
     return {"median": statistics.median(runs), "runs": runs, "peak_mib": peak}
 
 
-def measured(what: str, root: Path, repeat: int, profile: bool) -> dict:
-    """:func:`measure` in a new process (its own peak memory, nothing cached from another run)."""
+def measured(what: str, root: Path, repeat: int, profile: bool, cold: bool = False) -> dict:
+    """:func:`measure` in a new process (its own peak memory, nothing in memory from another run)."""
     command = [sys.executable, __file__, "_measure", what, str(root), "--repeat", str(repeat)]
     if profile:
         command.append("--profile")
+    if cold:
+        command.append("--cold")
     done = subprocess.run(
         command,
         check=True,
@@ -529,6 +539,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--profile", action="store_true", help="print cProfile's top functions")
     parser.add_argument(
+        "--cold",
+        action="store_true",
+        help="remove the cohort's report cache before each run (a fresh collect)",
+    )
+    parser.add_argument(
         "--keep", type=Path, help="build the cohorts here and keep them (default: a temp folder)"
     )
     parser.add_argument("--compare", metavar="REF", help="check the report's files against git REF's code")
@@ -575,7 +590,7 @@ def main(argv: list[str] | None = None) -> int:
                     continue
                 runs = args.repeat_large if size == args.trainees and args.repeat_large else args.repeat
                 repeat = MODULES if what == "filter" else runs
-                figures[size][what] = measured(what, root, repeat, args.profile)
+                figures[size][what] = measured(what, root, repeat, args.profile, args.cold)
                 extra = {"filter": ("again", "filter-again"), "dashboard": ("drawn", "drawn")}.get(what)
                 names = [what]
                 if extra and extra[0] in figures[size][what]:
@@ -640,8 +655,9 @@ if __name__ == "__main__":
         sub.add_argument("root", type=Path)
         sub.add_argument("--repeat", type=int, default=3)
         sub.add_argument("--profile", action="store_true")
+        sub.add_argument("--cold", action="store_true")
         a = sub.parse_args()
-        print(json.dumps(measure(a.what, a.root, a.repeat, a.profile)))
+        print(json.dumps(measure(a.what, a.root, a.repeat, a.profile, a.cold)))
         sys.exit(0)
     if len(sys.argv) > 1 and sys.argv[1] == "_outputs":
         write_outputs(Path(sys.argv[2]), Path(sys.argv[3]))

@@ -14,11 +14,13 @@ edited since release changes neither. A file that fails validation (the grader c
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from ..documents import (
@@ -30,6 +32,7 @@ from ..documents import (
     parse_answers,
 )
 from ..engine import walk
+from ..grading.file_cache import FileCache, Key, file_key, salt_of
 
 Keys = Mapping[str, Mapping[str, GradingKey]]  # module -> scenario -> key as released
 # (student, module, folder) for every collected submission: grading.gradebook.submitted_folders
@@ -70,38 +73,170 @@ def read_cohort_answers(
     keys: Keys,
     root: Path,
     unreadable: Mapping[tuple[str, str], str] | None = None,
+    *,
+    keep: bool = True,
 ) -> CohortAnswers:
     """Read every ``<scenario>.answers.json`` of the collected ``submissions`` against the released
     ``keys``; files are named in the invalid frame relative to ``root`` (the course directory).
-    ``unreadable``: ``(module, scenario) -> why`` for released keys that could not be read."""
+    ``unreadable``: ``(module, scenario) -> why`` for released keys that could not be read.
+
+    What each file gave is kept in ``root``'s report cache (:mod:`course.grading.file_cache`),
+    with the module's keys as released: a file whose name, size and time are unchanged is not read
+    again. ``keep=False`` reads every file and keeps nothing."""
     unreadable = unreadable or {}
-    choices: list[list[Any]] = []
-    invalid: list[dict[str, Any]] = []
-    answered: list[dict[str, Any]] = []
-    for student, module, path in _answers_files(submissions):
-        scenario_id = path.name[: -len(ANSWERS_SUFFIX)]
-        where = {"student": student, "module": module, "scenario": scenario_id}
-        try:
-            if (module, scenario_id) in unreadable:
-                why = unreadable[module, scenario_id]
-                raise InvalidAnswers(f"its grading key as released is unreadable: {why}")
-            scenario = _scenario(keys, module, scenario_id)
-            answers = parse_answers(_read(path), scenario)
-        except InvalidAnswers as exc:
-            invalid.append({**where, "file": _shown(path, root), "reason": str(exc)})
+    tables: dict[str, _Options] = {}
+    caches: dict[str, FileCache] = {}
+    # student, module, scenario, folder, file name, cache row
+    walked: list[tuple[str, str, str, Path, str, int]] = []
+    for student, module, folder in submissions:
+        if module not in caches:
+            tables[module] = _Options(keys.get(module, {}))
+            refused = sorted((s, why) for (m, s), why in unreadable.items() if m == module)
+            salt = salt_of([tables[module].salt, refused])
+            caches[module] = FileCache(root if keep else None, module, "answers", salt, _FIELDS, _RAGGED)
+        cache, table = caches[module], tables[module]
+        for name, key in _answers_files(folder):
+            scenario_id = name[: -len(ANSWERS_SUFFIX)]
+            cached = f"{student}/{name}"
+            if cache.get(cached, key) is None:
+                row, lasting = _derive(folder / name, keys, unreadable, table, module, scenario_id)
+                cache.put(cached, key if lasting else None, row)
+            walked.append((student, module, scenario_id, folder, name, len(cache.values) - 1))
+    if keep:
+        for cache in caches.values():
+            cache.save()
+    return _frames(walked, caches, tables, root)
+
+
+class _Options:
+    """Every option of a module's released scenarios, numbered: a decision is kept as its option's
+    number, and the decision's columns are looked up here."""
+
+    def __init__(self, scenarios: Mapping[str, GradingKey]):
+        self.numbers: dict[tuple[str, str, str], int] = {}
+        rows: list[tuple] = []
+        for scenario_id in sorted(scenarios):
+            scenario = scenarios[scenario_id]["scenario"]
+            for step in scenario["steps"]:
+                # decisions() below says what each column means.
+                best = max(o["points"] for o in step["options"])
+                clauses = tuple(sorted({c for o in step["options"] for c in o["clauses"]}))
+                count = len(step["options"])
+                for option in step["options"]:
+                    self.numbers[scenario_id, step["id"], option["id"]] = len(rows)
+                    chosen = (option["id"], option["action"], option["points"])
+                    rows.append((scenario_id, step["id"], *chosen, best, clauses, count))
+        self.rows = rows
+        self.salt = salt_of({s: scenarios[s] for s in sorted(scenarios)})
+
+
+_FIELDS = [("valid", int), ("policy_version", str), ("updated", str), ("reason", str)]
+# Per decision: the option's number (_Options), and where it was shown (0: not recorded).
+_RAGGED = ["option", "shown_at"]
+
+
+class _CouldNotRead(InvalidAnswers):
+    """The file could not be read this time (an OS error): said, and never kept in the cache."""
+
+
+def _derive(
+    path: Path,
+    keys: Keys,
+    unreadable: Mapping[tuple[str, str], str],
+    table: _Options,
+    module: str,
+    scenario_id: str,
+) -> tuple[tuple, bool]:
+    """One answers file's cache row (:data:`_FIELDS`, :data:`_RAGGED`), and whether it may be kept."""
+    try:
+        if (module, scenario_id) in unreadable:
+            why = unreadable[module, scenario_id]
+            raise InvalidAnswers(f"its grading key as released is unreadable: {why}")
+        scenario = _scenario(keys, module, scenario_id)
+        answers = parse_answers(_read(path), scenario)
+    except InvalidAnswers as exc:
+        return (0, "", "", str(exc), [], []), not isinstance(exc, _CouldNotRead)
+    options, shown = [], []
+    for row in decisions(scenario, answers.choices, answers.orders):
+        options.append(table.numbers[scenario_id, row["step"], row["option"]])
+        shown.append(row["shown_at"] or 0)
+    return (1, answers.policy_version, answers.updated, "", options, shown), True
+
+
+def _frames(
+    walked: list[tuple[str, str, str, Path, str, int]],
+    caches: Mapping[str, FileCache],
+    tables: Mapping[str, _Options],
+    root: Path,
+) -> CohortAnswers:
+    """The frames of the files ``walked``, in the walk's order, from this run's cache rows."""
+    invalid: list[list[Any]] = []
+    answered: list[list[Any]] = []
+    files: list[tuple[str, str, int, int]] = []  # student, module, module's number, cache row
+    numbers = {module: n for n, module in enumerate(caches)}
+    for student, module, scenario_id, folder, name, at in walked:
+        valid, policy_version, updated, reason = caches[module].values[at]
+        if not valid:
+            invalid.append([student, module, scenario_id, _shown(folder / name, root), reason])
             continue
-        # Rows as lists, in the frame's column order: a frame of a large cohort's millions of
-        # decisions builds several times faster from lists than from dicts.
-        choices += [
-            [student, module, scenario_id, *(row[c] for c in _DECISION_FIELDS)]
-            for row in decisions(scenario, answers.choices, answers.orders)
-        ]
-        answered.append({**where, "policy_version": answers.policy_version, "updated": answers.updated})
+        answered.append([student, module, scenario_id, policy_version, updated])
+        files.append((student, module, numbers[module], at))
     return CohortAnswers(
-        _choices_frame(choices),
+        _choices_frame(files, caches, tables),
         pd.DataFrame(invalid, columns=INVALID_COLUMNS),
         pd.DataFrame(answered, columns=ANSWERED_COLUMNS),
     )
+
+
+def _choices_frame(
+    files: list[tuple[str, str, int, int]], caches: Mapping[str, FileCache], tables: Mapping[str, _Options]
+) -> pd.DataFrame:
+    """One row per decision of the valid ``files``, in their order, built column by column: a
+    large cohort has millions of decisions."""
+    columns = [*CHOICE_COLUMNS, *POSITION_COLUMNS]
+    if not files:
+        return _typed(pd.DataFrame([], columns=columns))
+    # Each module's decisions (option numbers made cohort-wide) and where each file's begin.
+    options, shown, starts, table_rows = [], [], [], []
+    decided = 0
+    for module, cache in caches.items():
+        values, offsets = cache.lists("option")
+        options.append(values + len(table_rows))
+        shown.append(cache.lists("shown_at")[0])
+        starts.append(offsets + decided)
+        decided += len(values)
+        table_rows += tables[module].rows
+    all_options, all_shown = np.concatenate(options), np.concatenate(shown)
+    module_number = np.array([f[2] for f in files], dtype=np.int64)
+    row = np.array([f[3] for f in files], dtype=np.int64)
+    first, ends = np.zeros(len(files), dtype=np.int64), np.zeros(len(files), dtype=np.int64)
+    for number, begin in enumerate(starts):
+        mine = module_number == number
+        first[mine], ends[mine] = begin[row[mine]], begin[row[mine] + 1]
+    counts = ends - first
+    before = np.cumsum(counts) - counts
+    picked = np.repeat(first - before, counts) + np.arange(int(counts.sum()))
+    option = all_options[picked]
+    table = list(zip(*table_rows, strict=True)) if table_rows else [()] * 8
+    looked_up = [np.array(column, dtype=object)[option] for column in table]
+    at = all_shown[picked]
+    frame = pd.DataFrame(
+        {
+            "student": np.repeat(np.array([f[0] for f in files], dtype=object), counts),
+            "module": np.repeat(np.array([f[1] for f in files], dtype=object), counts),
+            "scenario": looked_up[0],
+            "step": looked_up[1],
+            "option": looked_up[2],
+            "action": looked_up[3],
+            "points": looked_up[4],
+            "best_points": looked_up[5],
+            "clauses": pd.Series(looked_up[6], dtype=object),
+            "shown_at": pd.arrays.IntegerArray(at, at == 0),  # 0: not recorded (NA)
+            "options": looked_up[7],
+        },
+        columns=columns,
+    )
+    return _typed(frame)
 
 
 def decisions(
@@ -135,10 +270,21 @@ def decisions(
     return rows
 
 
-def _answers_files(submissions: Submissions) -> Iterator[tuple[str, str, Path]]:
-    for student, module, folder in submissions:
-        for path in sorted(folder.glob(f"*{ANSWERS_SUFFIX}")):
-            yield student, module, path
+def _answers_files(folder: Path) -> list[tuple[str, Key | None]]:
+    """The answers files in a submission's ``folder``, in name order, each with its cache key
+    (None for a symlink or anything but a regular file: read, and refused, each time)."""
+    try:
+        with os.scandir(folder) as entries:
+            found = [(e.name, e) for e in entries if e.name.endswith(ANSWERS_SUFFIX)]
+    except OSError:
+        return []
+    files = []
+    for name, entry in sorted(found, key=lambda f: f[0]):
+        try:
+            files.append((name, file_key(entry.stat(follow_symlinks=False))))
+        except OSError:
+            files.append((name, None))
+    return files
 
 
 def _shown(path: Path, root: Path) -> str:
@@ -164,9 +310,8 @@ def _read(path: Path) -> bytes:
         with path.open("rb") as fh:
             return fh.read(MAX_ANSWERS_BYTES + 1)
     except OSError as exc:
-        raise InvalidAnswers(f"answers file could not be read ({exc.strerror or exc})") from exc
+        raise _CouldNotRead(f"answers file could not be read ({exc.strerror or exc})") from exc
 
 
-def _choices_frame(rows: list[list[Any]]) -> pd.DataFrame:
-    frame = pd.DataFrame(rows, columns=[*CHOICE_COLUMNS, *POSITION_COLUMNS])
+def _typed(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.astype({"points": "int64", "best_points": "int64", "shown_at": "Int64", "options": "int64"})

@@ -18,6 +18,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 # OWASP's list (= + - @ tab CR) plus NUL, which OWASP ASVS 1.2.10 adds.
@@ -67,9 +68,20 @@ def csv_text(frame: pd.DataFrame) -> str:
     # European locales) keeps "x;=1+1" one cell, so no formula hides after a separator.
     writer = csv.writer(out, lineterminator=LINE_END, quoting=csv.QUOTE_NONNUMERIC)
     writer.writerow([neutralise(str(name)) for name in frame.columns])
-    for row in frame.itertuples(index=False, name=None):
-        writer.writerow([neutralise(cell) for cell in row])
+    writer.writerows(zip(*(_cells(frame.iloc[:, k]) for k in range(frame.shape[1])), strict=True))
     return out.getvalue()
+
+
+def _cells(column: pd.Series) -> list[Any]:
+    """:func:`neutralise` of each value of ``column``, a column at a time: the same cells as value by
+    value, without a call per number (a large cohort's tables have millions of cells)."""
+    values = column.to_numpy(dtype=object).tolist() if column.dtype == "str" else column.tolist()
+    kind = column.dtype.kind if isinstance(column.dtype, np.dtype) else ""
+    if kind in "iu" and kind:
+        return values  # Python ints: numbers as they are
+    if kind == "f":
+        return ["" if v != v else v for v in values]  # NaN (never equal to itself): blank
+    return [neutralise(v) for v in values]
 
 
 def csv_bytes(frame: pd.DataFrame) -> bytes:

@@ -9,6 +9,7 @@ since release changes neither the grades nor the report.
 
 from __future__ import annotations
 
+from collections import namedtuple
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -104,7 +105,9 @@ def cohort_report(
     roster = gradebook_students(course_dir)
     students = list(roster["id"])
 
-    results = grading_results(course_dir)
+    coursedir = course_directory(course_dir)
+    walked = list(submitted_folders(coursedir))  # every collected submission, walked once
+    results = grading_results(course_dir, submitted=walked)
     scores = module_scores(results)
     scores = scores[scores["module"].isin(list(modules))]
     grid = cohort_grid(scores, students, list(modules))
@@ -116,10 +119,8 @@ def cohort_report(
     )
 
     keys, unreadable = released_keys(course_dir)
-    coursedir = course_directory(course_dir)
-    times = submitted_times(coursedir)  # nbgrader's timestamp.txt of each submission, read once
-    submissions = submitted_folders(coursedir)
-    answers = read_cohort_answers(submissions, keys, course_dir, unreadable)
+    times = submitted_times(coursedir, submitted=walked)  # nbgrader's timestamp.txt, read once
+    answers = read_cohort_answers(iter(walked), keys, course_dir, unreadable)
     choices = answers.choices[answers.choices["module"].isin(list(modules))].reset_index(drop=True)
     clauses = {m: sorted(documents[m]["clauses"]) for m in modules}
     completions = read_completions(course_dir, answers.answered, times)
@@ -183,7 +184,7 @@ def report_table(report: CohortReport, table: str) -> pd.DataFrame:
         elif name == "student":
             columns["name"] = values.map(trainee_names(report.roster)).fillna("")
         elif name in ("scenario", "step", "option") and _has(frame, name):
-            rows = frame.itertuples(index=False)
+            rows = _id_rows(frame)
             if name == "scenario":
                 columns["scenario_title"] = [text.title(r.module, r.scenario) for r in rows]
             elif name == "step":
@@ -191,11 +192,11 @@ def report_table(report: CohortReport, table: str) -> pd.DataFrame:
             else:
                 columns["option_text"] = [text.option(r.module, r.scenario, r.step, r.option) for r in rows]
                 if table == "wrong":
-                    better = [text.better(r.module, r.scenario, r.step) for r in frame.itertuples()]
+                    better = [text.better(r.module, r.scenario, r.step) for r in _id_rows(frame)]
                     columns["better_option"] = better
                     columns["better_option_text"] = [
                         text.option(r.module, r.scenario, r.step, b)
-                        for r, b in zip(frame.itertuples(), better, strict=True)
+                        for r, b in zip(_id_rows(frame), better, strict=True)
                     ]
         elif name == "clauses":
             columns["clause_text"] = values.map(text.clauses)
@@ -218,3 +219,12 @@ def _has(frame: pd.DataFrame, name: str) -> bool:
     needed = {"scenario": ["module"], "step": ["module", "scenario"]}
     return set(needed.get(name, ["module", "scenario", "step"])) <= set(frame.columns)
 
+
+def _id_rows(frame: pd.DataFrame) -> list:
+    """The frame's ``module``/``scenario``/``step``/``option`` ids (those it has), row by row, as
+    ``itertuples`` gives them, read a column at a time (text columns are slow to read a value at a
+    time)."""
+    names = [c for c in ("module", "scenario", "step", "option") if c in frame.columns]
+    columns = [frame[c].to_numpy(dtype=object).tolist() for c in names]
+    row = namedtuple("Ids", names)
+    return [row(*values) for values in zip(*columns, strict=True)]

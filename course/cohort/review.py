@@ -54,8 +54,15 @@ def read_completions(
     frame = pd.DataFrame(rows, columns=COMPLETION_COLUMNS[:3])
     frame["completed"] = pd.to_datetime(frame["completed"], utc=True).dt.tz_localize(None)
     valid = answered[answered["policy_version"].map(lambda v: bool(_VERSION.match(str(v))))]
-    oldest = valid.groupby(["student", "module"])["policy_version"].min()
-    pairs = zip(frame["student"], frame["module"], strict=True)
+    oldest: dict[tuple[str, str], str] = {}  # (student, module) -> the oldest version recorded
+    for pair, version in zip(
+        zip(valid["student"].tolist(), valid["module"].tolist(), strict=True),
+        valid["policy_version"].tolist(),
+        strict=True,
+    ):
+        if pair not in oldest or version < oldest[pair]:
+            oldest[pair] = version
+    pairs = zip(frame["student"].tolist(), frame["module"].tolist(), strict=True)
     frame["policy_version"] = [oldest.get(pair, "") for pair in pairs]
     return frame[COMPLETION_COLUMNS]
 

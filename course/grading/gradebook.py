@@ -3,7 +3,8 @@ find them (its ``nbgrader_config.py`` there, on top of the Jupyter config direct
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import os
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from nbgrader.api import Gradebook
 from nbgrader.coursedir import CourseDirectory
 
 from ..nbgrader_settings import NotACohort, load_nbgrader_config
+from .file_cache import FileCache, file_key
 
 SQLITE = "sqlite:///"
 
@@ -48,15 +50,45 @@ def submitted_folders(coursedir: CourseDirectory) -> Iterator[tuple[str, str, Pa
             yield student.name, module.name, folder
 
 
-def submitted_times(coursedir: CourseDirectory) -> dict[tuple[str, str], datetime | None]:
+def submitted_times(
+    coursedir: CourseDirectory, *, keep: bool = True, submitted: Iterable[tuple[str, str, Path]] | None = None
+) -> dict[tuple[str, str], datetime | None]:
     """Every collected submission's time, ``(student, module) -> time`` in name order, as nbgrader
     reads its ``timestamp.txt`` (None where there is none). Read once for everything that needs it:
-    nbgrader parses each with dateutil, which is slow enough to matter over a large cohort."""
-    return {
-        (student, module): coursedir.get_existing_timestamp(str(folder))
-        for student, module, folder in submitted_folders(coursedir)
-    }
+    nbgrader parses each with dateutil, which is slow enough to matter over a large cohort, so a
+    time read is kept in the report cache (:mod:`.file_cache`) while its file is unchanged;
+    ``keep=False`` reads each and keeps nothing. ``submitted``: :func:`submitted_folders`, for a
+    caller that has walked them."""
+    caches: dict[str, FileCache] = {}
+    times: dict[tuple[str, str], datetime | None] = {}
+    for student, module, folder in submitted_folders(coursedir) if submitted is None else submitted:
+        if module not in caches:
+            root = Path(coursedir.root) if keep else None
+            caches[module] = FileCache(root, module, "timestamps", "", _TIME)
+        try:
+            key = file_key(os.lstat(folder / TIMESTAMP))
+        except OSError:
+            key = None
+        row = caches[module].get(student, key)
+        if row is not None:
+            times[student, module] = datetime.fromisoformat(row[0])
+            continue
+        when = coursedir.get_existing_timestamp(str(folder))
+        # A missing or empty timestamp is read (and nbgrader's warning given) again each time.
+        caches[module].put(student, key if when is not None else None, (when.isoformat() if when else "",))
+        times[student, module] = when
+    if keep:
+        for cache in caches.values():
+            cache.save()
+    return times
+
+
+TIMESTAMP = "timestamp.txt"  # nbgrader's, in each submission folder
+_TIME = [("time", str)]
 
 
 def _visible(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.iterdir() if not p.name.startswith(".") and p.is_dir())
+    """The sub-folders of ``folder`` (a symlink to one too) in name order, but hidden ones."""
+    with os.scandir(folder) as entries:
+        names = sorted(e.name for e in entries if not e.name.startswith(".") and e.is_dir())
+    return [folder / name for name in names]

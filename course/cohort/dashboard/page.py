@@ -18,6 +18,7 @@ from ..exports import GRADES, REPORT, download
 from ..labels import CourseText
 from ..report import CohortReport, cohort_report
 from ..settings import CANVAS, MOODLE
+from .chart_cache import ChartCache
 from .charts import Chart, choice_split_chart, mastery_heatmap, score_distribution
 from .select import ALL_MODULES, cohort_dirs, cohort_labels, select
 from .tables import (
@@ -49,10 +50,13 @@ def dashboard_html(
     module: str = ALL_MODULES,
     text: CourseText | None = None,
     comparison: str = "",
+    charts: ChartCache | None = None,
 ) -> str:
     """The page's body for one cohort and module filter: every table and figure, in the order a
-    tutor reads them (who needs help, then where the cohort goes wrong)."""
+    tutor reads them (who needs help, then where the cohort goes wrong). ``charts``: where charts
+    drawn before are kept (default: none kept, each drawn now)."""
     selection = select(report, module)
+    draw = (charts or ChartCache(None)).draw
     text = text or report.text
     shown = "every module" if module == ALL_MODULES else report.modules[module]
     if module == ALL_MODULES:
@@ -61,12 +65,12 @@ def dashboard_html(
             "split at each of its decisions.</p>"
         )
     else:
-        chart = choice_split_chart(selection.split, shown, text.order, text)
+        chart = draw(choice_split_chart, selection.split, shown, text.order, text)
         split = chart_html(
             chart, f"How the choices split at each decision of {shown}.", "No decisions taken yet."
         ) + split_table(selection, text)
-    distribution = score_distribution(selection.summary, module, shown)
-    heatmap = mastery_heatmap(selection.mastery, selection.modules, text)
+    distribution = draw(score_distribution, selection.summary, module, shown)
+    heatmap = draw(mastery_heatmap, selection.mastery, selection.modules, text)
     return (
         f"{counts_line(report, selection)}"
         f"<h2>Trainees</h2>{summary_table(report, selection)}"
@@ -217,7 +221,12 @@ class Dashboard:
         self.problems: dict[str, str] = {}
         self._links: dict[str, str] = {}  # cohort -> its download links, built on first showing
         self.bodies = Bodies(
-            lambda label, module: dashboard_html(self.reports[label], module, comparison=self.comparison)
+            lambda label, module: dashboard_html(
+                self.reports[label],
+                module,
+                comparison=self.comparison,
+                charts=ChartCache(self.cohorts[label]),
+            )
         )
         for label in self.cohorts:
             self._load(label)
