@@ -19,6 +19,7 @@ from jupyter_server.base.handlers import FileFindHandler
 # A webpack content hash: at least 16 hex digits between dots, just before the extension.
 HASHED_NAME = re.compile(r"\.[0-9a-f]{16,}\.(?:js|css|wasm|woff2?|svg|png)$")
 IMMUTABLE = "public, max-age=31536000, immutable"
+LABEXTENSIONS_ROUTE = r"/voila/labextensions/(.*)"  # Voila's, under the server's base URL
 
 
 class HashedAssetsHandler(FileFindHandler):
@@ -35,7 +36,7 @@ def with_hashed_assets(handlers: list) -> list:
     :class:`HashedAssetsHandler`; every other route as it was."""
     return [
         (route, HashedAssetsHandler, *rest)
-        if handler is FileFindHandler and route.endswith("/voila/labextensions/(.*)")
+        if handler is FileFindHandler and route.endswith(LABEXTENSIONS_ROUTE)
         else (route, handler, *rest)
         for route, handler, *rest in handlers
     ]

@@ -169,9 +169,10 @@ class WarmKernelManager(AsyncMappingKernelManager):
         """Seconds a page arriving now would wait for its turn: those waiting ahead of it, and
         itself, at the pace pages have been finishing while others waited (0 with nobody waiting,
         or while the pace is not known yet)."""
-        if not self._queue or self._pace is None or self._gaps < PACE_GAPS:
+        pace = self._trusted_pace()
+        if not self._queue or pace is None:
             return 0.0
-        return (len(self._queue) + 1) * self._pace
+        return (len(self._queue) + 1) * pace
 
     def arrived(self) -> None:
         self._arriving -= 1
@@ -185,6 +186,10 @@ class WarmKernelManager(AsyncMappingKernelManager):
         self._grant()
         self._tell_the_late(now)
 
+    def _trusted_pace(self) -> float | None:
+        """The pace, once made of enough gaps to turn anybody away on it."""
+        return self._pace if self._gaps >= PACE_GAPS else None
+
     def _at_once(self) -> int:
         return self.pages_at_once or 2 * (os.cpu_count() or 1)
 
@@ -197,11 +202,12 @@ class WarmKernelManager(AsyncMappingKernelManager):
     def _tell_the_late(self, now: float) -> None:
         """Give the busy page now to each waiting page whose turn would come after its
         ``turn_seconds``, at the pace measured, rather than when they are over."""
-        if self._pace is None or self._gaps < PACE_GAPS:
+        pace = self._trusted_pace()
+        if pace is None:
             return
         kept: deque[_Waiting] = deque()
         for entry in self._queue:
-            if (len(kept) + 1) * self._pace > self.turn_seconds - (now - entry.since):
+            if (len(kept) + 1) * pace > self.turn_seconds - (now - entry.since):
                 _settle(entry.turn, False)
             else:
                 kept.append(entry)

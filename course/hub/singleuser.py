@@ -19,7 +19,7 @@ from jupyter_server.utils import url_path_join
 from tornado import web
 from voila.utils import get_voila_labextensions_path
 
-from ..hashed_assets import HashedAssetsHandler
+from ..hashed_assets import LABEXTENSIONS_ROUTE, HashedAssetsHandler
 from ..play.exchange import ExchangeProblem, fetch_released
 from ..reflections_route import REFLECTIONS_ROUTE, ReflectionsPdfHandler
 from ..serve import LANDING, install_pages
@@ -85,7 +85,7 @@ def _load_jupyter_server_extension(serverapp) -> None:
             # Voila's own route for these, with content-hashed scripts cached for good. Extensions
             # load in name order (jupyter_server), so this is added, and matched, before Voila's.
             (
-                url_path_join(base, r"/voila/labextensions/(.*)"),
+                url_path_join(base, LABEXTENSIONS_ROUTE),
                 HashedAssetsHandler,
                 {"path": get_voila_labextensions_path(), "no_cache_paths": ["/"]},
             ),
