@@ -302,8 +302,8 @@ class WarmKernelManager(AsyncMappingKernelManager):
         return claimed
 
     async def cull_kernel_if_idle(self, kernel_id: str) -> None:
-        if kernel_id in self._warm:
-            return  # waiting for a page is not idleness
+        if kernel_id not in self._pages:
+            return  # warm or warming: waiting for a page is not idleness, nor is starting up
         if kernel_id in self and not self.get_kernel(kernel_id).trait_has_value("last_activity"):
             return  # still starting (jupyter_server's culler would fail on it, with a traceback)
         await ensure_async(super().cull_kernel_if_idle(kernel_id))

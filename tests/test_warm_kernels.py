@@ -361,3 +361,38 @@ def test_the_culler_passes_over_a_kernel_still_starting(cold):
         if caught:
             break
     assert caught, "no kernel was seen while starting"
+
+
+def test_the_culler_passes_over_kernels_warming_and_warm_even_at_no_timeout(warm):
+    """Only a page's kernel can be idle. CI met the pool's kernels culled while they were still
+    importing (a 3-s timeout on a busy machine), so the pool never filled. Here every kernel that is
+    not a page's is offered to the culler at every turn of the loop, with no idle time allowed at
+    all, from the moment a page takes the warm kernel until its replacement is warm (or a minute)."""
+    import asyncio
+
+    manager, loop = warm.manager, warm.app.ioloop.asyncio_loop
+    taken = warm.wait_for_warm(1)[0]
+
+    async def cull_the_pool_until_refilled() -> set[str]:
+        offered: set[str] = set()
+        timeout, manager.cull_idle_timeout = manager.cull_idle_timeout, 0
+        try:
+            deadline = time.monotonic() + 60
+            while not [k for k in manager._warm if k != taken] and time.monotonic() < deadline:
+                for k in manager.list_kernel_ids():
+                    if k not in manager._pages and k != taken:  # the page's own claim is not at stake
+                        offered.add(k)
+                        await manager.cull_kernel_if_idle(k)
+                await asyncio.sleep(0)
+        finally:
+            manager.cull_idle_timeout = timeout
+        return offered
+
+    watching = asyncio.run_coroutine_threadsafe(cull_the_pool_until_refilled(), loop)
+    response, body = warm.get(f"/voila/render/{MODULE_PAGE}")
+    offered = watching.result(120)
+    assert response.status == 200 and kernel_id(body) == taken
+    refill = [k for k in manager._warm if k != taken]
+    assert refill and set(refill) <= offered  # offered while warming and once warm: still here
+    assert set(refill) <= set(manager.list_kernel_ids())
+    warm.close_page(response, body)
