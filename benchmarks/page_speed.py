@@ -117,18 +117,17 @@ def open_page(context, url: str, timeout: float = 120):
     return page, visit(page, url, timeout)
 
 
-def kernel_process(server: psutil.Process, page) -> psutil.Process:
-    """The kernel behind ``page``: the server's child whose connection file names its kernel id."""
-    kernel_id = page.evaluate(
-        "JSON.parse(document.getElementById('jupyter-config-data').textContent).kernelId"
-    )
-    for child in server.children(recursive=True):
-        try:
-            if any(kernel_id in part for part in child.cmdline()):
-                return child
-        except psutil.NoSuchProcess:
-            continue
+def kernel_process(kernel_id: str) -> psutil.Process:
+    """The process of the kernel whose connection file (``kernel-ID.json``) names ``kernel_id``."""
+    for proc in psutil.process_iter(["cmdline"]):
+        if any(f"kernel-{kernel_id}.json" in part for part in proc.info["cmdline"] or []):
+            return proc
     raise LookupError(f"no kernel process for {kernel_id}")
+
+
+def page_kernel_id(page) -> str:
+    """The kernel id Voila gave the page, from the page's configuration."""
+    return page.evaluate("JSON.parse(document.getElementById('jupyter-config-data').textContent).kernelId")
 
 
 def renderers() -> set[int]:
@@ -150,7 +149,7 @@ def seconds_until_gone(proc: psutil.Process, limit: float) -> float | None:
     return None
 
 
-def measure_memory(browser, base: str, path: str, server: psutil.Process, crash: bool) -> dict:
+def measure_memory(browser, base: str, path: str, crash: bool) -> dict:
     """USS of one open page's kernel, and seconds until the server frees it after the tab closes
     and after it crashes (None: not within 180 s)."""
     figures = {}
@@ -160,7 +159,7 @@ def measure_memory(browser, base: str, path: str, server: psutil.Process, crash:
         offline(context)
         before = renderers()
         page, _ = open_page(context, f"{base}/{path}")
-        kernel = kernel_process(server, page)
+        kernel = kernel_process(page_kernel_id(page))
         figures["uss_mb"] = kernel.memory_full_info().uss / 2**20
         if how == "closed":
             page.close(run_before_unload=True)
@@ -213,16 +212,6 @@ def main() -> None:
                 env=tool_env(),
             )
         )
-        servers = {
-            name: psutil.Process(
-                next(
-                    c.pid
-                    for c in psutil.net_connections("tcp")
-                    if c.laddr.port == port and c.status == "LISTEN"
-                )
-            )
-            for name, port in (("plain", plain_port), ("course", course_port))
-        }
         plain = {"scenario": [f"{plain_url}/voila/render/page-{n}.ipynb" for n in range(len(pages))]}
         course = {
             "scenario": [f"{course_url}/voila/render/{p}" for p in pages],
@@ -269,12 +258,8 @@ def main() -> None:
                     context.close()
                 print(f"round {r + 1}/{args.rounds} done", file=sys.stderr, flush=True)
             memory = {
-                "plain": measure_memory(
-                    browser, plain_url, "voila/render/page-0.ipynb", servers["plain"], not args.no_crash
-                ),
-                "course": measure_memory(
-                    browser, course_url, f"voila/render/{pages[0]}", servers["course"], not args.no_crash
-                ),
+                "plain": measure_memory(browser, plain_url, "voila/render/page-0.ipynb", not args.no_crash),
+                "course": measure_memory(browser, course_url, f"voila/render/{pages[0]}", not args.no_crash),
             }
             browser.close()
 

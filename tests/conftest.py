@@ -12,7 +12,8 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Coroutine, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -175,6 +176,15 @@ def practice_site(tmp_path: Path, course: Course) -> Path:
         (site / authored).write_bytes((NOTEBOOKS_DIR / authored).read_bytes())
     build_course(course, source_dir=None, practice_dir=site / "practice")
     return site
+
+
+def run_coroutine(coroutine: Coroutine[Any, Any, Any]) -> Any:
+    """``asyncio.run`` in a thread of its own: the browser tests' driver keeps an event loop
+    running in this one, and ``asyncio.run`` refuses to start beside it (CI failed on it twice)."""
+    import asyncio
+
+    with ThreadPoolExecutor(1, thread_name_prefix="test-loop") as thread:
+        return thread.submit(asyncio.run, coroutine).result()
 
 
 def free_port() -> int:

@@ -5,12 +5,11 @@ kernel is gone."""
 
 from __future__ import annotations
 
-import os
-import signal
 import urllib.request
-from pathlib import Path
 
 import pytest
+
+from benchmarks.page_speed import kernel_process, page_kernel_id
 
 from .conftest import LAPTOP, PHONE, axe_violations, voila, watch
 
@@ -216,20 +215,6 @@ def test_the_reflection_writes_in_the_page_font_and_is_named_by_its_prompt(serve
     page.context.close()
 
 
-def kernel_process(kernel_id: str) -> int:
-    """The pid of the kernel whose connection file names ``kernel_id``."""
-    for proc in Path("/proc").iterdir():
-        if not proc.name.isdigit():
-            continue
-        try:
-            cmdline = (proc / "cmdline").read_bytes().decode(errors="replace")
-        except OSError:
-            continue
-        if f"kernel-{kernel_id}.json" in cmdline:  # its connection file (KERNEL_COMMAND)
-            return int(proc.name)
-    raise AssertionError(f"no process for kernel {kernel_id}")
-
-
 @pytest.mark.parametrize("how", ["killed", "culled"])
 def test_a_page_whose_kernel_is_gone_says_so_and_reload_brings_everything_back(server, browser, course, how):
     """Killed: the kernel dies under the page (the server restarts it, empty). Culled: the server
@@ -249,11 +234,9 @@ def test_a_page_whose_kernel_is_gone_says_so_and_reload_brings_everything_back(s
     banner = page.locator("#mip-connection")
     assert not banner.is_visible()
 
-    kernel_id = page.evaluate(
-        "() => JSON.parse(document.getElementById('jupyter-config-data').textContent).kernelId"
-    )
+    kernel_id = page_kernel_id(page)
     if how == "killed":
-        os.kill(kernel_process(kernel_id), signal.SIGKILL)
+        kernel_process(kernel_id).kill()
     else:
         # What the idle cull does: the server shuts the kernel down (here through its own API).
         xsrf = next(c["value"] for c in context.cookies() if c["name"] == "_xsrf")

@@ -17,7 +17,6 @@ import re
 import threading
 import time
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from http.cookies import SimpleCookie
 
@@ -26,7 +25,16 @@ import pytest
 from course.play.learner import new_learner_id
 from course.serve import BUSY_RETRY_SECONDS
 
-from .conftest import LAPTOP, PHONE, CourseServer, axe_violations, course_server, voila, watch
+from .conftest import (
+    LAPTOP,
+    PHONE,
+    CourseServer,
+    axe_violations,
+    course_server,
+    run_coroutine,
+    voila,
+    watch,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -277,10 +285,8 @@ def test_a_page_whose_turn_would_come_too_late_is_told_at_once_not_after_the_wai
         assert [granted for granted, _ in results] == sorted((g for g, _ in results), reverse=True)
         assert manager.pages_open == 0
 
-    # In a thread of its own: beside the browser tests, this thread's event loop may be running.
-    with ThreadPoolExecutor(1) as pool:
-        pool.submit(asyncio.run, scene()).result()
-        pool.submit(asyncio.run, crowd_before_the_pace_is_known()).result()
+    run_coroutine(scene())
+    run_coroutine(crowd_before_the_pace_is_known())
 
 
 @pytest.mark.browser

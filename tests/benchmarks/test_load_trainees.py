@@ -5,7 +5,6 @@ silently when the app or Voila changes."""
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 import pytest
@@ -13,11 +12,13 @@ import pytest
 from benchmarks.load_trainees import PLAYED, course_serve, lost_answers, run_sessions
 from course.play.answers import read_answers
 
+from ..conftest import run_coroutine
+
 
 @pytest.mark.slow
 def test_two_sessions_play_to_an_ending_and_the_server_saved_what_they_played(tmp_path):
     with course_serve(tmp_path) as served:
-        sessions = asyncio.run(
+        sessions = run_coroutine(
             run_sessions(served.url, served.pages, 2, seed=3, ramp=0, think=0, timeout=180)
         )
     assert len({s.learner for s in sessions}) == 2, "each session is a browser with its own learner"
@@ -74,7 +75,7 @@ def test_a_busy_page_counts_as_turned_away_with_its_response_time_not_as_a_failu
 
     for come_back in (0, 2):  # gone at the busy page; or staying while it reloads itself twice
         asked.clear()
-        for s in asyncio.run(busy_server_and_two_sessions(come_back)):
+        for s in run_coroutine(busy_server_and_two_sessions(come_back)):
             assert s.outcome == TURNED_AWAY and s.problem == "", s.problem
             assert s.retry_after == "60" and len(s.answered_seconds) == 1 + come_back
             assert s.first_widget is None
