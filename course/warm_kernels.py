@@ -46,12 +46,18 @@ class _Waiting:
     since: float  # time.monotonic() of its arrival
 
 
+def _cores() -> int:
+    """The cores this server may run on."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
 def _settle(turn: asyncio.Future[bool], granted: bool) -> bool:
     """Answer a waiting page once (a later answer is ignored); whether this one was the answer."""
     if turn.done():
         return False
     turn.set_result(granted)
     return True
+
 
 # Claiming a kernel: the page's folder and environment, as a kernel started there would have.
 # ``''`` on an IPython kernel's import path is the working folder, so moving it is enough. Each
@@ -119,6 +125,10 @@ class WarmKernelManager(AsyncMappingKernelManager):
         self._pace: float | None = None  # seconds between pages finishing while others wait
         self._gaps = 0  # how many such gaps the pace is made of
         self._last_finish: float | None = None  # when the last page finished, if others waited then
+        # What a page costs in CPU, measured over the server's busy spells (a page in turn or a
+        # kernel warming) before any queue: the pace of a first crowd, before its gaps are known.
+        self._cost: float | None = None  # CPU-seconds of the server and its kernels per page
+        self._spell: tuple[float, int] | None = None  # (CPU-seconds at its start, pages finished)
 
     def fill(self) -> None:
         """Start the warm kernels; from within the server's running event loop."""
@@ -137,8 +147,9 @@ class WarmKernelManager(AsyncMappingKernelManager):
     async def admit(self) -> bool:
         """Make room for one more page, unless the server is at capacity, then wait for its turn
         to start (``pages_at_once`` at a time, in order of arrival); False: at capacity, or no turn
-        within ``turn_seconds``. Once the pace pages finish at is known, a page whose turn would
-        not come in time is told so at once (on arrival, or as soon as the pace says so while it
+        within ``turn_seconds``. Once the pace pages finish at is known (from a queue's gaps, or
+        before any queue from what a page has cost in CPU), a page whose turn would not come in
+        time is told so at once (on arrival, or as soon as the pace says so while it
         waits) rather than after ``turn_seconds``. Each admitted page calls :meth:`arrived` once
         its response is finished (its kernel, if any, counts from then; the next page's turn)."""
         if self.pages_open >= self.capacity or self.expected_wait() > self.turn_seconds:
@@ -146,6 +157,7 @@ class WarmKernelManager(AsyncMappingKernelManager):
         self._arriving += 1
         if self._in_turn < self._at_once() and not self._queue:
             self._in_turn += 1
+            self._busy()
             return True
         loop = asyncio.get_running_loop()
         entry = _Waiting(loop.create_future(), time.monotonic())
@@ -177,6 +189,8 @@ class WarmKernelManager(AsyncMappingKernelManager):
     def arrived(self) -> None:
         self._arriving -= 1
         self._in_turn -= 1
+        if self._spell is not None:
+            self._spell = (self._spell[0], self._spell[1] + 1)
         now = time.monotonic()
         if self._last_finish is not None:  # the last one finished with others waiting, as now
             gap = now - self._last_finish
@@ -185,19 +199,53 @@ class WarmKernelManager(AsyncMappingKernelManager):
         self._last_finish = now if self._queue else None  # a pace is only measured in a queue
         self._grant()
         self._tell_the_late(now)
+        self._idle()
 
     def _trusted_pace(self) -> float | None:
-        """The pace, once made of enough gaps to turn anybody away on it."""
-        return self._pace if self._gaps >= PACE_GAPS else None
+        """The pace, once made of enough gaps to turn anybody away on it; until then, what the
+        pages' CPU cost says the machine's cores can draw, once one page has been measured."""
+        if self._gaps >= PACE_GAPS:
+            return self._pace
+        return None if self._cost is None else self._cost / _cores()
+
+    def _busy(self) -> None:
+        """A page in turn: a busy spell starts, if none is going on (the pool's first fill, with
+        no page, is not a page's cost)."""
+        if self._spell is None:
+            self._spell = (self._cpu_seconds(), 0)
+
+    def _idle(self) -> None:
+        """When nothing is in turn or warming, a busy spell ends: its CPU over its pages is what a
+        page costs (the pool's refill included; idle time between visitors never counted)."""
+        if self._spell is None or self._in_turn or self._warming:
+            return
+        started, pages = self._spell
+        self._spell = None
+        if pages and not self._gaps:  # a crowd's own pace, once known, says more
+            self._cost = max(0.0, self._cpu_seconds() - started) / pages
+
+    def _cpu_seconds(self) -> float:
+        """CPU time used so far by this server and its kernels, ended ones included."""
+        me = psutil.Process()
+        times = me.cpu_times()
+        total = times.user + times.system + times.children_user + times.children_system
+        for child in me.children(recursive=True):
+            try:
+                times = child.cpu_times()
+            except psutil.Error:
+                continue  # ended meanwhile: counted with the ended ones once reaped
+            total += times.user + times.system
+        return total
 
     def _at_once(self) -> int:
-        return self.pages_at_once or 2 * (os.cpu_count() or 1)
+        return self.pages_at_once or 2 * _cores()
 
     def _grant(self) -> None:
         while self._queue and self._in_turn < self._at_once():
             entry = self._queue.popleft()
             if _settle(entry.turn, True):
                 self._in_turn += 1
+                self._busy()
 
     def _tell_the_late(self, now: float) -> None:
         """Give the busy page now to each waiting page whose turn would come after its
@@ -218,7 +266,7 @@ class WarmKernelManager(AsyncMappingKernelManager):
     def _schedule_fill(self, delay: float) -> None:
         loop = asyncio.get_running_loop()
         while len(self._warm) + self._warming < self.warm_kernels:
-            self._warming += 1
+            self._warming += 1  # keeps a page's busy spell open until its refill is warm
             task = loop.create_task(self._warm_one(delay))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
@@ -240,12 +288,14 @@ class WarmKernelManager(AsyncMappingKernelManager):
                 raise
         except Exception as error:  # a page can still start its own kernel; try again later
             self._warming -= 1
+            self._idle()
             self.log.warning("A warm kernel failed to start (%s); retrying in 10 s", error)
             if self.warm_kernels:
                 self._schedule_fill(10)
             return
         self._warming -= 1
         self._warm.append(kernel_id)
+        self._idle()
 
     async def _run(self, kernel_id: str, code: str, timeout: float, started: bool = False) -> None:
         """Run ``code`` silently in the kernel; raise if it fails. A ``started`` kernel answered

@@ -22,6 +22,7 @@ from http.cookies import SimpleCookie
 
 import pytest
 
+from benchmarks.page_speed import kernel_process
 from course.play.learner import new_learner_id
 from course.serve import BUSY_RETRY_SECONDS
 
@@ -290,6 +291,51 @@ def test_a_page_whose_turn_would_come_too_late_is_told_at_once_not_after_the_wai
 
 
 @pytest.mark.browser
+def test_a_first_crowd_is_told_at_once_from_what_pages_cost_before_it():
+    """Before any crowd, a server knows what a page costs in CPU from the visitors it has had, so
+    the first crowd's late arrivals get the busy page at once, not after the first pages finish.
+    The CPU clock is the test's own, to give a page a known cost: the spell of one visitor costs
+    1.5 CPU-seconds, and CPU used while nobody is in turn (idle kernels) is not counted."""
+    import asyncio
+    import math
+
+    from course.warm_kernels import WarmKernelManager, _cores
+
+    class Clocked(WarmKernelManager):
+        cpu = 0.0
+
+        def _cpu_seconds(self) -> float:
+            return self.cpu
+
+    async def scene() -> None:
+        manager = Clocked(pages_at_once=2, turn_seconds=10.0, warm_kernels=0, capacity=1000)
+        for idle in (0.0, 100.0):  # a visitor; then, after an idle hour, another
+            manager.cpu += idle
+            assert await manager.admit()
+            manager.cpu += 1.5
+            manager.arrived()
+        pace = manager.expected_wait()  # one arriving with nobody waiting: none, at any pace
+        assert pace == 0.0 and manager._trusted_pace() == pytest.approx(1.5 / _cores())
+        began = time.monotonic()
+        first_finish: list[float] = []
+
+        async def page() -> tuple[bool, float]:
+            if not await manager.admit():
+                return False, time.monotonic() - began
+            await asyncio.sleep(0.2)
+            first_finish.append(time.monotonic() - began)
+            manager.arrived()
+            return True, time.monotonic() - began
+
+        results = await asyncio.gather(*(page() for _ in range(40)))
+        told = [when for granted, when in results if not granted]
+        admitted = 2 + math.floor(10.0 / (1.5 / _cores()))  # those in turn, and a queue of 10 s
+        assert len(told) == 40 - admitted, (len(told), admitted)
+        assert max(told) < min(first_finish)  # told on arrival, before any page had finished
+
+    run_coroutine(scene())
+
+
 def test_the_busy_page_reads_well_on_a_laptop_and_a_phone_and_leads_back_to_the_course(
     practice_site, browser
 ):
@@ -367,6 +413,21 @@ def test_the_culler_passes_over_a_kernel_still_starting(cold):
         if caught:
             break
     assert caught, "no kernel was seen while starting"
+
+
+def test_what_a_page_costs_counts_its_kernel_and_the_server(cold):
+    """The cost a first crowd is paced on is measured for real: at least the CPU the page's own
+    kernel used to start and draw it, and no more than every core for as long as the page took."""
+    from course.warm_kernels import _cores
+
+    began = time.monotonic()
+    response, body = cold.get(f"/voila/render/{MODULE_PAGE}")
+    took = time.monotonic() - began
+    assert response.status == 200
+    times = kernel_process(kernel_id(body)).cpu_times()
+    cost = cold.manager._cost
+    assert cost is not None and times.user + times.system <= cost <= took * _cores()
+    cold.close_page(response, body)
 
 
 def test_the_culler_passes_over_kernels_warming_and_warm_even_at_no_timeout(warm):
