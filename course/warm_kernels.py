@@ -125,10 +125,10 @@ class WarmKernelManager(AsyncMappingKernelManager):
         self._pace: float | None = None  # seconds between pages finishing while others wait
         self._gaps = 0  # how many such gaps the pace is made of
         self._last_finish: float | None = None  # when the last page finished, if others waited then
-        # What a page costs in CPU, measured over the server's busy spells (a page in turn or a
-        # kernel warming) before any queue: the pace of a first crowd, before its gaps are known.
+        # What a page costs in CPU over its life (drawn, played, left), measured over the spells
+        # in which the server has pages: the pace of a first crowd, before its gaps are known.
         self._cost: float | None = None  # CPU-seconds of the server and its kernels per page
-        self._spell: tuple[float, int] | None = None  # (CPU-seconds at its start, pages finished)
+        self._spell: tuple[float, int] | None = None  # (CPU-seconds at its start, pages drawn)
 
     def fill(self) -> None:
         """Start the warm kernels; from within the server's running event loop."""
@@ -191,10 +191,15 @@ class WarmKernelManager(AsyncMappingKernelManager):
         self._in_turn -= 1
         if self._spell is not None:
             self._spell = (self._spell[0], self._spell[1] + 1)
+            if not self._in_turn and not self._queue:  # nobody's start half counted
+                self._measure_cost()  # so far: a spell that never ends still teaches what pages cost
         now = time.monotonic()
         if self._last_finish is not None:  # the last one finished with others waiting, as now
             gap = now - self._last_finish
-            self._pace = gap if self._pace is None else PACE_WEIGHT * gap + (1 - PACE_WEIGHT) * self._pace
+            # A crowd's first gaps are its slowest (every request arriving at once): from what pages
+            # have cost, if known, the moving average only leans towards them.
+            was = self._pace if self._pace is not None else self._cost_pace()
+            self._pace = gap if was is None else PACE_WEIGHT * gap + (1 - PACE_WEIGHT) * was
             self._gaps += 1
         self._last_finish = now if self._queue else None  # a pace is only measured in a queue
         self._grant()
@@ -202,25 +207,35 @@ class WarmKernelManager(AsyncMappingKernelManager):
         self._idle()
 
     def _trusted_pace(self) -> float | None:
-        """The pace, once made of enough gaps to turn anybody away on it; until then, what the
-        pages' CPU cost says the machine's cores can draw, once one page has been measured."""
-        if self._gaps >= PACE_GAPS:
-            return self._pace
+        """The pace to turn anybody away on: the gaps' moving average, once it began from what
+        pages cost or is made of enough gaps; before any gap, what pages cost over the cores
+        (None until a page has been measured)."""
+        if self._gaps >= PACE_GAPS or (self._cost is not None and self._pace is not None):
+            return self._pace  # enough gaps, or gaps that began from what pages cost
+        return self._cost_pace()
+
+    def _cost_pace(self) -> float | None:
+        """The pace the machine's cores can draw pages at, from what pages have cost in CPU."""
         return None if self._cost is None else self._cost / _cores()
 
     def _busy(self) -> None:
-        """A page in turn: a busy spell starts, if none is going on (the pool's first fill, with
-        no page, is not a page's cost)."""
+        """A page in turn: a spell with pages starts, if none is going on (the pool's first fill,
+        with no page, is not a page's cost)."""
         if self._spell is None:
             self._spell = (self._cpu_seconds(), 0)
 
     def _idle(self) -> None:
-        """When nothing is in turn or warming, a busy spell ends: its CPU over its pages is what a
-        page costs (the pool's refill included; idle time between visitors never counted)."""
-        if self._spell is None or self._in_turn or self._warming:
+        """With no page open or starting and no kernel warming, the spell ends: its CPU over its
+        pages is what a page costs, from its start to its end (idle time never counted)."""
+        if self._spell is None or self.pages_open or self._in_turn or self._warming:
             return
-        started, pages = self._spell
+        self._measure_cost()
+        if self._cost is not None and not self._gaps:
+            self.log.info("Pages cost %.2f CPU-seconds each (%d pages)", self._cost, self._spell[1])
         self._spell = None
+
+    def _measure_cost(self) -> None:
+        started, pages = self._spell or (0.0, 0)
         if pages and not self._gaps:  # a crowd's own pace, once known, says more
             self._cost = max(0.0, self._cpu_seconds() - started) / pages
 
@@ -365,6 +380,7 @@ class WarmKernelManager(AsyncMappingKernelManager):
         if not restart:
             self._pages.discard(kernel_id)
         await ensure_async(super().shutdown_kernel(kernel_id, now=now, restart=restart))
+        self._idle()
 
     async def shutdown_all(self, now: bool = False) -> None:
         self.warm_kernels = 0
