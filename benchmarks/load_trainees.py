@@ -72,6 +72,7 @@ from course.paths import REPO
 from course.play.answers import read_answers
 from course.play.learner import LEARNER_COOKIE
 from course.scenario.catalog import load_course
+from course.warm_kernels import usable_cores
 from tests.conftest import KERNEL_COMMAND, free_port, http_server, tool_env
 
 PLAYED, TURNED_AWAY, FAILED = "played", "turned away", "failed"
@@ -427,6 +428,7 @@ class Level:
     generator_cpu: float
     sampler_cpu: float
     trouble: list[str]  # the server log's errors and warnings
+    cost_alone: float | None  # CPU-seconds a page cost before the crowd, as the server measured it
 
 
 def succeeded(session: Session, lost: dict[int, list[str]]) -> bool:
@@ -440,6 +442,7 @@ async def measure_level(served: Served, count: int, args: argparse.Namespace) ->
     for n in range(args.baseline):  # one trainee alone on the server, one after the other
         baseline += await run_sessions(served.url, served.pages, 1, ramp=0, first=-1 - n, **options)
     await kernels_freed(served.pid)
+    cost_alone = page_cost(served.log)  # what the server paces a first crowd on
     sampler = Sampler(served.pid, args.sample)
     server = psutil.Process(served.pid)
     idle = tree_sample(server)  # the server at rest, every baseline kernel shut down
@@ -465,7 +468,14 @@ async def measure_level(served: Served, count: int, args: argparse.Namespace) ->
         generator_cpu,
         sampler_cpu,
         server_trouble(served.log),
+        cost_alone,
     )
+
+
+def page_cost(log: Path) -> float | None:
+    """The latest cost of a page the server logged (course.warm_kernels), if any."""
+    found = re.findall(r"Pages cost ([0-9.]+) CPU-seconds", log.read_text(encoding="utf-8", errors="replace"))
+    return float(found[-1]) if found else None
 
 
 def server_trouble(log: Path) -> list[str]:
@@ -530,7 +540,9 @@ def report(level: Level, args: argparse.Namespace) -> list[str]:
     if busy:
         retry = sorted({str(s.retry_after) for s in busy})
         answered = [t for s in busy for t in s.answered_seconds]
-        turned += f" (busy page answered in {seconds(answered)}, Retry-After {retry})"
+        first_told = [s.answered_seconds[0] for s in busy]
+        turned += f" (busy page answered in {seconds(answered)}, Retry-After {retry}"
+        turned += f"; on a first arrival within a second: {sum(t <= 1.0 for t in first_told)} of {len(busy)})"
         turned += f"; came back when it reloaded and let in: {len(back)}; turned away for good: {len(away)}"
     freed = (
         f"0, all freed {level.freed_seconds:.1f} s after the last session"
@@ -551,6 +563,14 @@ def report(level: Level, args: argparse.Namespace) -> list[str]:
         f"  wall time: {level.wall:.1f} s; successful session length {seconds([s.seconds for s in ok])}",
         f"  server CPU (server and its kernels): {cpu:.1f} s, {cpu / level.wall:.2f} cores on average "
         "over the wall time",
+        f"  pages drawn: {len(first)} by {max(first, default=0):.1f} s after the first request "
+        f"({len(first) / max(max(first, default=0), 1e-9):.2f} a second); a page alone cost "
+        + (
+            f"{level.cost_alone:.2f} CPU-seconds before the crowd (the server's first pace: "
+            f"{level.cost_alone / usable_cores():.2f} s a page on {usable_cores()} cores)"
+            if level.cost_alone is not None
+            else "nothing the server logged"
+        ),
         f"  peak memory of the server's tree: RSS sum {max(s.rss for s in burst) / GIB:.2f} GiB, "
         f"USS sum {max(s.uss for s in burst) / GIB:.2f} GiB, {max(s.kernels for s in burst)} kernels "
         f"at most (idle server: RSS {level.idle.rss / GIB:.2f} GiB, USS {level.idle.uss / GIB:.2f} GiB)",

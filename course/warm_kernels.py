@@ -46,7 +46,7 @@ class _Waiting:
     since: float  # time.monotonic() of its arrival
 
 
-def _cores() -> int:
+def usable_cores() -> int:
     """The cores this server may run on."""
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
@@ -216,7 +216,7 @@ class WarmKernelManager(AsyncMappingKernelManager):
 
     def _cost_pace(self) -> float | None:
         """The pace the machine's cores can draw pages at, from what pages have cost in CPU."""
-        return None if self._cost is None else self._cost / _cores()
+        return None if self._cost is None else self._cost / usable_cores()
 
     def _busy(self) -> None:
         """A page in turn: a spell with pages starts, if none is going on (the pool's first fill,
@@ -253,7 +253,7 @@ class WarmKernelManager(AsyncMappingKernelManager):
         return total
 
     def _at_once(self) -> int:
-        return self.pages_at_once or 2 * _cores()
+        return self.pages_at_once or 2 * usable_cores()
 
     def _grant(self) -> None:
         while self._queue and self._in_turn < self._at_once():

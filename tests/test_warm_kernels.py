@@ -299,7 +299,7 @@ def test_a_first_crowd_is_told_at_once_from_what_pages_cost_before_it():
     import asyncio
     import math
 
-    from course.warm_kernels import WarmKernelManager, _cores
+    from course.warm_kernels import WarmKernelManager, usable_cores
 
     class Clocked(WarmKernelManager):
         cpu = 0.0
@@ -315,7 +315,7 @@ def test_a_first_crowd_is_told_at_once_from_what_pages_cost_before_it():
             manager.cpu += 1.5
             manager.arrived()
         pace = manager.expected_wait()  # one arriving with nobody waiting: none, at any pace
-        assert pace == 0.0 and manager._trusted_pace() == pytest.approx(1.5 / _cores())
+        assert pace == 0.0 and manager._trusted_pace() == pytest.approx(1.5 / usable_cores())
         began = time.monotonic()
         first_finish: list[float] = []
 
@@ -329,7 +329,7 @@ def test_a_first_crowd_is_told_at_once_from_what_pages_cost_before_it():
 
         results = await asyncio.gather(*(page() for _ in range(40)))
         told = [when for granted, when in results if not granted]
-        admitted = 2 + math.floor(10.0 / (1.5 / _cores()))  # those in turn, and a queue of 10 s
+        admitted = 2 + math.floor(10.0 / (1.5 / usable_cores()))  # those in turn, and a queue of 10 s
         assert len(told) == 40 - admitted, (len(told), admitted)
         assert max(told) < min(first_finish)  # told on arrival, before any page had finished
 
@@ -339,7 +339,7 @@ def test_a_first_crowd_is_told_at_once_from_what_pages_cost_before_it():
         (at the gap itself, 0.7 s a page, the last 13 or so would have been told)."""
         manager = Clocked(pages_at_once=1, turn_seconds=20.0, warm_kernels=0, capacity=1000)
         assert await manager.admit()
-        manager.cpu += 0.5 * _cores()  # a pace of 0.5 s a page on any machine
+        manager.cpu += 0.5 * usable_cores()  # a pace of 0.5 s a page on any machine
         manager.arrived()
         hold = asyncio.Event()
 
@@ -443,7 +443,7 @@ def test_the_culler_passes_over_a_kernel_still_starting(cold):
 def test_what_a_page_costs_counts_its_kernel_and_the_server(cold):
     """The cost a first crowd is paced on is measured for real, over the page's life: at least the
     CPU its own kernel used, and no more than every core for as long as the page was open."""
-    from course.warm_kernels import _cores
+    from course.warm_kernels import usable_cores
 
     began = time.monotonic()
     response, body = cold.get(f"/voila/render/{MODULE_PAGE}")
@@ -452,7 +452,7 @@ def test_what_a_page_costs_counts_its_kernel_and_the_server(cold):
     cold.close_page(response, body)  # the spell ends with the server's last page
     took = time.monotonic() - began
     cost = cold.manager._cost
-    assert cost is not None and times.user + times.system <= cost <= took * _cores()
+    assert cost is not None and times.user + times.system <= cost <= took * usable_cores()
 
 
 def test_the_culler_passes_over_kernels_warming_and_warm_even_at_no_timeout(warm):
