@@ -281,7 +281,7 @@ class WarmKernelManager(AsyncMappingKernelManager):
     def _schedule_fill(self, delay: float) -> None:
         loop = asyncio.get_running_loop()
         while len(self._warm) + self._warming < self.warm_kernels:
-            self._warming += 1  # keeps a page's busy spell open until its refill is warm
+            self._warming += 1  # keeps a page's spell open until its refill is warm
             task = loop.create_task(self._warm_one(delay))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
@@ -367,10 +367,11 @@ class WarmKernelManager(AsyncMappingKernelManager):
         return claimed
 
     async def cull_kernel_if_idle(self, kernel_id: str) -> None:
+        # Only a page's kernel can be idle, and it is a page's once started: warm, warming, being
+        # claimed or still starting (jupyter_server's culler fails with a traceback on a kernel
+        # not yet given its activity time), it is passed over.
         if kernel_id not in self._pages:
-            return  # warm or warming: waiting for a page is not idleness, nor is starting up
-        if kernel_id in self and not self.get_kernel(kernel_id).trait_has_value("last_activity"):
-            return  # still starting (jupyter_server's culler would fail on it, with a traceback)
+            return
         await ensure_async(super().cull_kernel_if_idle(kernel_id))
 
     async def shutdown_kernel(self, kernel_id: str, now: bool = False, restart: bool = False) -> None:
