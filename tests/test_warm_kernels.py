@@ -290,7 +290,6 @@ def test_a_page_whose_turn_would_come_too_late_is_told_at_once_not_after_the_wai
     run_coroutine(crowd_before_the_pace_is_known())
 
 
-@pytest.mark.browser
 def test_a_first_crowd_is_told_at_once_from_what_pages_cost_before_it():
     """Before any crowd, a server knows what a page costs in CPU from the visitors it has had, so
     the first crowd's late arrivals get the busy page at once, not after the first pages finish.
@@ -361,6 +360,7 @@ def test_a_first_crowd_is_told_at_once_from_what_pages_cost_before_it():
     run_coroutine(slow_first_gap())
 
 
+@pytest.mark.browser
 def test_the_busy_page_reads_well_on_a_laptop_and_a_phone_and_leads_back_to_the_course(
     practice_site, browser
 ):
